@@ -1,0 +1,40 @@
+# Set-up and the two main jobs. From a clean clone with only Python 3.11+:
+#   make reports   create .venv, install, build data/processed, render the reports
+#   make test      lint, format check and the test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install data reports test lint format bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+data: install
+	$(BIN)/vpanalysis data build
+
+reports: data
+	$(BIN)/vpanalysis reports --municipalities 2161,2183,2181
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python benchmarks/bench_indicators.py
+
+clean:
+	rm -rf data/processed/*.parquet data/processed/*.json reports/*
