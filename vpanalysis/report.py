@@ -1,0 +1,289 @@
+"""Display helpers for the report notebooks: tables, key figures, captions, banner, footer.
+
+Every helper returns an IPython display object (or HTML string) so that notebooks stay
+thin: ``display(report.table(...))``. Numbers are formatted the Swedish way (decimal
+comma, space as thousands separator); suppressed values show as ``..`` (SCB's sign for
+"not available or too uncertain to publish").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from vpanalysis import __version__
+from vpanalysis.config import COLLABORATING, DISCLOSURE_THRESHOLD, get_paths
+
+SUPPRESSED = ".."
+
+#: Swedish display names of the data sources (keys as in the tidy tables).
+SOURCE_LABELS = {
+    "bra": "Brottsförebyggande rådet (BRÅ), anmälda brott",
+    "scb": "SCB, befolkning (TAB638)",
+    "kolada": "Kolada (RKA)",
+    "socialtjanst": "Socialtjänsten (lokal uppgift)",
+    "kvinnojour": "Kvinnojouren (lokal uppgift)",
+    "skolenkat": "Skolenkät (lokal uppgift)",
+    "registers": "Kommunens register för det våldsförebyggande arbetet",
+}
+
+
+class DisclosureError(RuntimeError):
+    """A table from a local source would publish a count of persons under the threshold."""
+
+
+def setup() -> None:
+    """Set up a report kernel: inline figures, the report style, no warnings in the output."""
+    import matplotlib
+    import seaborn as sns
+
+    warnings.filterwarnings("ignore")
+    matplotlib.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "figure.figsize": (8, 4)})
+    sns.set_theme(style="whitegrid", context="notebook", palette="colorblind")
+    pd.set_option("display.max_rows", 200)
+
+
+def _html(markup: str):
+    from IPython.display import HTML
+
+    return HTML(markup)
+
+
+# ---------------------------------------------------------------- number formatting
+
+
+def number(value: object, decimals: int = 0) -> str:
+    """Swedish number format: ``12 345,6``; missing or suppressed gives ``..``."""
+    if value is None or value is pd.NA:
+        return SUPPRESSED
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return html.escape(str(value))
+    if math.isnan(x):
+        return SUPPRESSED
+    text = f"{x:,.{decimals}f}"
+    return text.replace(",", "\u00a0").replace(".", ",")
+
+
+def interval(lower: object, upper: object, decimals: int = 1) -> str:
+    """A confidence interval as ``12,3–45,6``."""
+    lo, up = number(lower, decimals), number(upper, decimals)
+    if SUPPRESSED in (lo, up):
+        return SUPPRESSED
+    return f"{lo}–{up}"
+
+
+# ---------------------------------------------------------------- disclosure safety net
+
+
+def check_disclosure(
+    frame: pd.DataFrame, count_columns: Iterable[str], threshold: int = DISCLOSURE_THRESHOLD
+) -> None:
+    """Raise :class:`DisclosureError` if a count column holds a value in 1..threshold-1.
+
+    The last line of defence before a local-source table reaches a report; the
+    suppression itself is done by :mod:`vpanalysis.disclosure`.
+    """
+    for column in count_columns:
+        values = pd.to_numeric(frame[column], errors="coerce")
+        small = values[(values >= 1) & (values < threshold)]
+        if len(small):
+            raise DisclosureError(
+                f"column {column!r} holds {len(small)} count(s) of persons under {threshold}; "
+                "protect the table with vpanalysis.disclosure before publishing it"
+            )
+
+
+# ---------------------------------------------------------------- building blocks
+
+
+def table(
+    frame: pd.DataFrame,
+    caption: str | None = None,
+    *,
+    decimals: int | Mapping[str, int] = 1,
+    source: str | None = None,
+    local: bool = False,
+    count_columns: Sequence[str] = (),
+    threshold: int = DISCLOSURE_THRESHOLD,
+    index: bool = False,
+):
+    """A formatted HTML table. ``local=True`` checks ``count_columns`` for small counts."""
+    if local:
+        check_disclosure(frame, count_columns, threshold)
+    shown = frame if index else frame.reset_index(drop=True)
+    formatters = {}
+    for column in shown.columns:
+        if pd.api.types.is_numeric_dtype(shown[column]) and not pd.api.types.is_bool_dtype(
+            shown[column]
+        ):
+            d = decimals.get(column, 1) if isinstance(decimals, Mapping) else decimals
+            if column in count_columns or pd.api.types.is_integer_dtype(shown[column]):
+                d = 0
+            formatters[column] = lambda v, d=d: number(v, d)
+    body = shown.to_html(
+        index=index,
+        formatters=formatters,
+        na_rep=SUPPRESSED,
+        escape=True,
+        border=0,
+        classes="vp-table",
+    )
+    if caption:
+        body = body.replace(">", f"><caption>{html.escape(caption)}</caption>", 1)
+    note = f'<p class="vp-note">Källa: {html.escape(source)}</p>' if source else ""
+    return _html(body + note)
+
+
+def caption(what: str, how: str):
+    """The caption under a chart: what it shows and how to read it."""
+    return _html(
+        '<div class="vp-caption">'
+        f"<strong>Vad visar diagrammet?</strong> {html.escape(what)}<br>"
+        f"<strong>Så läser du det:</strong> {html.escape(how)}</div>"
+    )
+
+
+def key_figures(items: Sequence[tuple[str, str]]):
+    """A row of key-figure cards: ``[(label, formatted value), ...]``."""
+    cards = "".join(
+        '<div class="vp-keyfigure">'
+        f'<div class="vp-kf-value">{html.escape(value)}</div>'
+        f'<div class="vp-kf-label">{html.escape(label)}</div></div>'
+        for label, value in items
+    )
+    return _html(f'<div class="vp-keyfigures">{cards}</div>')
+
+
+def missing(what: str, region: str):
+    """The section text when a source has no data for the municipality."""
+    return _html(
+        f'<div class="vp-missing"><strong>Uppgifter saknas för {html.escape(region)}</strong>: '
+        f"{html.escape(what)} finns inte i underlaget. Avsnittet visar det som övriga källor "
+        "medger.</div>"
+    )
+
+
+def toc_placeholder():
+    """Where the runner inserts the table of contents (after the title)."""
+    return _html('<div class="vp-toc-placeholder"></div>')
+
+
+def markdown(text: str):
+    """Markdown computed from data (a heading with the municipality's name, a message)."""
+    from IPython.display import Markdown
+
+    return Markdown(text)
+
+
+# ---------------------------------------------------------------- banner and provenance
+
+
+def example_sources(manifest: Mapping) -> list[str]:
+    """Sources in the manifest that are synthetic example data."""
+    sources = manifest.get("sources", {})
+    return sorted(name for name, info in sources.items() if info.get("example", True))
+
+
+def banner(manifest: Mapping, used: Iterable[str] | None = None):
+    """The example-data banner; empty when every used source is real data."""
+    examples = example_sources(manifest)
+    if used is not None:
+        examples = [s for s in examples if s in set(used)]
+    if not examples:
+        return _html("")
+    labels = ", ".join(SOURCE_LABELS.get(s, s) for s in examples)
+    return _html(
+        '<div class="vp-banner vp-banner-fixed" role="note">'
+        "EXEMPELDATA – rapporten bygger på påhittade (syntetiska) uppgifter och beskriver inte "
+        f"verkligheten i någon kommun. Gäller: {html.escape(labels)}.</div>"
+    )
+
+
+def provenance(manifest: Mapping, used: Iterable[str], run_date: dt.date | None = None):
+    """The provenance footer: sources, example or real, data vintage, version, run date."""
+    run_date = run_date or dt.date.today()
+    sources = manifest.get("sources", {})
+    rows = []
+    for name in used:
+        info = sources.get(name, {})
+        kind = "exempeldata (syntetiska)" if info.get("example", True) else "verkliga uppgifter"
+        years = info.get("years")
+        vintage = f", år {years[0]}–{years[1]}" if years else ""
+        attribution = info.get("attribution") or SOURCE_LABELS.get(name, name)
+        rows.append(f"<li>{html.escape(attribution)}: {kind}{html.escape(vintage)}</li>")
+    built = manifest.get("built_at", "okänt")
+    return _html(
+        '<div class="vp-footer"><strong>Om rapporten</strong><ul>'
+        + "".join(rows)
+        + "</ul>"
+        + f"<p>Underlaget byggt: {html.escape(str(built))}. Rapporten skapad: "
+        f"{run_date.isoformat()} med vpanalysis {html.escape(__version__)}. "
+        "Antal personer under sekretessgränsen från lokala källor redovisas inte (visas som "
+        f"{SUPPRESSED}).</p></div>"
+    )
+
+
+# ---------------------------------------------------------------- the report context
+
+
+@dataclass
+class ReportContext:
+    """What every notebook needs: the municipality, comparators, paths and the manifest."""
+
+    municipality_code: str
+    comparison_codes: list[str] = field(default_factory=lambda: list(COLLABORATING))
+    years: list[int] = field(default_factory=lambda: [2015, 2024])
+    data_dir: str | None = None
+    disclosure_threshold: int = DISCLOSURE_THRESHOLD
+
+    def __post_init__(self) -> None:
+        from vpanalysis import geography
+
+        self.municipality_code = geography.municipality_code(self.municipality_code)
+        self.comparison_codes = geography.resolve_many(list(self.comparison_codes))
+        self.paths = get_paths(self.data_dir)
+        self.county_code = geography.county_of(self.municipality_code)
+
+    @property
+    def name(self) -> str:
+        from vpanalysis import geography
+
+        return geography.region_name(self.municipality_code)
+
+    @property
+    def county_name(self) -> str:
+        from vpanalysis import geography
+
+        return geography.region_name(self.county_code)
+
+    @property
+    def year_range(self) -> range:
+        return range(int(self.years[0]), int(self.years[-1]) + 1)
+
+
+def chart(fig, what: str, how: str, *, alt: str | None = None):
+    """A chart as an embedded PNG with its caption (what it shows, how to read it).
+
+    The image is embedded as a data URI, so the report needs no image files and opens
+    offline; the alt text (default: ``what``) describes it for screen readers.
+    """
+    import base64
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    alt_text = html.escape(alt or what, quote=True)
+    figure = (
+        f'<figure class="vp-figure"><img src="data:image/png;base64,{data}" alt="{alt_text}">'
+        "</figure>"
+    )
+    return _html(figure + caption(what, how).data)

@@ -1,0 +1,304 @@
+"""Execute the step notebooks with papermill and render them into Swedish HTML reports.
+
+One report = one notebook × one municipality. Execution uses papermill with a fresh
+``python3`` kernel; conversion uses nbconvert in-process with the ``vpreport`` template
+(the ``lab`` template without CDN scripts), input cells and prompts hidden, stderr
+removed, a table of contents inserted, and the file written atomically.
+
+papermill and nbconvert are imported lazily: importing papermill costs seconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from vpanalysis import __version__, geography
+from vpanalysis.atomic import write_text
+from vpanalysis.config import COLLABORATING, DEFAULT_YEARS, DISCLOSURE_THRESHOLD, get_paths
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+#: step number -> (notebook stem, Swedish title)
+STEPS: dict[int, tuple[str, str]] = {
+    0: ("00_jamforelse", "Jämförelse mellan samverkanskommunerna"),
+    1: ("01_samverkan", "Steg 1: Initiera samverkan"),
+    2: ("02_lagesbild", "Steg 2: Beskriv våld som problem – lägesbild"),
+    3: ("03_forandringsfaktorer", "Steg 3: Identifiera förändringsfaktorer"),
+    4: ("04_insatser", "Steg 4: Utveckla insatser"),
+    5: ("05_uppfoljning", "Steg 5: Implementera, följ upp och sprid"),
+}
+
+
+class ReportError(RuntimeError):
+    """A report could not be produced; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """One notebook for one municipality, with validated JSON-safe parameters."""
+
+    step: int
+    municipality_code: str
+    output_dir: Path
+    comparison_codes: tuple[str, ...] = COLLABORATING
+    years: tuple[int, int] = DEFAULT_YEARS
+    data_dir: str | None = None
+    disclosure_threshold: int = DISCLOSURE_THRESHOLD
+
+    @property
+    def notebook(self) -> Path:
+        return get_paths().notebooks / f"{STEPS[self.step][0]}.ipynb"
+
+    @property
+    def stem(self) -> str:
+        return f"{self.municipality_code}_{STEPS[self.step][0]}"
+
+    @property
+    def html_path(self) -> Path:
+        return self.output_dir / f"{self.stem}.html"
+
+    def parameters(self) -> dict:
+        """Parameters for papermill: only str/int/list values (DESIGN §6)."""
+        return {
+            "municipality_code": str(self.municipality_code),
+            "comparison_codes": [str(c) for c in self.comparison_codes],
+            "years": [int(self.years[0]), int(self.years[-1])],
+            "data_dir": str(get_paths(self.data_dir).data),
+            "disclosure_threshold": int(self.disclosure_threshold),
+        }
+
+
+def make_job(
+    step: int | str,
+    municipality: str | int,
+    output_dir: str | Path | None = None,
+    *,
+    comparison: Sequence[str | int] | None = None,
+    years: Sequence[int] = DEFAULT_YEARS,
+    data_dir: str | None = None,
+    disclosure_threshold: int = DISCLOSURE_THRESHOLD,
+) -> ReportJob:
+    """Validate user input (step, municipality by code or name) into a :class:`ReportJob`."""
+    step_no = int(step)
+    if step_no not in STEPS:
+        raise ReportError(f"unknown step {step!r}: choose one of {', '.join(map(str, STEPS))}")
+    code = geography.municipality_code(municipality)
+    comparators = tuple(geography.resolve_many(list(comparison or COLLABORATING)))
+    if len(years) != 2 or int(years[0]) > int(years[-1]):
+        raise ReportError(f"years must be a range 'first-last', got {years!r}")
+    if int(disclosure_threshold) < 1:
+        raise ReportError("the disclosure threshold must be at least 1")
+    out = Path(output_dir) if output_dir else get_paths().reports
+    return ReportJob(
+        step=step_no,
+        municipality_code=code,
+        output_dir=out.resolve(),
+        comparison_codes=comparators,
+        years=(int(years[0]), int(years[-1])),
+        data_dir=data_dir,
+        disclosure_threshold=int(disclosure_threshold),
+    )
+
+
+# ---------------------------------------------------------------- execution
+
+
+def execute(job: ReportJob, executed_path: Path) -> None:
+    """Run the notebook with papermill into ``executed_path`` (raises ReportError)."""
+    import papermill as pm
+
+    try:
+        pm.execute_notebook(
+            str(job.notebook),
+            str(executed_path),
+            parameters=job.parameters(),
+            kernel_name="python3",
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
+        )
+    except pm.PapermillExecutionError as exc:
+        raise ReportError(
+            f"{job.notebook.name} for {job.municipality_code} failed in cell "
+            f"{exc.exec_count}: {exc.ename}: {exc.evalue}"
+        ) from exc
+
+
+# ---------------------------------------------------------------- conversion
+
+_HEADING = re.compile(r"<h([23])([^>]*)>(.*?)</h\1>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^\w\- ]", "", text.lower()).strip().replace(" ", "-")
+    return slug or "avsnitt"
+
+
+def add_table_of_contents(page: str) -> str:
+    """Give every h2/h3 an id and put a linked table of contents at the placeholder."""
+    entries: list[tuple[int, str, str]] = []
+    used: set[str] = set()
+
+    def visit(match: re.Match) -> str:
+        level, attrs, inner = int(match.group(1)), match.group(2), match.group(3)
+        inner = re.sub(r'<a class="anchor-link".*?</a>', "", inner, flags=re.S)
+        text = html.unescape(_TAG.sub("", inner)).strip()
+        found = re.search(r'id="([^"]+)"', attrs)
+        anchor = found.group(1) if found else _slug(text)
+        base, n = anchor, 2
+        while anchor in used:
+            anchor, n = f"{base}-{n}", n + 1
+        used.add(anchor)
+        attrs = re.sub(r'\s*id="[^"]*"', "", attrs)
+        entries.append((level, anchor, text))
+        return f'<h{level} id="{anchor}"{attrs}>{inner}</h{level}>'
+
+    page = _HEADING.sub(visit, page)
+    items = []
+    for level, anchor, text in entries:
+        indent = ' style="margin-left:1.2rem"' if level == 3 else ""
+        items.append(f'<li{indent}><a href="#{anchor}">{html.escape(text)}</a></li>')
+    toc = (
+        '<nav class="vp-toc" aria-label="Innehåll"><strong>Innehåll</strong><ol>'
+        + "".join(items)
+        + "</ol></nav>"
+    )
+    placeholder = '<div class="vp-toc-placeholder"></div>'
+    if placeholder in page:
+        return page.replace(placeholder, toc, 1)
+    return page.replace("<main>", "<main>" + toc, 1)
+
+
+def to_html(executed_path: Path, title: str) -> str:
+    """Render an executed notebook to a self-contained HTML page without code."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(executed_path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [
+                o
+                for o in cell.get("outputs", [])
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+                and o.get("output_type") != "error"
+            ]
+    nb.metadata["title"] = title
+    exporter = HTMLExporter(
+        template_name="vpreport",
+        extra_template_basedirs=[str(TEMPLATE_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    exporter.language_code = "sv"
+    body, _ = exporter.from_notebook_node(nb)
+    return add_table_of_contents(body)
+
+
+@dataclass
+class ReportResult:
+    job: ReportJob
+    status: str  # "ok" | "failed" | "skipped"
+    seconds: float
+    message: str = ""
+
+    @property
+    def path(self) -> Path:
+        return self.job.html_path
+
+
+def render(job: ReportJob) -> ReportResult:
+    """Execute and convert one report; the HTML appears atomically or not at all."""
+    start = time.perf_counter()
+    name = geography.region_name(job.municipality_code)
+    title = f"{STEPS[job.step][1]} – {name}"
+    try:
+        with tempfile.TemporaryDirectory(prefix="vpanalysis-") as tmp:
+            executed = Path(tmp) / f"{job.stem}.ipynb"
+            execute(job, executed)
+            page = to_html(executed, title)
+        job.output_dir.mkdir(parents=True, exist_ok=True)
+        write_text(job.html_path, page)
+    except ReportError as exc:
+        return ReportResult(job, "failed", time.perf_counter() - start, str(exc))
+    return ReportResult(job, "ok", time.perf_counter() - start)
+
+
+# ---------------------------------------------------------------- index page
+
+
+def write_index(output_dir: Path, results: Sequence[ReportResult]) -> Path:
+    """``index.html`` linking every report of a run, with its status and date."""
+    output_dir = Path(output_dir)
+    today = dt.date.today().isoformat()
+    by_municipality: dict[str, list[ReportResult]] = {}
+    for result in results:
+        by_municipality.setdefault(result.job.municipality_code, []).append(result)
+    status_sv = {"ok": "klar", "failed": "misslyckades", "skipped": "oförändrad"}
+    sections = []
+    for code, items in sorted(by_municipality.items()):
+        rows = []
+        for r in sorted(items, key=lambda r: r.job.step):
+            label = html.escape(STEPS[r.job.step][1])
+            link = (
+                f'<a href="{html.escape(r.path.name)}">{label}</a>'
+                if r.status != "failed"
+                else label
+            )
+            css = "vp-status-ok" if r.status != "failed" else "vp-status-bad"
+            rows.append(
+                f"<tr><td>{link}</td><td class='{css}'>{status_sv.get(r.status, r.status)}"
+                f"</td><td>{today}</td></tr>"
+            )
+        sections.append(
+            f"<h2 id='k{code}'>{html.escape(geography.region_name(code))} ({code})</h2>"
+            "<table><thead><tr><th>Rapport</th><th>Status</th><th>Datum</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+        )
+    css = (TEMPLATE_DIR / "vpreport" / "report.css").read_text(encoding="utf-8")
+    page = (
+        "<!DOCTYPE html><html lang='sv'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1.0'>"
+        f"<title>Våldsförebyggande arbete – rapporter</title><style>{css}</style></head>"
+        "<body class='jp-Notebook'><main class='jp-RenderedHTMLCommon'>"
+        "<h1>Våldsförebyggande arbete – rapporter</h1>"
+        "<p>Rapporter per kommun enligt de fem stegen i handboken <em>Inget att vänta på</em>."
+        "</p>" + "".join(sections) + f"<p class='vp-note'>vpanalysis {__version__}</p>"
+        "</main></body></html>"
+    )
+    path = output_dir / "index.html"
+    write_text(path, page)
+    return path
+
+
+def run_many(
+    municipalities: Sequence[str],
+    steps: Sequence[int],
+    output_dir: str | Path | None = None,
+    **options,
+) -> list[ReportResult]:
+    """Render every step for every municipality (validated first), then the index page."""
+    from tqdm import tqdm
+
+    jobs = [
+        make_job(step, code, output_dir, **options) for code in municipalities for step in steps
+    ]
+    results = []
+    with tqdm(total=len(jobs), unit="rapport", desc="Rapporter") as bar:
+        for job in jobs:
+            result = render(job)
+            results.append(result)
+            bar.set_postfix_str(f"{job.stem}: {result.status}")
+            bar.update()
+    if jobs:
+        write_index(jobs[0].output_dir, results)
+    return results
