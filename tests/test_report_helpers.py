@@ -1,0 +1,61 @@
+import re
+
+import pandas as pd
+import pytest
+
+from vpanalysis import report
+from vpanalysis.runner import TEMPLATE_DIR, add_table_of_contents
+
+
+def test_swedish_number_format():
+    assert report.number(12345.678, 1) == "12\u00a0345,7"
+    assert report.number(5) == "5"
+    assert report.number(None) == ".."
+    assert report.number(pd.NA) == ".."
+    assert report.number(float("nan")) == ".."
+    assert report.interval(1.24, 3.5) == "1,2–3,5"
+
+
+def test_check_disclosure_rejects_small_counts_only():
+    ok = pd.DataFrame({"count": pd.array([0, 5, None, 120], dtype="Int64")})
+    report.check_disclosure(ok, ["count"], threshold=5)
+    bad = pd.DataFrame({"count": pd.array([0, 3, 12], dtype="Int64")})
+    with pytest.raises(report.DisclosureError):
+        report.check_disclosure(bad, ["count"], threshold=5)
+
+
+def test_table_refuses_to_publish_small_local_counts():
+    frame = pd.DataFrame({"kategori": ["a", "b"], "antal": pd.array([2, 40], dtype="Int64")})
+    with pytest.raises(report.DisclosureError):
+        report.table(frame, local=True, count_columns=["antal"])
+    markup = report.table(
+        frame.assign(antal=pd.array([pd.NA, 40], dtype="Int64")),
+        local=True,
+        count_columns=["antal"],
+    ).data
+    assert ">..<" in markup and ">40<" in markup
+
+
+def test_toc_links_every_section_heading():
+    page = (
+        '<main><h1>Titel</h1><div class="vp-toc-placeholder"></div>'
+        '<h2 id="lagesbild">Lägesbild<a class="anchor-link" href="#lagesbild">¶</a></h2>'
+        "<h3>Per kön</h3><h2>Lägesbild</h2></main>"
+    )
+    out = add_table_of_contents(page)
+    links = re.findall(r'<a href="#([^"]+)">', out)
+    ids = re.findall(r'<h[23] id="([^"]+)"', out)
+    assert links == ids == ["lagesbild", "per-kön", "lagesbild-2"]
+    assert "vp-toc-placeholder" not in out
+
+
+def test_template_loads_nothing_from_the_network():
+    text = (TEMPLATE_DIR / "vpreport" / "index.html.j2").read_text(encoding="utf-8")
+    for block in ("html_head_js_requirejs", "html_head_js_mathjax", "html_head_js_mermaidjs"):
+        assert re.search(r"{%-? block " + block + r" -?%}{%-? endblock", text)
+
+
+def test_banner_only_for_example_sources():
+    manifest = {"sources": {"bra": {"example": True}, "kolada": {"example": False}}}
+    assert "EXEMPELDATA" in report.banner(manifest).data
+    assert report.banner(manifest, used=["kolada"]).data == ""
