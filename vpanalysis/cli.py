@@ -93,14 +93,34 @@ def report(municipality, step, output, comparison, years, data_dir, threshold) -
 @click.option("--county", default=None, help="All municipalities of a county, e.g. 21.")
 @click.option("--all", "all_", is_flag=True, help="All 290 municipalities.")
 @click.option("--steps", default="0,1,2,3,4,5", show_default=True)
+@click.option("--workers", type=int, default=None, help="Parallel reports (default: cores).")
+@click.option("--force", is_flag=True, help="Rebuild reports that are up to date.")
+@click.option("--pdf", is_flag=True, help="Also print each report to PDF (headless Chromium).")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local")
+@click.option("--scheduler", default=None, help="Dask scheduler address (with --executor dask).")
 @click.option("--output", "-o", type=click.Path(file_okay=False), default=None)
 @click.option("--years", default="2015-2024", show_default=True)
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None)
 @click.option("--threshold", type=int, default=5, show_default=True, help="Disclosure threshold.")
-def reports(municipalities, county, all_, steps, output, years, data_dir, threshold) -> None:
+def reports(
+    municipalities,
+    county,
+    all_,
+    steps,
+    workers,
+    force,
+    pdf,
+    executor,
+    scheduler,
+    output,
+    years,
+    data_dir,
+    threshold,
+) -> None:
     """Render many reports and an index page; a failing report never stops the others."""
     from vpanalysis import geography
-    from vpanalysis.runner import ReportError, run_many
+    from vpanalysis.batch import run_reports
+    from vpanalysis.runner import ReportError
 
     try:
         if all_:
@@ -112,20 +132,25 @@ def reports(municipalities, county, all_, steps, output, years, data_dir, thresh
         else:
             raise UserError("choose --municipalities, --county or --all")
         step_list = [int(s) for s in steps.split(",") if s.strip()]
-        results = run_many(
+        summary = run_reports(
             codes,
             step_list,
             output_dir=output,
+            workers=workers,
+            force=force,
+            pdf=pdf,
+            executor=executor,
+            scheduler=scheduler,
             years=_years(years),
             data_dir=data_dir,
             disclosure_threshold=threshold,
         )
     except (geography.UnknownRegionError, ReportError, ValueError) as exc:
         raise UserError(str(exc)) from exc
-    failed = [r for r in results if r.status == "failed"]
-    for r in failed:
-        click.echo(f"FAILED {r.job.stem}: {r.message}", err=True)
-    if failed:
+    click.echo(summary.table())
+    if summary.index:
+        click.echo(f"Index: {summary.index}")
+    if summary.failed:
         raise SystemExit(1)
 
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
 import re
+import shutil
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from vpanalysis import __version__, geography
@@ -110,8 +112,45 @@ def make_job(
 # ---------------------------------------------------------------- execution
 
 
-def execute(job: ReportJob, executed_path: Path) -> None:
-    """Run the notebook with papermill into ``executed_path`` (raises ReportError)."""
+class _KernelDirs:
+    """Socket folders made for IPC kernels in this process, removed by :func:`cleanup`."""
+
+    made: list[str] = []
+
+    @classmethod
+    def new(cls) -> str:
+        path = tempfile.mkdtemp(prefix="vpk-")
+        cls.made.append(path)
+        return path
+
+    @classmethod
+    def cleanup(cls) -> None:
+        while cls.made:
+            shutil.rmtree(cls.made.pop(), ignore_errors=True)
+
+
+def _ipc_kernel_manager_class():
+    """A kernel manager on IPC sockets in a folder of its own (DESIGN §6).
+
+    Many kernels on one machine over TCP race for ports; IPC with a unique socket path
+    per kernel does not, and default IPC paths would collide in the working directory.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.transport = "ipc"
+            self.ip = os.path.join(_KernelDirs.new(), "kernel")
+
+    return IPCKernelManager
+
+
+def execute(job: ReportJob, executed_path: Path, log=None, timeout: int = 600) -> None:
+    """Run the notebook with papermill into ``executed_path`` (raises ReportError).
+
+    ``log`` is an open text file that receives the kernel's stdout and stderr.
+    """
     import papermill as pm
 
     try:
@@ -121,14 +160,23 @@ def execute(job: ReportJob, executed_path: Path) -> None:
             parameters=job.parameters(),
             kernel_name="python3",
             progress_bar=False,
-            log_output=False,
+            log_output=log is not None,
+            stdout_file=log,
+            stderr_file=log,
             request_save_on_cell_execute=False,
+            start_timeout=60,
+            execution_timeout=timeout,
+            kernel_manager_class=_ipc_kernel_manager_class(),
         )
     except pm.PapermillExecutionError as exc:
         raise ReportError(
             f"{job.notebook.name} for {job.municipality_code} failed in cell "
             f"{exc.exec_count}: {exc.ename}: {exc.evalue}"
         ) from exc
+    except Exception as exc:  # kernel died, timeout, missing notebook: one line for the user
+        raise ReportError(f"{job.notebook.name} for {job.municipality_code}: {exc}") from exc
+    finally:
+        _KernelDirs.cleanup()
 
 
 # ---------------------------------------------------------------- conversion
@@ -210,27 +258,47 @@ class ReportResult:
     status: str  # "ok" | "failed" | "skipped"
     seconds: float
     message: str = ""
+    finished: str = ""  # ISO time the report was written
+    timings: dict = field(default_factory=dict)
 
     @property
     def path(self) -> Path:
         return self.job.html_path
 
 
-def render(job: ReportJob) -> ReportResult:
-    """Execute and convert one report; the HTML appears atomically or not at all."""
+def render(job: ReportJob, log_path: Path | None = None, timeout: int = 600) -> ReportResult:
+    """Execute and convert one report; the HTML appears atomically or not at all.
+
+    ``timings`` holds seconds for execution (kernel start, imports and computation) and
+    conversion to HTML. A failure is returned as status ``failed`` with a one-line
+    message; the full traceback goes to ``log_path`` when given.
+    """
     start = time.perf_counter()
     name = geography.region_name(job.municipality_code)
     title = f"{STEPS[job.step][1]} – {name}"
+    timings: dict[str, float] = {}
+    log = open(log_path, "w", encoding="utf-8") if log_path else None  # noqa: SIM115
     try:
         with tempfile.TemporaryDirectory(prefix="vpanalysis-") as tmp:
             executed = Path(tmp) / f"{job.stem}.ipynb"
-            execute(job, executed)
+            execute(job, executed, log=log, timeout=timeout)
+            timings["execute"] = time.perf_counter() - start
+            t = time.perf_counter()
             page = to_html(executed, title)
+            timings["convert"] = time.perf_counter() - t
         job.output_dir.mkdir(parents=True, exist_ok=True)
         write_text(job.html_path, page)
     except ReportError as exc:
-        return ReportResult(job, "failed", time.perf_counter() - start, str(exc))
-    return ReportResult(job, "ok", time.perf_counter() - start)
+        if log:
+            import traceback
+
+            traceback.print_exc(file=log)
+        return ReportResult(job, "failed", time.perf_counter() - start, str(exc), timings=timings)
+    finally:
+        if log:
+            log.close()
+    finished = dt.datetime.now().isoformat(timespec="seconds")
+    return ReportResult(job, "ok", time.perf_counter() - start, finished=finished, timings=timings)
 
 
 # ---------------------------------------------------------------- index page
@@ -239,7 +307,6 @@ def render(job: ReportJob) -> ReportResult:
 def write_index(output_dir: Path, results: Sequence[ReportResult]) -> Path:
     """``index.html`` linking every report of a run, with its status and date."""
     output_dir = Path(output_dir)
-    today = dt.date.today().isoformat()
     by_municipality: dict[str, list[ReportResult]] = {}
     for result in results:
         by_municipality.setdefault(result.job.municipality_code, []).append(result)
@@ -257,7 +324,7 @@ def write_index(output_dir: Path, results: Sequence[ReportResult]) -> Path:
             css = "vp-status-ok" if r.status != "failed" else "vp-status-bad"
             rows.append(
                 f"<tr><td>{link}</td><td class='{css}'>{status_sv.get(r.status, r.status)}"
-                f"</td><td>{today}</td></tr>"
+                f"</td><td>{html.escape(r.finished[:10] or '–')}</td></tr>"
             )
         sections.append(
             f"<h2 id='k{code}'>{html.escape(geography.region_name(code))} ({code})</h2>"
@@ -278,27 +345,3 @@ def write_index(output_dir: Path, results: Sequence[ReportResult]) -> Path:
     path = output_dir / "index.html"
     write_text(path, page)
     return path
-
-
-def run_many(
-    municipalities: Sequence[str],
-    steps: Sequence[int],
-    output_dir: str | Path | None = None,
-    **options,
-) -> list[ReportResult]:
-    """Render every step for every municipality (validated first), then the index page."""
-    from tqdm import tqdm
-
-    jobs = [
-        make_job(step, code, output_dir, **options) for code in municipalities for step in steps
-    ]
-    results = []
-    with tqdm(total=len(jobs), unit="rapport", desc="Rapporter") as bar:
-        for job in jobs:
-            result = render(job)
-            results.append(result)
-            bar.set_postfix_str(f"{job.stem}: {result.status}")
-            bar.update()
-    if jobs:
-        write_index(jobs[0].output_dir, results)
-    return results
