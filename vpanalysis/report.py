@@ -119,23 +119,17 @@ def table(
     if local:
         check_disclosure(frame, count_columns, threshold)
     shown = frame if index else frame.reset_index(drop=True)
-    formatters = {}
+    shown = shown.copy()
     for column in shown.columns:
-        if pd.api.types.is_numeric_dtype(shown[column]) and not pd.api.types.is_bool_dtype(
-            shown[column]
-        ):
+        series = shown[column]
+        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
             d = decimals.get(column, 1) if isinstance(decimals, Mapping) else decimals
-            if column in count_columns or pd.api.types.is_integer_dtype(shown[column]):
+            if column in count_columns or pd.api.types.is_integer_dtype(series):
                 d = 0
-            formatters[column] = lambda v, d=d: number(v, d)
-    body = shown.to_html(
-        index=index,
-        formatters=formatters,
-        na_rep=SUPPRESSED,
-        escape=True,
-        border=0,
-        classes="vp-table",
-    )
+            shown[column] = [number(v, d) for v in series]
+        else:
+            shown[column] = series.astype("object").where(series.notna(), SUPPRESSED)
+    body = shown.to_html(index=index, escape=True, border=0, classes="vp-table")
     if caption:
         body = body.replace(">", f"><caption>{html.escape(caption)}</caption>", 1)
     note = f'<p class="vp-note">Källa: {html.escape(source)}</p>' if source else ""

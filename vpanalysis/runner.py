@@ -186,7 +186,10 @@ _TAG = re.compile(r"<[^>]+>")
 
 
 def _slug(text: str) -> str:
-    slug = re.sub(r"[^\w\- ]", "", text.lower()).strip().replace(" ", "-")
+    """An ASCII anchor: 'Per kön' -> 'per-kon' (å, ä -> a; ö -> o)."""
+    text = text.lower().translate(str.maketrans("åäöéü", "aaoeu"))
+    slug = re.sub(r"[^a-z0-9\- ]", "", text).strip()
+    slug = re.sub(r"\s+", "-", slug)
     return slug or "avsnitt"
 
 

@@ -1,0 +1,59 @@
+"""Shared fixtures: copies of data/raw in tmp_path, and one built copy per test session.
+
+Tests never write into the repository's own data/processed: they copy data/raw into a
+temporary ``data`` folder and pass it as ``data_dir``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+RAW = REPO / "data" / "raw"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def copy_raw(target: Path) -> Path:
+    """Copy data/raw to ``target/raw``; return ``target`` (a data folder)."""
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(RAW, target / "raw")
+    return target
+
+
+@pytest.fixture
+def raw_copy(tmp_path: Path) -> Path:
+    """A data folder in tmp_path holding a copy of data/raw (nothing built)."""
+    return copy_raw(tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def built_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder with data/raw copied and built once per session. Do not modify it."""
+    from vpanalysis.pipeline import build
+
+    data = copy_raw(tmp_path_factory.mktemp("built") / "data")
+    build(data_dir=data)
+    return data
+
+
+@pytest.fixture
+def built_copy(built_data: Path, tmp_path: Path) -> Path:
+    """A private copy of :func:`built_data` (raw and processed) that a test may change."""
+    target = tmp_path / "data"
+    shutil.copytree(built_data, target)
+    return target
+
+
+@pytest.fixture
+def no_default_data(built_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the default data folder at the session's built copy, so that a call that
+    forgets ``data_dir`` can never build into the repository's data/processed."""
+    monkeypatch.setenv("VPANALYSIS_DATA", str(built_data))
+
+
+@pytest.fixture
+def fixtures() -> Path:
+    return FIXTURES

@@ -1,0 +1,106 @@
+"""Step 1: steering structure, partner matrices, missing key sectors, training days."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from vpanalysis import registers
+from vpanalysis.steps import collaboration as co
+
+HEADER = (
+    "municipality_code;organisation;sector;role;contact_role;mandate;resources;"
+    "data_sources;steps;example"
+)
+ROWS = [
+    "2161;BRÅ-rådet;kommunledning;styrgrupp;;Beslutar;20 h/år;;1-5;ja",
+    "2161;Socialtjänsten;socialtjänst;ledningsgrupp;;Data;100 h/år;socialtjanst;1|2;ja",
+    "2161;Skolan;skola;ledningsgrupp;;;ideell tid;skolenkat|skola;2|3;ja",
+    "2161;Skolan;skola;arbetsgrupp;;;;;4;ja",
+    "2161;Polisen;polis;referensgrupp;;;;bra;2;ja",
+    "2183;Socialtjänsten;socialtjänst;ledningsgrupp;;;;socialtjanst;1;ja",
+]
+
+
+@pytest.fixture
+def partners(tmp_path: Path) -> pd.DataFrame:
+    path = tmp_path / "partners.csv"
+    path.write_text("\n".join([HEADER, *ROWS]) + "\n", encoding="utf-8")
+    return registers.load_partners(path)
+
+
+def test_steering_structure(partners):
+    out = co.steering_structure(partners, "2161")
+    assert list(out["role"]) == ["styrgrupp", "ledningsgrupp", "arbetsgrupp", "referensgrupp"]
+    lead = out.set_index("role").loc["ledningsgrupp"]
+    assert lead["n_partners"] == 2
+    assert lead["organisations"] == "Socialtjänsten, Skolan"
+    assert lead["resources_hours"] == 100  # "ideell tid" is not counted
+    assert out.set_index("role").loc["styrgrupp", "role_label"].startswith("Styrgrupp")
+    assert pd.isna(out.set_index("role").loc["referensgrupp", "resources_hours"])
+
+
+def test_data_source_matrix(partners):
+    m = co.data_source_matrix(partners, "2161")
+    assert list(m.columns) == ["socialtjanst", "skola", "skolenkat", "bra"]  # vocabulary order
+    assert list(m.index) == ["BRÅ-rådet", "Socialtjänsten", "Skolan", "Polisen"]  # one row each
+    assert m.loc["Skolan", "skolenkat"] and not m.loc["Skolan", "bra"]
+    assert m.dtypes.eq(bool).all()
+    chosen = co.data_source_matrix(partners, "2161", sources=["kvinnojour", "bra"])
+    assert list(chosen.columns) == ["kvinnojour", "bra"] and not chosen["kvinnojour"].any()
+    both = co.data_source_matrix(partners)
+    assert both.index.nlevels == 2 and ("2183", "Socialtjänsten") in both.index
+
+
+def test_step_matrix_merges_roles_of_one_organisation(partners):
+    m = co.step_matrix(partners, "2161")
+    assert list(m.columns) == [1, 2, 3, 4, 5]
+    assert m.loc["BRÅ-rådet"].all()
+    assert list(m.loc["Skolan"]) == [False, True, True, True, False]  # union of two roles
+    marks = co.checkmarks(m)
+    assert marks.loc["Skolan", 4] == "✓" and marks.loc["Skolan", 1] == ""
+
+
+def test_missing_key_sectors(partners):
+    missing = co.missing_key_sectors(partners)
+    got = set(missing[["municipality_code", "sector"]].itertuples(index=False, name=None))
+    assert got == {
+        ("2161", "kvinnojour/tjejjour"),
+        ("2161", "hälso- och sjukvård"),
+        ("2183", "skola"),
+        ("2183", "polis"),
+        ("2183", "kvinnojour/tjejjour"),
+        ("2183", "hälso- och sjukvård"),
+    }
+    assert "saknas" in missing["message"].iloc[0]
+    custom = co.missing_key_sectors(partners, ["polis", "Räddningstjänsten"], ["2161", "2181"])
+    got = set(custom[["municipality_code", "sector"]].itertuples(index=False, name=None))
+    assert got == {("2161", "räddningstjänst"), ("2181", "polis"), ("2181", "räddningstjänst")}
+    with pytest.raises(ValueError):
+        co.missing_key_sectors(partners, ["skolväsendet"])
+
+
+def test_no_missing_sectors_gives_empty_table(partners):
+    assert co.missing_key_sectors(partners, ["socialtjänst"]).empty
+
+
+def test_training_days_summary(tmp_path):
+    header = "municipality_code;date;title;provider;participant_group;participants;steps;example"
+    rows = [
+        "2161;2021-02-10;Dag 1;MÄN;Ledningsgruppen;12;1;ja",
+        "2161;2021-04-21;Dag 2;MÄN;Ledningsgruppen;10;2|3;ja",
+        "2181;2021-02-10;Dag 1;MÄN;Ledningsgruppen;;1;ja",
+    ]
+    path = tmp_path / "training_days.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    out = co.training_days_summary(registers.load_training_days(path)).set_index(
+        "municipality_code"
+    )
+    assert out.loc["2161", "n_days"] == 2 and out.loc["2161", "participants"] == 22
+    assert out.loc["2161", "mean_participants"] == 11
+    assert out.loc["2161", "steps_covered"] == (1, 2, 3)
+    assert out.loc["2161", "steps_missing"] == (4, 5)
+    assert str(out.loc["2161", "last_date"].date()) == "2021-04-21"
+    assert pd.isna(out.loc["2181", "participants"])

@@ -1,0 +1,205 @@
+"""Loaders for notebooks and the small helpers every analysis needs.
+
+The loaders read the tables of ``data/processed`` (see ``data/processed/README.md``) and
+build them first (:func:`vpanalysis.pipeline.build`) when a table or the manifest is
+missing. ``data_dir`` is the folder that holds ``raw/`` and ``processed/`` (default: the
+project's ``data/``, or the environment variable ``VPANALYSIS_DATA``)::
+
+    from vpanalysis import data
+    obs = data.load_observations()
+    pop = data.load_population()
+    rates = data.add_rates(obs[obs["source"] == "bra"])
+
+Helpers:
+
+* :func:`population_totals`: population per region, year and sex (``T`` = K + M) for any
+  age group (``"totalt"``, ``"0-17"``, ``"18+"``, ``"15-19"``), summed over single years of
+  age, so groups that do not follow the five-year bands (0-17, 18+) work too.
+* :func:`add_population` / :func:`add_rates`: observations joined to the population of
+  the same region, year, sex and age group, and the rate per 100 000.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from vpanalysis.config import get_paths
+
+DataDir = str | os.PathLike | None
+
+
+def _processed(data_dir: DataDir) -> Path:
+    return get_paths(data_dir).processed
+
+
+def ensure_built(data_dir: DataDir = None) -> Path:
+    """``data/processed``, built first when the manifest or a table is missing."""
+    from vpanalysis import pipeline
+
+    processed = _processed(data_dir)
+    needed = [processed / pipeline.MANIFEST, *(processed / n for n in pipeline.TABLES.values())]
+    if not all(p.exists() for p in needed):
+        pipeline.build(data_dir=data_dir)
+    return processed
+
+
+def _load(name: str, data_dir: DataDir) -> pd.DataFrame:
+    from vpanalysis import pipeline
+
+    return pd.read_parquet(ensure_built(data_dir) / pipeline.TABLES[name])
+
+
+def load_observations(data_dir: DataDir = None) -> pd.DataFrame:
+    """``observations.parquet``: counts of every count-type source, one long table."""
+    return _load("observations", data_dir)
+
+
+def load_population(data_dir: DataDir = None) -> pd.DataFrame:
+    """``population.parquet``: population by region, year, sex (K/M) and five-year band."""
+    return _load("population", data_dir)
+
+
+def load_population_single_year(data_dir: DataDir = None) -> pd.DataFrame:
+    """``population_single_year.parquet``: population by single year of age (100 = 100+)."""
+    return _load("population_single_year", data_dir)
+
+
+def load_kolada(data_dir: DataDir = None) -> pd.DataFrame:
+    """``kolada.parquet``: KPI values by region, year and sex (T/K/M)."""
+    return _load("kolada", data_dir)
+
+
+def load_survey(data_dir: DataDir = None) -> pd.DataFrame:
+    """``survey.parquet``: one row per pupil, one Int64 column per codebook item."""
+    return _load("survey", data_dir)
+
+
+def load_manifest(data_dir: DataDir = None) -> dict:
+    """``manifest.json``: inputs, build time, version and which sources are example data."""
+    from vpanalysis import pipeline
+
+    path = ensure_built(data_dir) / pipeline.MANIFEST
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_kpis(data_dir: DataDir = None) -> pd.DataFrame:
+    """The KPI list ``data/raw/kolada/kpis.csv``: title, kind, polarity, level per KPI."""
+    from vpanalysis.io.kolada import read_kpis
+
+    return read_kpis(get_paths(data_dir).raw / "kolada" / "kpis.csv")
+
+
+def load_codebook(data_dir: DataDir = None) -> pd.DataFrame:
+    """The school-survey codebook ``data/raw/skolenkat/codebook.csv`` (validated)."""
+    from vpanalysis.io.survey import read_codebook
+
+    return read_codebook(get_paths(data_dir).raw / "skolenkat" / "codebook.csv")
+
+
+# ---------------------------------------------------------------- population and rates
+
+
+def age_range(label: str) -> tuple[int, int]:
+    """``"0-17"`` -> (0, 17); ``"18+"`` -> (18, 100); ``"totalt"`` -> (0, 100)."""
+    text = str(label).strip().lower().replace("–", "-").replace(" år", "")
+    if text in ("totalt", "total", "alla"):
+        return 0, 100
+    if m := re.fullmatch(r"(\d+)\s*-\s*(\d+)", text):
+        return int(m.group(1)), int(m.group(2))
+    if m := re.fullmatch(r"(\d+)\s*\+", text):
+        return int(m.group(1)), 100
+    raise ValueError(f"unknown age group {label!r}; use e.g. totalt, 0-17, 18+, 15-19")
+
+
+def population_totals(
+    population: pd.DataFrame | None = None,
+    *,
+    age_group: str = "totalt",
+    sex: str = "T",
+    regions: Iterable[str] | None = None,
+    years: Iterable[int] | None = None,
+    data_dir: DataDir = None,
+) -> pd.DataFrame:
+    """Population per region and year for one age group and sex (``T`` = K + M).
+
+    ``population`` is the single-year table (default: loaded) or the five-year band table
+    (then the age group must follow band edges). Returns ``region_code``, ``year``,
+    ``sex``, ``age_group``, ``population`` (Int64).
+    """
+    if sex not in ("K", "M", "T"):
+        raise ValueError("sex must be K, M or T")
+    pop = load_population_single_year(data_dir) if population is None else population
+    lo, hi = age_range(age_group)
+    if "age" in pop.columns:
+        rows = pop[(pop["age"] >= lo) & (pop["age"] <= hi)]
+    else:
+        bounds = pop["age_group"].map(age_range)
+        inside = bounds.map(lambda b: b[0] >= lo and b[1] <= hi)
+        partial = bounds.map(
+            lambda b: not (b[0] >= lo and b[1] <= hi) and b[0] <= hi and b[1] >= lo
+        )
+        if partial.any():
+            raise ValueError(
+                f"age group {age_group!r} does not follow the five-year bands; "
+                "use the single-year table (load_population_single_year)"
+            )
+        rows = pop[inside]
+    if sex != "T":
+        rows = rows[rows["sex"] == sex]
+    if regions is not None:
+        rows = rows[rows["region_code"].isin(list(regions))]
+    if years is not None:
+        rows = rows[rows["year"].isin(list(years))]
+    out = rows.groupby(["region_code", "year"], as_index=False)["population"].sum()
+    out["population"] = out["population"].astype("Int64")
+    out.insert(2, "sex", pd.array([sex] * len(out), dtype="string"))
+    out.insert(3, "age_group", pd.array([age_group] * len(out), dtype="string"))
+    return out
+
+
+def add_population(
+    observations: pd.DataFrame,
+    population: pd.DataFrame | None = None,
+    *,
+    data_dir: DataDir = None,
+) -> pd.DataFrame:
+    """``observations`` with ``population``: the same region, year, sex and age group.
+
+    ``<NA>`` where no population is known (e.g. a region the population file lacks).
+    """
+    pop = load_population_single_year(data_dir) if population is None else population
+    keys = observations[["sex", "age_group"]].drop_duplicates()
+    parts = [
+        population_totals(pop, age_group=row.age_group, sex=row.sex)
+        for row in keys.itertuples(index=False)
+    ]
+    if not parts:
+        return observations.assign(population=pd.array([], dtype="Int64"))
+    lookup = pd.concat(parts, ignore_index=True)
+    out = observations.merge(
+        lookup, on=["region_code", "year", "sex", "age_group"], how="left", validate="many_to_one"
+    )
+    out["population"] = out["population"].astype("Int64")
+    return out
+
+
+def add_rates(
+    observations: pd.DataFrame,
+    population: pd.DataFrame | None = None,
+    *,
+    per: int = 100_000,
+    data_dir: DataDir = None,
+) -> pd.DataFrame:
+    """``observations`` with ``population`` and ``rate`` (count per ``per`` inhabitants,
+    Float64; ``<NA>`` when the count or population is missing). No confidence intervals:
+    see :mod:`vpanalysis.indicators` for those."""
+    out = add_population(observations, population, data_dir=data_dir)
+    count = out["count"].astype("Float64")
+    out["rate"] = (count / out["population"].astype("Float64") * per).astype("Float64")
+    return out
