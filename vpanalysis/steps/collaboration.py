@@ -199,3 +199,64 @@ def training_days_summary(
     ]
     out = pd.DataFrame(rows, columns=columns)
     return out.astype({"n_days": "Int64", "participants": "Int64", "mean_participants": "Float64"})
+
+
+# ---------------------------------------------------------------- report tables (Swedish)
+
+
+def partner_table(partners: pd.DataFrame) -> pd.DataFrame:
+    """The partner register as shown in the report: roles, never personal names."""
+    order = {role: i for i, role in enumerate(ROLES.values)}
+    frame = partners.assign(_order=partners["role"].map(order)).sort_values(
+        "_order", kind="stable"
+    )
+    return pd.DataFrame(
+        {
+            "Organisation": frame["organisation"],
+            "Sektor": frame["sector"].map(lambda s: SECTORS.labels.get(s, s)),
+            "Roll i strukturen": frame["role"].map(lambda r: ROLES.labels.get(r, r)),
+            "Kontakt (roll)": frame["contact_role"].fillna(""),
+            "Mandat": frame["mandate"].fillna(""),
+            "Resurser": frame["resources"].fillna(""),
+        }
+    ).reset_index(drop=True)
+
+
+def steering_table(partners: pd.DataFrame) -> pd.DataFrame:
+    """The steering structure (one row per level) with Swedish column names."""
+    s = steering_structure(partners)
+    return pd.DataFrame(
+        {
+            "Nivå": s["role_label"],
+            "Antal parter": s["n_partners"].astype("Int64"),
+            "Organisationer": s["organisations"],
+            "Avsatt tid (timmar/år)": s["resources_hours"],
+        }
+    )
+
+
+def contribution_matrix(partners: pd.DataFrame) -> pd.DataFrame:
+    """Partner × (data source, step) as check marks: who brings which data to which step."""
+    sources = data_source_matrix(partners)
+    sources = sources.loc[:, sources.any(axis=0)]
+    sources.columns = [DATA_SOURCES.labels.get(c, c) for c in sources.columns]
+    steps = step_matrix(partners)
+    steps.columns = [f"Steg {s}" for s in steps.columns]
+    out = checkmarks(sources.join(steps))
+    out.index.name = "Organisation"
+    return out.reset_index()
+
+
+def training_days_table(training_days: pd.DataFrame) -> pd.DataFrame:
+    """The log of the leadership group's joint training days, oldest first."""
+    frame = training_days.sort_values("date")
+    return pd.DataFrame(
+        {
+            "Datum": frame["date"].map(lambda d: pd.Timestamp(d).strftime("%Y-%m-%d")),
+            "Utbildningsdag": frame["title"],
+            "Utbildare": frame["provider"],
+            "Deltagargrupp": frame["participant_group"],
+            "Deltagare": frame["participants"].astype("Int64"),
+            "Steg": frame["steps"].map(lambda v: ", ".join(map(str, v))),
+        }
+    ).reset_index(drop=True)
