@@ -49,6 +49,75 @@ def data_build(force: bool, data_dir: str | None) -> None:
     click.echo(result.summary())
 
 
+@main.group()
+def fetch() -> None:
+    """Fetch real public statistics (Kolada, SCB, BRÅ) into data/raw/<source>/hamtat/."""
+
+
+_DATA_DIR_HELP = "Data folder holding raw/ (default: the project's data/)."
+
+
+def _run_fetch(call) -> None:
+    from vpanalysis.errors import DataError
+    from vpanalysis.fetch.http import FetchError
+
+    try:
+        result = call()
+    except (FetchError, DataError) as exc:
+        raise UserError(f"{exc} (existing raw data left untouched)") from exc
+    click.echo(result.summary())
+
+
+@fetch.command("kolada")
+@click.option("--kpi", default=None, help="KPI ids, comma-separated (default: kolada/kpis.csv).")
+@click.option(
+    "--municipality",
+    default=None,
+    help="Codes or names, comma-separated; 21 or 0021 = county, 0000 = Riket "
+    "(default: Gävleborg's municipalities, the county and Riket).",
+)
+@click.option("--years", default="2015-2024", show_default=True)
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None, help=_DATA_DIR_HELP)
+def fetch_kolada(kpi, municipality, years, data_dir) -> None:
+    """Kolada API v3 (VPANALYSIS_KOLADA_URL overrides https://api.kolada.se/v3)."""
+    from vpanalysis.fetch.kolada import fetch_kolada as run
+
+    kpis = [k for k in (kpi or "").split(",") if k.strip()] or None
+    ids = [m for m in (municipality or "").split(",") if m.strip()] or None
+    _run_fetch(lambda: run(kpis, ids, _years(years), data_dir=data_dir))
+
+
+@fetch.command("scb-population")
+@click.option(
+    "--region",
+    default=None,
+    help="Codes or names, comma-separated; 21 = county, 00 = Riket "
+    "(default: Gävleborg's municipalities, the county and Riket).",
+)
+@click.option("--years", default="2015-2024", show_default=True)
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None, help=_DATA_DIR_HELP)
+def fetch_scb_population(region, years, data_dir) -> None:
+    """SCB PxWebApi v2, table TAB638 (VPANALYSIS_SCB_URL overrides the base URL)."""
+    from vpanalysis.fetch.scb import fetch_population
+
+    regions = [r for r in (region or "").split(",") if r.strip()] or None
+    _run_fetch(lambda: fetch_population(regions, _years(years), data_dir=data_dir))
+
+
+@fetch.command("bra")
+@click.argument("file_or_url")
+@click.option("--year", type=int, default=None, help="Year of a file without a year column.")
+@click.option(
+    "--category", default=None, help="BRÅ crime category of a file without a category column."
+)
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None, help=_DATA_DIR_HELP)
+def fetch_bra(file_or_url, year, category, data_dir) -> None:
+    """BRÅ's per-municipality CSV from a file or URL, names matched to codes."""
+    from vpanalysis.fetch.bra import fetch_bra as run
+
+    _run_fetch(lambda: run(file_or_url, year=year, category=category, data_dir=data_dir))
+
+
 def _years(text: str) -> tuple[int, int]:
     first, _, last = text.partition("-")
     try:

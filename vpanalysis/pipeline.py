@@ -18,6 +18,11 @@ and writes ``observations.parquet``, ``population.parquet``,
   properties) say ``EXEMPELDATA``. When a folder holds real files, its example files
   are ignored, so a municipality can drop its real export next to them. The manifest
   says per source whether it is example data; reports show a banner for those.
+* Fetched data (``vpanalysis fetch ...``, :mod:`vpanalysis.fetch`) live in
+  ``data/raw/<source>/hamtat/`` and are always real data. The manifest then also carries
+  the source's ``attribution`` ("Källa: Kolada") and, from ``hamtat/provenance.json``,
+  when and where they were fetched (``fetched``). Real files of Kolada, SCB and BRÅ get
+  their attribution whether fetched or dropped in by hand.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from vpanalysis import __version__, cleaning, definitions, schema
 from vpanalysis.atomic import replace_files, temporary_sibling_dir
 from vpanalysis.config import get_paths
 from vpanalysis.errors import DataError
+from vpanalysis.fetch import provenance as fetched
 from vpanalysis.io import bra as bra_io
 from vpanalysis.io import kolada as kolada_io
 from vpanalysis.io import kvinnojour as kvinnojour_io
@@ -81,6 +87,7 @@ _CODE = (
     "pipeline.py",
     "schema.py",
     "io",
+    "fetch/provenance.py",
 )
 
 
@@ -186,6 +193,12 @@ def discover(raw: Path) -> dict[str, SourceFiles]:
         )
         examples = [p for p in candidates if is_example(p)]
         real = [p for p in candidates if p not in examples]
+        hamtat = folder / fetched.FETCHED_DIR
+        real += sorted(
+            p
+            for p in (hamtat.iterdir() if hamtat.is_dir() else [])
+            if fetched.is_data_file(p) and p.suffix.lower() in suffixes
+        )
         if real:
             found[name] = SourceFiles(name, real, examples, example=False)
         else:
@@ -370,6 +383,20 @@ def build_tables(paths, found: dict[str, SourceFiles]) -> tuple[dict[str, pd.Dat
     return tables, facts
 
 
+def _attribution(raw: Path, name: str, src: SourceFiles) -> dict:
+    """``attribution`` (and ``fetched``) of a source with real public data, else ``{}``."""
+    if src.example or not src.files or name not in fetched.SOURCES:
+        return {}
+    out: dict = {"attribution": fetched.SOURCES[name]["attribution"]}
+    hamtat = fetched.fetched_dir(raw, name)
+    if any(p.parent == hamtat for p in src.files):
+        summary = fetched.summary(raw, name)
+        if summary:
+            out["attribution"] = summary["attribution"]
+            out["fetched"] = summary
+    return out
+
+
 def _check_codebook_forms(codebook, definition, path: Path) -> None:
     known = set(definition.keys("forms"))
     for row in codebook.to_dict("records"):
@@ -490,6 +517,7 @@ def build(data_dir: str | os.PathLike | None = None, force: bool = False) -> Bui
                         "files": [p.relative_to(raw).as_posix() for p in src.files],
                         "ignored": [p.relative_to(raw).as_posix() for p in src.ignored],
                         **facts.get(name, {}),
+                        **_attribution(raw, name, src),
                     }
                     for name, src in found.items()
                 },

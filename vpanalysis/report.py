@@ -239,8 +239,13 @@ def provenance(manifest: Mapping, used: Iterable[str], run_date: dt.date | None 
         kind = "exempeldata (syntetiska)" if info.get("example", True) else "verkliga uppgifter"
         years = info.get("years")
         vintage = f", år {years[0]}–{years[1]}" if years else ""
-        attribution = info.get("attribution") or SOURCE_LABELS.get(name, name)
-        rows.append(f"<li>{html.escape(attribution)}: {kind}{html.escape(vintage)}</li>")
+        label = SOURCE_LABELS.get(name, name)
+        # Real public data carry their attribution ("Källa: Kolada"), see vpanalysis.fetch.
+        attribution = "" if info.get("example", True) else info.get("attribution") or ""
+        retrieved = str((info.get("fetched") or {}).get("retrieved_at") or "")[:10]
+        credit = f". {attribution}" if attribution else ""
+        credit += f" (hämtad {retrieved})" if attribution and retrieved else ""
+        rows.append(f"<li>{html.escape(label)}: {kind}{html.escape(vintage + credit)}</li>")
     built = manifest.get("built_at", "okänt")
     return _html(
         '<div class="vp-footer"><strong>Om rapporten</strong><ul>'
