@@ -9,7 +9,8 @@
 * Errors: :class:`FetchError` with one line a person can act on ("cannot reach
   api.kolada.se: no network connection? ..."), never a traceback.
 
-Tests pass ``transport=httpx.MockTransport(...)`` and ``sleep=`` to avoid real waits.
+Tests pass ``transport=httpx.MockTransport(...)``, ``sleep=`` and ``clock=`` to avoid real
+waits; :meth:`HttpClient.limit` makes a rate limiter on the client's clock.
 """
 
 from __future__ import annotations
@@ -29,7 +30,16 @@ USER_AGENT = f"vpanalysis/{__version__} (Swedish municipal violence-prevention a
 
 
 class FetchError(RuntimeError):
-    """A fetch failed; the message is one line and says what to do."""
+    """A fetch failed; the message is one line and says what to do.
+
+    ``kind`` is ``"network"`` (no answer), ``"status"`` (an HTTP error status) or
+    ``"content"`` (an answer in the wrong format or without the data asked for).
+    """
+
+    def __init__(self, message: str, kind: str = "content", status: int | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.status = status
 
 
 class RateLimiter:
@@ -99,6 +109,7 @@ class HttpClient:
         transport: httpx.BaseTransport | None = None,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
         hint: str = "",
     ):
         self.retries = retries
@@ -106,6 +117,7 @@ class HttpClient:
         self.max_backoff = max_backoff
         self.rate_limit = rate_limit
         self.sleep = sleep
+        self.clock = clock
         #: Added to network-error messages, e.g. "or set VPANALYSIS_KOLADA_URL to a mirror".
         self.hint = hint
         self.requests: list[str] = []
@@ -133,6 +145,11 @@ class HttpClient:
                 delay = min(max(float(retry_after), delay), max(self.max_backoff, 60.0))
         return delay
 
+    def limit(self, calls: int, period: float) -> RateLimiter:
+        """Space this client's requests: at most ``calls`` in any ``period`` seconds."""
+        self.rate_limit = RateLimiter(calls, period, clock=self.clock, sleep=self.sleep)
+        return self.rate_limit
+
     def get(self, url: str, params: Mapping[str, str] | None = None) -> httpx.Response:
         return self.request("GET", url, params=params)
 
@@ -153,7 +170,8 @@ class HttpClient:
                 if last:
                     raise FetchError(
                         f"{host} did not answer in time ({attempts} attempts); try again later"
-                        f"{hint}"
+                        f"{hint}",
+                        kind="network",
                     ) from None
                 self.sleep(self._delay(attempt, None))
                 continue
@@ -162,7 +180,8 @@ class HttpClient:
                     reason = _one_line(str(exc) or type(exc).__name__, 120)
                     raise FetchError(
                         f"cannot reach {host} ({reason}): no network connection? Check the "
-                        f"internet connection or proxy and try again{hint}"
+                        f"internet connection or proxy and try again{hint}",
+                        kind="network",
                     ) from None
                 self.sleep(self._delay(attempt, None))
                 continue
@@ -172,7 +191,11 @@ class HttpClient:
             if response.status_code in RETRY_STATUS and not last:
                 self.sleep(self._delay(attempt, response))
                 continue
-            raise FetchError(self._status_message(response, attempts, hint))
+            raise FetchError(
+                self._status_message(response, attempts, hint),
+                kind="status",
+                status=response.status_code,
+            )
         raise AssertionError("unreachable")  # pragma: no cover
 
     @staticmethod
