@@ -330,3 +330,68 @@ def small_multiples(
     if title:
         fig.suptitle(title, x=0.01, ha="left")
     return fig
+
+
+def goal_progress(
+    goals: pd.DataFrame,
+    series: pd.DataFrame,
+    *,
+    units: dict | None = None,
+    starts: dict | None = None,
+    ncols: int = 2,
+) -> Figure:
+    """One panel per goal: the indicator's yearly values (with interval where there is
+    one), the baseline (square), the target (star) and the straight line between them.
+
+    ``goals``: :func:`vpanalysis.steps.followup.goal_status` (``goal_id``, ``indicator``,
+    ``baseline_*``, ``target_*``, ``status_label``); ``series``: ``indicator``, ``year``,
+    ``value``, ``lower``, ``upper``. ``units`` maps indicator -> axis label; ``starts``
+    maps goal_id -> the year an intervention started (a dotted vertical line).
+    """
+    import textwrap
+
+    units, starts = units or {}, starts or {}
+    n = max(len(goals), 1)
+    ncols = min(ncols, n)
+    nrows = int(np.ceil(n / ncols))
+    fig = Figure(figsize=(4.6 * ncols, 3.2 * nrows + 0.5), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax, (_, g) in zip(axes, goals.iterrows(), strict=False):
+        d = series[series["indicator"] == g["indicator"]].sort_values("year")
+        years = d["year"].astype("float64")
+        values = d["value"].astype("float64")
+        if d["lower"].notna().any():
+            ax.fill_between(
+                years,
+                d["lower"].astype("float64"),
+                d["upper"].astype("float64"),
+                color=FOCUS_COLOR,
+                alpha=0.12,
+                lw=0,
+                label="95 % konfidensintervall",
+            )
+        ax.plot(years, values, marker="o", color=FOCUS_COLOR, lw=2, label="Uppmätt värde")
+        by, bv = float(g["baseline_year"]), float(g["baseline_value"])
+        ty, tv = float(g["target_year"]), float(g["target_value"])
+        ax.plot([by, ty], [bv, tv], ls="--", color="#57606a", lw=1.2, label="Linje mot målet")
+        ax.scatter([by], [bv], marker="s", s=55, color="#57606a", zorder=3, label="Utgångsläge")
+        ax.scatter([ty], [tv], marker="*", s=140, color="#1a7f37", zorder=3, label="Mål")
+        start = starts.get(g["goal_id"])
+        if start is not None and not pd.isna(start):
+            ax.axvline(float(start), color="#e16f24", ls=":", lw=1.5, label="Insatsen startar")
+        title = textwrap.fill(f"{g['goal_id']}: {g['goal']}", 48)
+        ax.set_title(f"{title}\n{g['status_label']}", fontsize=9, loc="left")
+        ax.set_ylabel(textwrap.fill(str(units.get(g["indicator"], "")), 28), fontsize=8)
+        ax.xaxis.set_major_locator(mticker.MaxNLocator(integer=True))
+        ax.set_ylim(bottom=0)
+        _swedish_axis(ax)
+    for ax in axes[len(goals) :]:
+        ax.set_visible(False)
+    handles, labels = {}, {}
+    for ax in axes[: len(goals)]:
+        for h, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, h)
+    labels = list(handles)
+    fig.legend([handles[k] for k in labels], labels, loc="outside lower center", ncols=3,
+               frameon=False)  # fmt: skip
+    return fig

@@ -188,6 +188,22 @@ def notice(messages: Iterable[str], ok: str):
     return _html(f'<div class="vp-warning"><ul>{lis}</ul></div>')
 
 
+def summary(messages: Iterable[str], title: str, empty: str):
+    """A framed box of key messages that prints as one page (``empty`` when none)."""
+    items = [m for m in messages if m]
+    body = (
+        "<ul>" + "".join(f"<li>{html.escape(m)}</li>" for m in items) + "</ul>"
+        if items
+        else f"<p>{html.escape(empty)}</p>"
+    )
+    return _html(
+        '<div class="vp-summary" style="border: 2px solid #0a3069; border-radius: 6px; '
+        "padding: .6rem 1.2rem; margin: .8rem 0; break-before: page; break-inside: avoid; "
+        f'page-break-before: always; page-break-inside: avoid"><strong>{html.escape(title)}'
+        f"</strong>{body}</div>"
+    )
+
+
 def toc_placeholder():
     """Where the runner inserts the table of contents (after the title)."""
     return _html('<div class="vp-toc-placeholder"></div>')
