@@ -37,6 +37,7 @@ group's percentile), for the interval function of :mod:`vpanalysis.indicators`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -392,6 +393,22 @@ def _interval_frame(result, index: pd.Index) -> pd.DataFrame:
     return frame[["value", "lower", "upper"]].astype("Float64")
 
 
+def _blank(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def factor_cutoff(
+    factor: Mapping, item: str, cutoffs: Mapping[str, str] | None = None
+) -> str | None:
+    """The cutoff text of a factor's survey item: ``indicator_cutoff`` if given, else
+    ``cutoffs[item]`` (the codebook's), else ``None`` (a 0/1 item)."""
+    own = factor.get("indicator_cutoff")
+    if not _blank(own) and str(own).strip():
+        return str(own).strip()
+    fallback = (cutoffs or {}).get(item)
+    return None if _blank(fallback) or not str(fallback).strip() else str(fallback).strip()
+
+
 def survey_factor_table(
     survey: pd.DataFrame,
     factors: pd.DataFrame,
@@ -401,6 +418,7 @@ def survey_factor_table(
     comparator: Iterable[str] | pd.Series | None = None,
     interval: Callable | None = None,
     per: int = 100,
+    cutoffs: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """The ``local`` table for :func:`score_factors` from respondent-level survey data.
 
@@ -409,7 +427,9 @@ def survey_factor_table(
     the comparator group) with its interval, and the comparator group's share.
     ``comparator``: region codes, a boolean mask over ``survey``, or ``None`` for all
     respondents. ``interval(numerator, denominator, per=per)`` must return value, lower,
-    upper (default :func:`vpanalysis.indicators.proportion`, Wilson).
+    upper (default :func:`vpanalysis.indicators.proportion`, Wilson). ``cutoffs`` maps a
+    survey item to the cutoff used where the factor's ``indicator_cutoff`` is empty (the
+    codebook's ``cutoff`` column, see :func:`codebook_cutoffs`).
 
     Returns ``factor_id``, ``indicator``, ``item``, ``cutoff``, ``numerator``,
     ``denominator``, ``value``, ``lower``, ``upper``, ``comparator``.
@@ -431,8 +451,7 @@ def survey_factor_table(
         item = indicator.split(":", 1)[1]
         if item not in survey.columns:
             continue
-        cutoff = factor.get("indicator_cutoff")
-        cutoff = None if cutoff is None or pd.isna(cutoff) else str(cutoff)
+        cutoff = factor_cutoff(factor, item, cutoffs)
         reference = survey.loc[comp_mask]
         here = share_at_risk(survey.loc[local_mask], item, cutoff, reference=reference)
         there = share_at_risk(reference, item, cutoff, reference=reference)
@@ -462,3 +481,674 @@ def survey_factor_table(
     out = pd.concat([out, ci], axis=1)
     out = out.astype({"numerator": "Int64", "denominator": "Int64", "comparator": "Float64"})
     return out[[*columns, "value", "lower", "upper", "comparator"]]
+
+
+# ---------------------------------------------------------------- the analysis of a municipality
+
+#: Register-based Kolada shares (%) whose denominator is the population of an age group.
+#: Their interval is a Wilson interval with that population as denominator (the share is
+#: a count of the whole population, so the interval expresses random variation only).
+#: KPIs not listed here (survey-based shares such as U01413, rates per inhabitant) get no
+#: interval and are therefore never judged better or worse.
+KOLADA_DENOMINATORS: dict[str, str] = {
+    "N02904": "0-19",  # invånare 0-19 år i ekonomiskt utsatta hushåll
+    "N00914": "20-64",  # förvärvsarbetande invånare 20-64 år
+}
+SWEDEN_CODE = "0000"
+
+_INDICATOR_COLUMNS = [
+    "factor_id", "source", "indicator", "item", "question", "cutoff", "year", "numerator",
+    "denominator", "value", "lower", "upper", "comparator", "comparator_label",
+    "county_value", "sweden_value", "range_low", "range_high",
+]  # fmt: skip
+
+
+def codebook_cutoffs(codebook: pd.DataFrame) -> dict[str, str]:
+    """Survey item -> the codebook's cutoff text (items without a cutoff are left out)."""
+    rows = codebook[["item", "cutoff"]].dropna()
+    return {
+        str(i): str(c).strip()
+        for i, c in zip(rows["item"], rows["cutoff"], strict=True)
+        if str(c).strip()
+    }
+
+
+def latest_survey_year(survey: pd.DataFrame, municipality: str, years: Sequence[int]) -> int | None:
+    """The latest survey wave within ``years`` (first and last year) with answers from
+    ``municipality``; ``None`` when it has none."""
+    lo, hi = int(years[0]), int(years[-1])
+    mine = survey[(survey["region_code"] == municipality) & survey["year"].between(lo, hi)]
+    return None if mine.empty else int(mine["year"].max())
+
+
+def _empty_indicators() -> pd.DataFrame:
+    return _typed_indicators(pd.DataFrame(columns=_INDICATOR_COLUMNS))
+
+
+def _typed_indicators(frame: pd.DataFrame) -> pd.DataFrame:
+    floats = ["value", "lower", "upper", "comparator", "county_value", "sweden_value"]
+    floats += ["range_low", "range_high"]
+    out = frame.reindex(columns=_INDICATOR_COLUMNS)
+    strings = ["factor_id", "source", "indicator", "item", "question", "cutoff"]
+    strings += ["comparator_label"]
+    types = {**dict.fromkeys(strings, "string"), **dict.fromkeys(floats, "Float64")}
+    types.update({"year": "Int64", "numerator": "Int64", "denominator": "Int64"})
+    for column, dtype in types.items():
+        values = out[column].astype(object) if dtype == "string" else out[column]
+        if dtype != "string":
+            values = pd.to_numeric(values, errors="coerce")
+        out[column] = values.astype(dtype)
+    return out.reset_index(drop=True)
+
+
+def survey_indicators(
+    survey: pd.DataFrame,
+    factors: pd.DataFrame,
+    municipality: str,
+    comparison_codes: Sequence[str],
+    years: Sequence[int],
+    codebook: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Survey-based local indicators of the catalogue's factors, one row per factor.
+
+    Uses the latest wave within ``years`` (:func:`latest_survey_year`). The comparator is the
+    other collaborating municipalities' pupils together (``comparison_codes`` without the
+    municipality itself) in the same wave; percentile cutoffs are taken in that group.
+    ``range_low``/``range_high`` span the share in each collaborating municipality (this one
+    included), for the spine chart. Empty when the municipality or its comparators have no
+    answers. Columns as :func:`analyse`'s ``indicators``.
+    """
+    year = latest_survey_year(survey, municipality, years)
+    if year is None:
+        return _empty_indicators()
+    wave = survey[survey["year"] == year]
+    present = set(wave["region_code"])
+    others = [c for c in dict.fromkeys(comparison_codes) if c != municipality and c in present]
+    if not others:
+        return _empty_indicators()
+    cutoffs = codebook_cutoffs(codebook) if codebook is not None else {}
+    questions = (
+        dict(zip(codebook["item"], codebook["question"], strict=True))
+        if codebook is not None
+        else {}
+    )
+    table = survey_factor_table(wave, factors, municipality, comparator=others, cutoffs=cutoffs)
+    if table.empty:
+        return _empty_indicators()
+    reference = wave[wave["region_code"].isin(others)]
+    group = wave[wave["region_code"].isin([municipality, *others])]
+    by_id = factors.set_index("factor_id")
+    lows, highs = [], []
+    for fid, item in zip(table["factor_id"], table["item"], strict=True):
+        cutoff = factor_cutoff(by_id.loc[fid], item, cutoffs)
+        per_region = share_at_risk(group, item, cutoff, by="region_code", reference=reference)
+        den = per_region["denominator"].astype(float)
+        shares = (per_region["numerator"].astype(float) / den.where(den > 0)) * 100
+        lows.append(shares.min())
+        highs.append(shares.max())
+    names = ", ".join(_region_name(c) for c in others)
+    out = table.assign(
+        source="skolenkat",
+        question=table["item"].map(lambda i: questions.get(i, i)),
+        year=year,
+        comparator_label=f"Övriga samverkanskommuner ({names})",
+        county_value=np.nan,
+        sweden_value=np.nan,
+        range_low=lows,
+        range_high=highs,
+    )
+    return _typed_indicators(out)
+
+
+def _region_name(code: str) -> str:
+    from vpanalysis import geography  # noqa: PLC0415
+
+    return geography.region_name(code)
+
+
+def kolada_indicators(
+    kolada: pd.DataFrame,
+    kpis: Iterable[str],
+    municipality: str,
+    years: Sequence[int],
+    population: pd.DataFrame | None = None,
+    *,
+    comparator: str = SWEDEN_CODE,
+) -> pd.DataFrame:
+    """Kolada KPIs for the municipality against its county and Sweden, one row per KPI.
+
+    For each KPI: the latest year within ``years`` where both the municipality and the
+    ``comparator`` region (default Sweden, ``0000``) have a value (sex ``T``); the
+    municipality's value, an interval where :data:`KOLADA_DENOMINATORS` gives the KPI's
+    population (``population``: the single-year population table), the county's and
+    Sweden's values and the range over the county's municipalities. KPIs without a local
+    value are left out. Columns: ``kpi``, ``year``, ``value``, ``lower``, ``upper``,
+    ``denominator``, ``comparator``, ``county_value``, ``sweden_value``, ``range_low``,
+    ``range_high``.
+    """
+    from vpanalysis import geography  # noqa: PLC0415
+    from vpanalysis.data import population_totals  # noqa: PLC0415
+    from vpanalysis.indicators import proportion  # noqa: PLC0415
+
+    county = geography.county_of(municipality)
+    county_members = set(geography.municipalities_in(county))
+    lo, hi = int(years[0]), int(years[-1])
+    frame = kolada[(kolada["sex"] == "T") & kolada["year"].between(lo, hi)]
+    frame = frame[frame["value"].notna()]
+    rows = []
+    for kpi in dict.fromkeys(kpis):
+        values = frame[frame["kpi"] == kpi]
+        mine = values[values["region_code"] == municipality]
+        theirs = values[values["region_code"] == comparator]
+        common = sorted(set(mine["year"]) & set(theirs["year"]))
+        if not common:
+            continue
+        year = common[-1]
+        at = values[values["year"] == year].set_index("region_code")["value"].astype(float)
+        value = float(at[municipality])
+        lower = upper = denominator = np.nan
+        age_group = KOLADA_DENOMINATORS.get(kpi)
+        if age_group and population is not None:
+            pop = population_totals(
+                population, age_group=age_group, regions=[municipality], years=[year]
+            )
+            if not pop.empty:
+                denominator = int(pop["population"].iloc[0])
+                numerator = round(value / 100 * denominator)
+                ci = proportion(numerator, denominator, per=100)
+                lower, upper = float(ci["lower"].iloc[0]), float(ci["upper"].iloc[0])
+        peers = at[at.index.isin(county_members)]
+        rows.append(
+            {
+                "kpi": kpi,
+                "year": year,
+                "value": value,
+                "lower": lower,
+                "upper": upper,
+                "denominator": denominator,
+                "comparator": float(at[comparator]),
+                "county_value": float(at[county]) if county in at.index else np.nan,
+                "sweden_value": float(at[SWEDEN_CODE]) if SWEDEN_CODE in at.index else np.nan,
+                "range_low": peers.min() if len(peers) else np.nan,
+                "range_high": peers.max() if len(peers) else np.nan,
+            }
+        )
+    columns = ["kpi", "year", "value", "lower", "upper", "denominator", "comparator"]
+    columns += ["county_value", "sweden_value", "range_low", "range_high"]
+    out = pd.DataFrame(rows, columns=columns)
+    types = {c: "Float64" for c in columns[2:]}
+    types.update({"kpi": "string", "year": "Int64", "denominator": "Int64"})
+    return out.astype(types)
+
+
+def kolada_factor_indicators(
+    kolada: pd.DataFrame,
+    factors: pd.DataFrame,
+    municipality: str,
+    years: Sequence[int],
+    population: pd.DataFrame | None = None,
+    kpi_titles: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Kolada-based local indicators of the factors whose indicator is ``kolada:<KPI>``
+    (compared with Sweden), in the columns of :func:`analyse`'s ``indicators``."""
+    linked = factors[factors["indicator"].fillna("").str.startswith("kolada:")]
+    if linked.empty:
+        return _empty_indicators()
+    kpi_of = dict(zip(linked["factor_id"], linked["indicator"].str.split(":").str[1], strict=True))
+    values = kolada_indicators(kolada, kpi_of.values(), municipality, years, population)
+    by_kpi = values.set_index("kpi")
+    rows = []
+    for fid, kpi in kpi_of.items():
+        if kpi not in by_kpi.index:
+            continue
+        row = by_kpi.loc[kpi]
+        rows.append(
+            {
+                "factor_id": fid,
+                "source": "kolada",
+                "indicator": f"kolada:{kpi}",
+                "item": kpi,
+                "question": (kpi_titles or {}).get(kpi, kpi),
+                **{c: row[c] for c in ["year", "value", "lower", "upper", "comparator"]},
+                "denominator": row["denominator"],
+                "comparator_label": "Riket",
+                **{c: row[c] for c in ["county_value", "sweden_value", "range_low", "range_high"]},
+            }
+        )
+    return _typed_indicators(pd.DataFrame(rows, columns=_INDICATOR_COLUMNS))
+
+
+@dataclass(frozen=True)
+class FactorAnalysis:
+    """Step 3 for one municipality: the catalogue, local indicators, scores and priorities.
+
+    ``indicators`` has one row per factor with a local indicator (columns ``factor_id``,
+    ``source`` (``skolenkat``/``kolada``), ``indicator``, ``item``, ``question``,
+    ``cutoff``, ``year``, ``numerator``, ``denominator``, ``value``, ``lower``, ``upper``,
+    ``comparator``, ``comparator_label``, ``county_value``, ``sweden_value``,
+    ``range_low``, ``range_high``); ``scored`` and ``priorities`` come from
+    :func:`score_factors` and :func:`select_priorities`.
+    """
+
+    municipality_code: str
+    catalogue: pd.DataFrame
+    indicators: pd.DataFrame
+    scored: pd.DataFrame
+    priorities: pd.DataFrame
+    codebook: pd.DataFrame | None = None
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+
+
+def analyse(
+    factors: pd.DataFrame,
+    municipality: str,
+    comparison_codes: Sequence[str],
+    years: Sequence[int],
+    data_dir=None,
+    *,
+    weights: Mapping[str, float] | None = None,
+    minimum: int = 2,
+    maximum: int = 5,
+) -> FactorAnalysis:
+    """Step 3 from the built data: survey and Kolada indicators, scores, 2–5 priorities.
+
+    Loads the survey, Kolada values, KPI list, codebook and population from ``data_dir``
+    (see :mod:`vpanalysis.data`); survey indicators compare with the other collaborating
+    municipalities (:func:`survey_indicators`), Kolada indicators with Sweden
+    (:func:`kolada_factor_indicators`). A factor measured both ways keeps the survey value.
+    Step 4 calls this again to get the same priorities.
+    """
+    from vpanalysis import data  # noqa: PLC0415
+
+    codebook = data.load_codebook(data_dir)
+    kpis = data.load_kpis(data_dir)
+    titles = dict(zip(kpis["kpi"], kpis["title"], strict=True))
+    survey_part = survey_indicators(
+        data.load_survey(data_dir), factors, municipality, comparison_codes, years, codebook
+    )
+    kolada_part = kolada_factor_indicators(
+        data.load_kolada(data_dir),
+        factors,
+        municipality,
+        years,
+        data.load_population_single_year(data_dir),
+        titles,
+    )
+    kolada_part = kolada_part[~kolada_part["factor_id"].isin(survey_part["factor_id"])]
+    parts = [p for p in (survey_part, kolada_part) if not p.empty]
+    indicators = (
+        _typed_indicators(pd.concat(parts, ignore_index=True)) if parts else _empty_indicators()
+    )
+    local = indicators[["factor_id", "value", "lower", "upper", "comparator"]]
+    scored = score_factors(factors, local, weights)
+    priorities = select_priorities(scored, minimum, maximum)
+    return FactorAnalysis(
+        municipality_code=municipality,
+        catalogue=factors,
+        indicators=indicators,
+        scored=scored,
+        priorities=priorities,
+        codebook=codebook,
+        weights=_weights(weights),
+    )
+
+
+# ---------------------------------------------------------------- report tables (Swedish)
+
+_TYPE_LABELS = {"risk": "Riskfaktor", "skydd": "Skyddsfaktor"}
+_SOURCE_LABELS = {"skolenkat": "Skolenkät", "kolada": "Kolada"}
+COMPONENT_LABELS = {
+    "difference": "Skillnad mot jämförelsen",
+    "evidence": "Kunskapsstöd",
+    "changeability": "Påverkbarhet",
+    "shared": "Delad mellan våldsformer",
+}
+SHORT_COMPONENT_LABELS = {
+    "difference": "Skillnad",
+    "evidence": "Kunskapsstöd",
+    "changeability": "Påverkbarhet",
+    "shared": "Delad",
+}
+_COMPONENT_HOW = {
+    "difference": "Bara om kommunen är sämre än jämförelsen och jämförelsevärdet ligger utanför "
+    "kommunens konfidensintervall: den relativa skillnaden, där 50 % sämre eller mer ger 1. "
+    "Annars 0.",
+    "evidence": "Kunskapsstödet för sambandet med våld: begränsat 1/3, måttligt 2/3, starkt 1.",
+    "changeability": "Hur mycket parterna kan påverka faktorn: liten 1/3, viss 2/3, stor 1.",
+    "shared": "Antal våldsformer som faktorn delas av, delat med alla {n} våldsformer.",
+}
+
+
+def _level_order(levels: pd.Series) -> pd.Series:
+    from vpanalysis.registers import FACTOR_LEVELS  # noqa: PLC0415
+
+    order = {level: i for i, level in enumerate(FACTOR_LEVELS.values)}
+    return levels.map(lambda v: order.get(v, len(order)))
+
+
+def _level_label(level: object) -> str:
+    from vpanalysis.registers import FACTOR_LEVELS  # noqa: PLC0415
+
+    return FACTOR_LEVELS.labels.get(level, str(level))
+
+
+def _indicator_label(indicator: object) -> str:
+    if _blank(indicator) or not str(indicator).strip():
+        return "Ingen lokal indikator"
+    source = str(indicator).partition(":")[0]
+    return _SOURCE_LABELS.get(source, source)
+
+
+def catalogue_table(factors: pd.DataFrame) -> pd.DataFrame:
+    """The factor catalogue by socio-ecological level (individ → samhälle), Swedish columns."""
+    from vpanalysis.registers import CHANGEABILITY, EVIDENCE  # noqa: PLC0415
+
+    frame = factors.assign(
+        _level=_level_order(factors["level"]), _type=factors["type"].map({"risk": 0, "skydd": 1})
+    ).sort_values(["_level", "_type", "factor_id"], kind="stable")
+    return pd.DataFrame(
+        {
+            "Nivå": frame["level"].map(_level_label),
+            "Faktor": frame["name"],
+            "Typ": frame["type"].map(lambda t: _TYPE_LABELS.get(t, t)),
+            "Kunskapsstöd": frame["evidence"].map(lambda v: EVIDENCE.labels.get(int(v), str(v))),
+            "Påverkbarhet": frame["changeability"].map(
+                lambda v: CHANGEABILITY.labels.get(int(v), str(v))
+            ),
+            "Antal våldsformer": frame["n_forms"].astype("Int64"),
+            "Lokal indikator": frame["indicator"].map(_indicator_label),
+        }
+    ).reset_index(drop=True)
+
+
+def level_overview(factors: pd.DataFrame) -> pd.DataFrame:
+    """Number of risk and protective factors per socio-ecological level (rows in order)."""
+    from vpanalysis.registers import FACTOR_LEVELS  # noqa: PLC0415
+
+    rows = []
+    for level in FACTOR_LEVELS.values:
+        here = factors[factors["level"] == level]
+        rows.append(
+            {
+                "Nivå": _level_label(level),
+                "Riskfaktorer": int((here["type"] == "risk").sum()),
+                "Skyddsfaktorer": int((here["type"] == "skydd").sum()),
+                "Med lokal indikator": int(here["indicator"].notna().sum()),
+            }
+        )
+    return pd.DataFrame(rows).astype(
+        {"Riskfaktorer": "Int64", "Skyddsfaktorer": "Int64", "Med lokal indikator": "Int64"}
+    )
+
+
+def _answer_codes(codes: object) -> dict[float, str]:
+    out = {}
+    for part in str(codes or "").split("|"):
+        key, sep, label = part.partition("=")
+        try:
+            out[float(key)] = label.strip() if sep else ""
+        except ValueError:
+            continue
+    return out
+
+
+def answer_text(codes: object, cutoff: object, missing_codes: object = None) -> str:
+    """Which answers count, in words: ``"Ja"``, ``"Stämmer ganska bra eller Stämmer helt"``.
+
+    ``codes`` is the codebook's ``1=Label|2=Label`` text, ``cutoff`` the cutoff text (``"= 1"``
+    for a 0/1 item); percentile cutoffs are described as such.
+    """
+    labels = _answer_codes(codes)
+    for code in _answer_codes(missing_codes) or {}:
+        labels.pop(code, None)
+    for code, label in list(labels.items()):
+        if label.lower().startswith("vet inte"):
+            labels.pop(code)
+    text = "" if _blank(cutoff) else str(cutoff).strip()
+    if not text or text == "= 1":
+        return labels.get(1.0, "svar 1")
+    cut = parse_cutoff(text)
+    if cut is None:
+        return text
+    if cut.percentile is not None:
+        side = "över" if cut.op in (">", ">=") else "under"
+        return f"svar {side} jämförelsegruppens {cut.percentile:g}:e percentil"
+    chosen = [lab for code, lab in labels.items() if _OPS[cut.op](code, cut.value)]
+    return " eller ".join(chosen) if chosen else f"svar {cut.op} {cut.value:g}"
+
+
+def _protect_shares(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Blank shares whose numerator or complement is a small count of persons (1..t-1), and
+    the number of respondents when it is itself under the threshold."""
+    from vpanalysis import disclosure  # noqa: PLC0415
+
+    num = frame["numerator"].astype("Float64")
+    den = frame["denominator"].astype("Float64")
+    rest = den - num
+
+    def small(v):
+        return ((v >= 1) & (v < threshold)).fillna(False).astype(bool)
+
+    hide_share = small(num) | small(rest) | small(den)
+    shares = frame[["value", "lower", "upper"]]
+    mask = pd.DataFrame({c: hide_share for c in shares.columns}, index=frame.index)
+    out = frame.copy()
+    out[["value", "lower", "upper"]] = disclosure.suppress_derived(shares, mask)
+    out["denominator"] = frame["denominator"].mask(small(den))
+    return out
+
+
+def survey_indicator_table(analysis: FactorAnalysis, threshold: int | None = None) -> pd.DataFrame:
+    """Survey-based indicators per factor, protected for publication (Swedish columns).
+
+    Shows the share (%) with its 95 % interval, the number of respondents, the comparator's
+    share and the judgement; never the number of pupils at risk. Shares derived from a
+    count (or complement) under ``threshold`` are shown as missing.
+    """
+    from vpanalysis.config import DISCLOSURE_THRESHOLD  # noqa: PLC0415
+    from vpanalysis.report import interval  # noqa: PLC0415
+
+    threshold = DISCLOSURE_THRESHOLD if threshold is None else threshold
+    ind = analysis.indicators[analysis.indicators["source"] == "skolenkat"]
+    if ind.empty:
+        return pd.DataFrame(
+            columns=["Faktor", "Typ", "Fråga i skolenkäten", "Räknas", "Antal svarande"]
+        )
+    ind = _protect_shares(ind, threshold)
+    scored = analysis.scored.set_index("factor_id")
+    codebook = (
+        analysis.codebook.set_index("item")
+        if analysis.codebook is not None
+        else pd.DataFrame(columns=["codes", "missing_codes"])
+    )
+
+    def counts(item, cutoff):
+        if item not in codebook.index:
+            return str(cutoff)
+        row = codebook.loc[item]
+        return answer_text(row.get("codes"), cutoff, row.get("missing_codes"))
+
+    return pd.DataFrame(
+        {
+            "Faktor": ind["factor_id"].map(scored["name"]),
+            "Fråga i skolenkäten": ind["question"],
+            "Räknas": [counts(i, c) for i, c in zip(ind["item"], ind["cutoff"], strict=True)],
+            "Antal svarande": ind["denominator"].astype("Int64"),
+            "Andel i kommunen (%)": ind["value"].astype("Float64"),
+            "95 % konfidensintervall": [
+                interval(lo, up) for lo, up in zip(ind["lower"], ind["upper"], strict=True)
+            ],
+            "Jämförelse (%)": ind["comparator"].astype("Float64"),
+            "Bedömning": ind["factor_id"].map(scored["judgement_label"]),
+        }
+    ).reset_index(drop=True)
+
+
+def kolada_indicator_table(analysis: FactorAnalysis) -> pd.DataFrame:
+    """Kolada-based indicators per factor: the municipality (with interval), county, Sweden."""
+    from vpanalysis.report import interval  # noqa: PLC0415
+
+    ind = analysis.indicators[analysis.indicators["source"] == "kolada"]
+    scored = analysis.scored.set_index("factor_id")
+    return pd.DataFrame(
+        {
+            "Faktor": ind["factor_id"].map(scored["name"]),
+            "Nyckeltal i Kolada": ind["item"] + " " + ind["question"],
+            "År": ind["year"].astype("Int64").astype("string"),
+            "Kommunen": ind["value"].astype("Float64"),
+            "95 % konfidensintervall": [
+                interval(lo, up) if not _blank(lo) else "beräknas inte"
+                for lo, up in zip(ind["lower"], ind["upper"], strict=True)
+            ],
+            "Länet": ind["county_value"].astype("Float64"),
+            "Riket": ind["sweden_value"].astype("Float64"),
+            "Bedömning mot riket": ind["factor_id"].map(scored["judgement_label"]),
+        }
+    ).reset_index(drop=True)
+
+
+SPINE_LABEL_MAX = 32
+#: Width of the profile chart in inches (the factor labels need room).
+PROFILE_WIDTH = 10
+
+
+def spine_data(analysis: FactorAnalysis) -> pd.DataFrame:
+    """The input of :func:`vpanalysis.plots.spine`: one row per factor with a local value.
+
+    ``factor`` is a short label (``"Normer som … (risk)"``, name cut at
+    :data:`SPINE_LABEL_MAX` characters), ``value``
+    and ``comparator`` as in the indicators, ``range_low``/``range_high`` the comparison
+    areas' range, ``judgement``; in rank order.
+    """
+    ind = analysis.indicators.dropna(subset=["value", "comparator"])
+    scored = analysis.scored[analysis.scored["factor_id"].isin(ind["factor_id"])]
+    merged = scored[["factor_id", "name", "type", "judgement"]].merge(
+        ind[["factor_id", "value", "comparator", "range_low", "range_high"]], on="factor_id"
+    )
+
+    def short(name: str, kind: str) -> str:
+        name = name if len(name) <= SPINE_LABEL_MAX else name[: SPINE_LABEL_MAX - 1].rstrip() + "…"
+        return f"{name} ({'risk' if kind == 'risk' else 'skydd'})"
+
+    out = pd.DataFrame(
+        {
+            "factor": [short(n, t) for n, t in zip(merged["name"], merged["type"], strict=True)],
+            "value": merged["value"].astype("float64"),
+            "comparator": merged["comparator"].astype("float64"),
+            "range_low": merged["range_low"].astype("float64"),
+            "range_high": merged["range_high"].astype("float64"),
+            "judgement": merged["judgement"].astype(str),
+        }
+    )
+    for column in ("range_low", "range_high"):
+        out[column] = out[column].fillna(out["value"])
+    return out
+
+
+def weights_table(analysis: FactorAnalysis | None = None) -> pd.DataFrame:
+    """The score components, their weights (share of the score) and how each is computed."""
+    weights = dict(analysis.weights) if analysis is not None else dict(DEFAULT_WEIGHTS)
+    total = sum(weights.values())
+    n_forms = len(VIOLENCE_FORMS.values)
+    return pd.DataFrame(
+        {
+            "Del av poängen": [COMPONENT_LABELS[k] for k in COMPONENTS],
+            "Vikt (%)": [100 * weights[k] / total for k in COMPONENTS],
+            "Så beräknas den (0–1)": [_COMPONENT_HOW[k].format(n=n_forms) for k in COMPONENTS],
+        }
+    )
+
+
+def score_table(analysis: FactorAnalysis) -> pd.DataFrame:
+    """Every factor's score with its four components (0–1), in rank order; priorities marked."""
+    s = analysis.scored
+    chosen = set(analysis.priorities["factor_id"])
+    return pd.DataFrame(
+        {
+            "Rang": s["rank"].astype("Int64"),
+            "Faktor": s["name"],
+            "Typ": s["type"].map(lambda t: _TYPE_LABELS.get(t, t)),
+            "Bedömning": s["judgement_label"],
+            **{SHORT_COMPONENT_LABELS[k]: s[f"c_{k}"].astype("Float64") for k in COMPONENTS},
+            "Poäng": s["score"].astype("Float64"),
+            "Prioriterad": s["factor_id"].map(lambda f: "✓" if f in chosen else ""),
+        }
+    ).reset_index(drop=True)
+
+
+def priority_table(analysis: FactorAnalysis) -> pd.DataFrame:
+    """The 2–5 priorities: why each was chosen, its local value and comparator."""
+    p = analysis.priorities
+    ind = analysis.indicators.set_index("factor_id")
+
+    def label(fid, column):
+        return ind[column].get(fid, pd.NA) if column in ind else pd.NA
+
+    return pd.DataFrame(
+        {
+            "Prioritet": p["priority"].astype("Int64"),
+            "Faktor": p["name"],
+            "Nivå": p["level"].map(_level_label),
+            "Typ": p["type"].map(lambda t: _TYPE_LABELS.get(t, t)),
+            "Grund": p["basis_label"],
+            "Kommunen": p["value"].astype("Float64"),
+            "Jämförelse": p["comparator"].astype("Float64"),
+            "Jämförs med": [
+                "uppgift saknas" if _blank(v := label(f, "comparator_label")) else v
+                for f in p["factor_id"]
+            ],
+            "Poäng": p["score"].astype("Float64"),
+        }
+    ).reset_index(drop=True)
+
+
+def priority_notes(analysis: FactorAnalysis) -> list[str]:
+    """Swedish sentences for the report: why fewer than 2 factors are flagged, data gaps."""
+    notes = []
+    n_flagged = int(analysis.scored["flagged"].sum())
+    n_data = int(analysis.scored["judgement"].ne("no data").sum())
+    if n_data == 0:
+        notes.append(
+            "Det finns inga lokala indikatorer för kommunen i underlaget. Prioriteringarna "
+            "bygger därför bara på kunskapsstöd, påverkbarhet och hur många våldsformer "
+            "faktorn delas av – inte på kommunens eget läge."
+        )
+    elif n_flagged < 2:
+        notes.append(
+            f"Bara {n_flagged} faktor{'' if n_flagged == 1 else 'er'} är tydligt sämre än "
+            "jämförelsen. Resten av prioriteringarna är valda på poäng och är markerade "
+            "”ej flaggad – vald på poäng”."
+        )
+    without = analysis.scored[analysis.scored["judgement"] == "no data"]
+    if n_data and len(without):
+        notes.append(
+            f"{len(without)} av {len(analysis.scored)} faktorer saknar lokal indikator: "
+            + ", ".join(without["name"])
+            + ". De kan bara väljas på poäng."
+        )
+    return notes
+
+
+def key_figures(analysis: FactorAnalysis) -> list[tuple[str, str]]:
+    """Key figures for the report's top: factors, with local data, flagged, priorities."""
+    s = analysis.scored
+    return [
+        ("faktorer i katalogen", str(len(s))),
+        ("med lokal indikator", str(int(s["judgement"].ne("no data").sum()))),
+        ("tydligt sämre än jämförelsen", str(int(s["flagged"].sum()))),
+        ("prioriterade faktorer", str(len(analysis.priorities))),
+    ]
+
+
+def profile_chart(analysis: FactorAnalysis, title: str = ""):
+    """The spine chart of :func:`spine_data` (:func:`vpanalysis.plots.spine`), widened so
+    the factor labels fit; ``None`` when no factor has a local value."""
+    from vpanalysis import plots  # noqa: PLC0415
+
+    data = spine_data(analysis)
+    if data.empty:
+        return None
+    fig = plots.spine(data, title=title)
+    height = fig.get_size_inches()[1]
+    fig.set_size_inches(PROFILE_WIDTH, height)
+    return fig
