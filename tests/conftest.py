@@ -57,3 +57,45 @@ def no_default_data(built_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES
+
+
+# ---------------------------------------------------------------- rendered reports
+
+#: The municipality whose reports the report tests render (Ljusdal: the most complete
+#: example registers).
+REPORT_MUNICIPALITY = "2161"
+
+
+@pytest.fixture(scope="session")
+def rendered_reports(built_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Every step notebook executed with papermill and rendered for Ljusdal, once per session.
+
+    Returns ``{step: {"html": str, "path": Path, "result": ReportResult}}`` for every
+    notebook present in notebooks/. A failed render fails the test that asks for it
+    (with the runner's one-line message and the kernel log).
+    """
+    from vpanalysis.runner import STEPS, make_job, render
+
+    out = tmp_path_factory.mktemp("reports")
+    reports = {}
+    for step in STEPS:
+        job = make_job(step, REPORT_MUNICIPALITY, out, data_dir=str(built_data))
+        if not job.notebook.exists():
+            continue
+        log = out / f"{job.stem}.log"
+        result = render(job, log_path=log)
+        reports[step] = {"result": result, "path": job.html_path, "log": log}
+        if result.status == "ok":
+            reports[step]["html"] = job.html_path.read_text(encoding="utf-8")
+    return reports
+
+
+def report_html(rendered_reports: dict, step: int) -> str:
+    """The HTML of one rendered report; fails with the kernel log when it did not render."""
+    if step not in rendered_reports:
+        pytest.fail(f"notebook for step {step} is missing")
+    entry = rendered_reports[step]
+    if entry["result"].status != "ok":
+        log = entry["log"].read_text(encoding="utf-8")[-4000:]
+        pytest.fail(f"step {step} failed: {entry['result'].message}\n{log}")
+    return entry["html"]

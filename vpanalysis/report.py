@@ -104,6 +104,12 @@ def check_disclosure(
 # ---------------------------------------------------------------- building blocks
 
 
+def _is_year_column(name: object) -> bool:
+    """Years are printed without a thousands separator (``2024``, not ``2 024``)."""
+    text = str(name).strip().lower()
+    return text in ("år", "year") or text.endswith("år") and " " not in text
+
+
 def table(
     frame: pd.DataFrame,
     caption: str | None = None,
@@ -133,6 +139,9 @@ def table(
             d = decimals.get(column, 1) if isinstance(decimals, Mapping) else decimals
             if column in count_columns or pd.api.types.is_integer_dtype(series):
                 d = 0
+            if _is_year_column(column):
+                shown[column] = [SUPPRESSED if pd.isna(v) else str(int(v)) for v in series]
+                continue
             shown[column] = [number(v, d) for v in series]
         else:
             shown[column] = series.astype("object").where(series.notna(), SUPPRESSED)
@@ -177,6 +186,12 @@ def missing(what: str, region: str):
         f"{html.escape(what)} finns inte i underlaget. Avsnittet visar det som övriga källor "
         "medger.</div>"
     )
+
+
+def quote(text: str, source: str = ""):
+    """A quoted definition or statement, with its source underneath."""
+    cite = f'<footer class="vp-note">{html.escape(source)}</footer>' if source else ""
+    return _html(f'<blockquote class="vp-quote"><p>{html.escape(text)}</p>{cite}</blockquote>')
 
 
 def notice(messages: Iterable[str], ok: str):

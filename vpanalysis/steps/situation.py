@@ -12,8 +12,8 @@ anything derived from them is returned for publication.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -22,54 +22,6 @@ from vpanalysis import disclosure, geography, indicators
 from vpanalysis.config import SWEDEN_CODE
 
 PER = 100_000
-
-# ---------------------------------------------------------------- population
-
-
-def age_bounds(label: str) -> tuple[int, int | None]:
-    """``"0-17"`` -> (0, 17), ``"65+"`` -> (65, None), ``"totalt"`` -> (0, None)."""
-    text = str(label).strip().lower().replace("–", "-").replace(" år", "")
-    if text in ("totalt", "total", "alla", "samtliga"):
-        return 0, None
-    if m := re.fullmatch(r"(\d+)\s*-\s*(\d+)", text):
-        return int(m.group(1)), int(m.group(2))
-    if m := re.fullmatch(r"(\d+)\s*\+", text):
-        return int(m.group(1)), None
-    raise ValueError(f"unknown age group {label!r}")
-
-
-def population_for(
-    population: pd.DataFrame, age_group: str = "totalt", sex: str = "T"
-) -> pd.DataFrame:
-    """Population per region and year for an age group and sex (``T`` = K + M).
-
-    The age group's bounds must coincide with band edges of the population table;
-    otherwise a ValueError says which bands would be needed.
-    """
-    lo, hi = age_bounds(age_group)
-    bands = population["age_group"].drop_duplicates()
-    bounds = {b: age_bounds(b) for b in bands}
-    inside = [
-        b
-        for b, (blo, bhi) in bounds.items()
-        if blo >= lo and (hi is None or (bhi is not None and bhi <= hi))
-    ]
-    covered = sorted(bounds[b][0] for b in inside)
-    partial = [
-        b
-        for b, (blo, bhi) in bounds.items()
-        if b not in inside and (hi is None or blo <= hi) and (bhi is None or bhi >= lo)
-    ]
-    if partial or not covered:
-        raise ValueError(
-            f"age group {age_group!r} does not match the population's age bands {sorted(bands)}"
-        )
-    rows = population[population["age_group"].isin(inside)]
-    if sex != "T":
-        rows = rows[rows["sex"] == sex]
-    out = rows.groupby(["region_code", "year"], as_index=False)["population"].sum()
-    return out.assign(sex=sex, age_group=age_group)
-
 
 # ---------------------------------------------------------------- rates
 
@@ -87,21 +39,17 @@ def rates(
 
     One row per observation row. ``threshold`` (for local sources) suppresses counts
     1..threshold-1 and everything computed from them; the rate of a suppressed count
-    is ``<NA>``. The population is matched on region, year, sex and age group.
+    is ``<NA>``. The population (the single-year table, or five-year bands when the age
+    groups follow them) is matched on region, year, sex and age group.
     """
     obs = observations
     if regions is not None:
         obs = obs[obs["region_code"].isin(list(regions))]
     if years is not None:
         obs = obs[obs["year"].isin(list(years))]
-    pops = []
-    for (age_group, sex), _ in obs.groupby(["age_group", "sex"]):
-        pops.append(population_for(population, age_group, sex))
-    if pops:
-        pop = pd.concat(pops, ignore_index=True)
-        obs = obs.merge(pop, on=["region_code", "year", "sex", "age_group"], how="left")
-    else:
-        obs = obs.assign(population=pd.Series(dtype="Int64"))
+    from vpanalysis.data import add_population
+
+    obs = add_population(obs.reset_index(drop=True), population)
     counts = obs["count"].astype("Float64")
     if threshold is not None:
         small = obs["local"].astype(bool) & (counts >= 1) & (counts < threshold)
@@ -131,6 +79,9 @@ def comparison_regions(focus: str, comparison_codes: Sequence[str]) -> list[str]
 def rolling(rate_table: pd.DataFrame, window: int = 3, by: Sequence[str] = ()) -> pd.DataFrame:
     """3-year rolling counts, populations and rates per region (and ``by`` columns)."""
     keys = ["region_code", *by]
+    if rate_table.empty:
+        columns = [*keys, "year_from", "year_to", "count", "population", "value", "lower"]
+        return pd.DataFrame(columns=[*columns, "upper", "method", "region"])
     out = indicators.rolling_rate(
         rate_table, count="count", population="population", window=window, by=keys, per=PER
     )
@@ -208,3 +159,675 @@ def protected_crosstab(
     return disclosure.protect_table(
         table, threshold=threshold, total_row="Totalt", total_col="Totalt"
     )
+
+
+# ---------------------------------------------------------------- the step-2 report
+
+#: Swedish trend words for :func:`trend_label`.
+_TREND_SV = {"up": "ökar", "down": "minskar", "flat": "ingen säker förändring"}
+
+#: Local sources whose counts are counts of persons (disclosure control applies).
+LOCAL_SOURCES = ("socialtjanst", "kvinnojour", "skolenkat")
+
+
+@dataclass
+class Tables:
+    """The processed tables a step-2 style report reads (see data/processed/README.md)."""
+
+    observations: pd.DataFrame
+    population: pd.DataFrame
+    kolada: pd.DataFrame
+    survey: pd.DataFrame
+    codebook: pd.DataFrame
+    kpis: pd.DataFrame
+
+    @classmethod
+    def load(cls, data_dir=None) -> Tables:
+        from vpanalysis import data
+
+        return cls(
+            observations=data.load_observations(data_dir),
+            population=data.load_population_single_year(data_dir),
+            kolada=data.load_kolada(data_dir),
+            survey=data.load_survey(data_dir),
+            codebook=data.load_codebook(data_dir),
+            kpis=data.load_kpis(data_dir),
+        )
+
+    def has(self, source: str, region: str) -> bool:
+        """Whether ``source`` has any row (even a suppressed one) for ``region``."""
+        if source == "kolada":
+            return bool((self.kolada["region_code"] == region).any())
+        if source == "skolenkat":
+            return bool((self.survey["region_code"] == region).any())
+        obs = self.observations
+        return bool(((obs["source"] == source) & (obs["region_code"] == region)).any())
+
+
+def trend_label(result) -> str:
+    """A trend test result in plain Swedish: direction and yearly change when significant."""
+    if result is None or (isinstance(result, float) and np.isnan(result)):
+        return "för få år"
+    if not result.significant or not result.agree:
+        return _TREND_SV["flat"]
+    change = (result.rate_ratio - 1) * 100
+    word = _TREND_SV["up"] if change > 0 else _TREND_SV["down"]
+    return f"{word} ({change:+.1f} % per år)".replace(".", ",").replace("+", "+")
+
+
+def _safe_trend(group: pd.DataFrame):
+    g = group.dropna(subset=["count", "population"])
+    if g["year"].nunique() < 5 or float(g["count"].astype("float64").sum()) == 0:
+        return None
+    return indicators.trend_test(
+        g["year"].to_numpy(), g["count"].astype("float64"), g["population"].astype("float64")
+    )
+
+
+def police_rates(tables: Tables, regions: Sequence[str], years: Iterable[int]) -> pd.DataFrame:
+    """BRÅ's police-reported crime per category, region and year, with rates and intervals."""
+    obs = tables.observations[tables.observations["source"] == "bra"]
+    return rates(obs, tables.population, regions=regions, years=years)
+
+
+def police_rolling(rate_table: pd.DataFrame) -> pd.DataFrame:
+    """3-year rolling rates per region and category (``year_to`` names the window)."""
+    return rolling(rate_table, by=["category"])
+
+
+def police_summary(
+    rate_table: pd.DataFrame, focus: str, county: str, sweden: str = SWEDEN_CODE
+) -> pd.DataFrame:
+    """One row per BRÅ category for the report: latest 3-year rate of ``focus`` with its
+    interval, the county's and Sweden's rates, the comparisons and the trend.
+
+    Columns are Swedish and ready to show.
+    """
+    rolled = police_rolling(rate_table)
+    if rolled.empty or not (rolled["region_code"] == focus).any():
+        return pd.DataFrame()
+    latest = int(rolled.dropna(subset=["value"])["year_to"].max())
+    last = rolled[rolled["year_to"] == latest]
+    mine = last[last["region_code"] == focus].set_index("category")
+    rows = []
+    for category, row in mine.iterrows():
+        record = {
+            "Brottskategori": category,
+            "Period": f"{latest - 2}–{latest}",
+            "Antal (3 år)": row["count"],
+            "Per 100 000 inv. och år": row["value"],
+            "95 % konfidensintervall": (row["lower"], row["upper"]),
+        }
+        for code, name in ((county, "länet"), (sweden, "riket")):
+            other = last[(last["region_code"] == code) & (last["category"] == category)]
+            value = other["value"].iloc[0] if len(other) else np.nan
+            record[f"I {name}"] = value
+            verdict = indicators.compare(
+                pd.Series([row["lower"]]), pd.Series([row["upper"]]), pd.Series([value])
+            ).iloc[0]
+            record[f"Jämfört med {name}"] = indicators.SWEDISH_LABELS.get(verdict, verdict)
+        series = rate_table[
+            (rate_table["region_code"] == focus) & (rate_table["category"] == category)
+        ]
+        record["Trend (årsvärden)"] = trend_label(_safe_trend(series))
+        rows.append(record)
+    out = pd.DataFrame(rows)
+    out["Antal (3 år)"] = out["Antal (3 år)"].astype("Int64")
+    ci = out.pop("95 % konfidensintervall")
+    out.insert(4, "Nedre gräns", [c[0] for c in ci])
+    out.insert(5, "Övre gräns", [c[1] for c in ci])
+    return out
+
+
+def focus_series(rolled: pd.DataFrame, category: str, regions: Sequence[str]) -> pd.DataFrame:
+    """The rolling rates of one category for ``regions`` (in that order), for a trend chart."""
+    d = rolled[(rolled["category"] == category) & rolled["region_code"].isin(list(regions))]
+    d = d.dropna(subset=["value"]).rename(columns={"year_to": "year_end"})
+    d = d.assign(year=d["year_end"])
+    order = {code: i for i, code in enumerate(regions)}
+    return d.sort_values(
+        ["region_code", "year"], key=lambda s: s.map(order) if s.name == "region_code" else s
+    ).reset_index(drop=True)
+
+
+def kolada_table(tables: Tables, kpis: Sequence[str], regions: Sequence[str]) -> pd.DataFrame:
+    """Kolada KPIs (total for both sexes) per region for the latest year with a value."""
+    k = tables.kolada
+    k = k[k["kpi"].isin(list(kpis)) & k["region_code"].isin(list(regions)) & (k["sex"] == "T")]
+    k = k.dropna(subset=["value"])
+    if k.empty:
+        return pd.DataFrame()
+    titles = tables.kpis.set_index("kpi")["title"] if "title" in tables.kpis else {}
+    rows = []
+    for kpi in kpis:
+        part = k[k["kpi"] == kpi]
+        if part.empty:
+            continue
+        year = int(part["year"].max())
+        record = {"Nyckeltal": f"{titles.get(kpi, kpi)} ({kpi})", "År": year}
+        for code in regions:
+            hit = part[(part["region_code"] == code) & (part["year"] == year)]
+            record[region_label(code)] = hit["value"].iloc[0] if len(hit) else np.nan
+        rows.append(record)
+    out = pd.DataFrame(rows)
+    return out.astype({"År": "Int64"})
+
+
+def kolada_series(tables: Tables, kpi: str, regions: Sequence[str]) -> pd.DataFrame:
+    """One Kolada KPI over the years for ``regions`` (``value``; no interval in Kolada)."""
+    k = tables.kolada
+    d = k[(k["kpi"] == kpi) & k["region_code"].isin(list(regions)) & (k["sex"] == "T")]
+    d = d.dropna(subset=["value"]).astype({"value": "float64"})
+    return d.assign(region=d["region_code"].map(region_label)).sort_values(["region_code", "year"])
+
+
+def local_counts(
+    tables: Tables, source: str, region: str, threshold: int, years: Iterable[int]
+) -> pd.DataFrame:
+    """A local source's counts for one municipality, disclosure-protected as one table.
+
+    Protection runs over category × year × sex × age group at once, with ``T`` the sum
+    of ``K`` and ``M``, so every view cut from the result (per year, per sex) is safe:
+    counts 1..threshold-1 and whatever would reveal them by subtraction are ``<NA>``.
+    """
+    obs = tables.observations
+    d = obs[
+        (obs["source"] == source) & (obs["region_code"] == region) & obs["year"].isin(list(years))
+    ].reset_index(drop=True)
+    if d.empty:
+        return d
+    return disclosure.protect_long(
+        d,
+        by_rows=["category", "year"],
+        by_cols=["sex", "age_group"],
+        threshold=threshold,
+        totals={"sex": "T"},
+        partial_totals=True,
+    )
+
+
+def counts_by_year(protected: pd.DataFrame) -> pd.DataFrame:
+    """Category × year table of a protected local source (both sexes, all ages)."""
+    if protected.empty:
+        return pd.DataFrame()
+    d = protected
+    # one row per category and year: the T row where the source has K/M/T, else the
+    # only sex it has; summing age groups would re-open suppressed cells, so keep them.
+    totals = d[
+        (d["sex"] == "T")
+        | ~d.groupby(["category", "year"])["sex"].transform(lambda s: (s == "T").any())
+    ]
+    label = totals["category"].where(
+        totals["age_group"].isin(["totalt"]) | ~totals.duplicated(["category", "year"], keep=False),
+        totals["category"] + " (" + totals["age_group"] + " år)",
+    )
+    wide = totals.assign(Kategori=label).pivot_table(
+        index="Kategori", columns="year", values="count", aggfunc="first", sort=False
+    )
+    wide = wide.reindex(columns=sorted(totals["year"].unique()))
+    wide.columns = [str(c) for c in wide.columns]
+    return wide.astype("Int64").reset_index()
+
+
+def counts_by_sex(protected: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
+    """Category × sex (flickor/kvinnor, pojkar/män, totalt) for one year of a protected source."""
+    if protected.empty:
+        return pd.DataFrame()
+    year = int(protected["year"].max()) if year is None else year
+    d = protected[protected["year"] == year]
+    has_all = d.groupby(["category", "age_group"])["sex"].transform(
+        lambda s: {"K", "M", "T"} <= set(s)
+    )
+    d = d[has_all.astype(bool)]
+    if d.empty:
+        return pd.DataFrame()
+    label = d["category"] + " (" + d["age_group"].replace({"totalt": "alla åldrar"}) + ")"
+    wide = d.assign(Kategori=label).pivot_table(
+        index="Kategori", columns="sex", values="count", aggfunc="first", sort=False
+    )
+    wide = wide.reindex(columns=[c for c in ("K", "M", "T") if c in wide.columns])
+    wide = wide.rename(columns={"K": "Flickor/kvinnor", "M": "Pojkar/män", "T": "Totalt"})
+    wide.columns.name = None
+    out = wide.astype("Int64").reset_index()
+    out.insert(1, "År", year)
+    return out
+
+
+def survey_prevalence(
+    tables: Tables,
+    region: str,
+    threshold: int,
+    *,
+    kinds: Sequence[str] = ("exposure", "perpetration"),
+    year: int | None = None,
+) -> pd.DataFrame:
+    """Shares of pupils (%) with Wilson intervals per item, grade and sex, protected.
+
+    Items are those of the codebook with ``kind`` in ``kinds``, at the codebook's cut-off.
+    Published groups: all pupils, per sex (both grades) and per grade (both sexes); the
+    grade × sex cells are never published. Protection treats numerators as counts of
+    persons with the relations K + M = T and åk9 + gy2 = Alla (pupils without a stated
+    sex count only in the total, so those relations are partial); a suppressed numerator
+    blanks its share and interval. Also suppressed: groups with fewer than ``threshold``
+    respondents, or fewer than ``threshold`` pupils who did *not* answer yes.
+    """
+    from vpanalysis.steps.factors import share_at_risk
+
+    s = tables.survey[tables.survey["region_code"] == region]
+    if s.empty:
+        return pd.DataFrame()
+    year = int(s["year"].max()) if year is None else year
+    s = s[s["year"] == year]
+    book = tables.codebook
+    items = book[book["kind"].isin(list(kinds)) & book["item"].isin(s.columns)]
+    frames = []
+    for _, item in items.iterrows():
+        cutoff = item.get("cutoff")
+        cutoff = None if cutoff is None or pd.isna(cutoff) or not str(cutoff).strip() else cutoff
+        by_grade = share_at_risk(s, item["item"], cutoff, by=["grade"]).assign(sex="T")
+        by_sex = share_at_risk(s, item["item"], cutoff, by=["sex"]).assign(grade="Alla")
+        total = share_at_risk(s, item["item"], cutoff).assign(grade="Alla", sex="T")
+        part = pd.concat([by_grade, by_sex, total], ignore_index=True)
+        part = part.dropna(subset=["sex", "grade"])
+        frames.append(part.assign(question=item["question"]))
+    d = pd.concat(frames, ignore_index=True)
+    d = d.astype({"grade": "string", "sex": "string"})
+    ci = indicators.proportion(
+        d["numerator"].astype("float64"), d["denominator"].astype("float64"), per=100
+    )
+    d = pd.concat([d, ci[["value", "lower", "upper"]].reset_index(drop=True)], axis=1)
+    d = d.rename(columns={"numerator": "count"})
+    protected = disclosure.protect_long(
+        d,
+        by_rows=["item", "grade"],
+        by_cols=["sex"],
+        threshold=threshold,
+        totals={"sex": "T", "grade": "Alla"},
+        derived=["value", "lower", "upper"],
+        flag=None,
+        protect_missing=False,
+        partial_totals=True,
+    )
+    complement = (protected["denominator"] - d["count"]).astype("Float64")
+    respondents = protected["denominator"].astype("Float64")
+    small = ((complement >= 1) & (complement < threshold)) | (
+        (respondents >= 1) & (respondents < threshold)
+    )
+    protected["denominator"] = (
+        protected["denominator"]
+        .astype("Int64")
+        .mask((respondents >= 1) & (respondents < threshold))
+    )
+    for col in ("count", "value", "lower", "upper"):
+        protected[col] = protected[col].astype("Float64").mask(small)
+    protected["count"] = protected["count"].astype("Int64")
+    return protected.assign(year=year).reset_index(drop=True)
+
+
+GRADE_LABELS = {"åk9": "Åk 9", "gy2": "Gy 2", "Alla": "Alla"}
+SEX_LABELS = {"K": "Tjejer", "M": "Killar", "T": "Alla"}
+
+
+SURVEY_GROUPS = ["Alla", "Tjejer", "Killar", "Åk 9", "Gy 2"]
+
+
+def _group_label(grade: str, sex: str) -> str:
+    if grade == "Alla":
+        return SEX_LABELS[sex]
+    return GRADE_LABELS.get(grade, grade)
+
+
+def survey_table(prevalence: pd.DataFrame) -> pd.DataFrame:
+    """Item × group (Alla, Tjejer, Killar, Åk 9, Gy 2): ``share (lower–upper)`` in per cent.
+
+    Suppressed shares show as ``..``. The respondents per group are in
+    :func:`survey_respondents`.
+    """
+    from vpanalysis.report import interval, number
+
+    if prevalence.empty:
+        return pd.DataFrame()
+    d = prevalence.assign(
+        group=[
+            _group_label(g, x) for g, x in zip(prevalence["grade"], prevalence["sex"], strict=True)
+        ],
+        shown=[
+            number(v, 1) if pd.isna(v) else f"{number(v, 1)} ({interval(lo, up, 1)})"
+            for v, lo, up in zip(
+                prevalence["value"], prevalence["lower"], prevalence["upper"], strict=True
+            )
+        ],
+        label=prevalence["item"].map(_short_item),
+    )
+    wide = d.pivot_table(index="label", columns="group", values="shown", aggfunc="first")
+    wide = wide.reindex(columns=[g for g in SURVEY_GROUPS if g in wide.columns])
+    order = [_short_item(i) for i in dict.fromkeys(prevalence["item"])]
+    wide = wide.reindex(sorted(wide.index, key=order.index))
+    wide.columns.name = None
+    wide.index.name = "Andel ja, % (95 % KI)"
+    return wide.reset_index()
+
+
+def survey_respondents(prevalence: pd.DataFrame) -> pd.DataFrame:
+    """Respondents per group (the largest number that answered any item), for the report."""
+    if prevalence.empty:
+        return pd.DataFrame()
+    d = prevalence.assign(
+        group=[
+            _group_label(g, x) for g, x in zip(prevalence["grade"], prevalence["sex"], strict=True)
+        ]
+    )
+    n = d.groupby("group")["denominator"].max()
+    n = n.reindex([g for g in SURVEY_GROUPS if g in n.index])
+    return pd.DataFrame({"Grupp": n.index, "Antal svarande": n.astype("Int64").to_numpy()}).assign(
+        År=int(prevalence["year"].iloc[0])
+    )[["År", "Grupp", "Antal svarande"]]
+
+
+def survey_chart_data(prevalence: pd.DataFrame) -> pd.DataFrame:
+    """Shares by sex (both grades together) for a bar chart; suppressed shares dropped."""
+    if prevalence.empty:
+        return pd.DataFrame()
+    d = prevalence[(prevalence["grade"] == "Alla") & (prevalence["sex"].isin(["K", "M"]))]
+    d = d.dropna(subset=["value"])
+    return pd.DataFrame(
+        {
+            "Fråga": d["item"].map(_short_item),
+            "Kön": d["sex"].map(SEX_LABELS),
+            "value": d["value"].astype("float64"),
+            "lower": d["lower"].astype("float64"),
+            "upper": d["upper"].astype("float64"),
+        }
+    ).reset_index(drop=True)
+
+
+_ITEM_SHORT = {
+    "utsatt_fysiskt": "Fysiskt våld",
+    "utsatt_hot": "Hot",
+    "utsatt_sexuellt": "Sexuella trakasserier/övergrepp",
+    "utsatt_mobbning": "Mobbning/kränkning i skolan",
+    "utsatt_digitalt": "Digitalt våld",
+    "utsatt_vuxen_hemma": "Våld av vuxen i familjen",
+    "utovat_vald": "Har själv utövat våld",
+}
+
+
+def _short_item(item: str) -> str:
+    return _ITEM_SHORT.get(item, item)
+
+
+def coverage_table(data_dir=None) -> pd.DataFrame:
+    """Form × relation: which sources see it (Swedish labels; ``–`` marks a blind spot)."""
+    from vpanalysis import definitions
+
+    m = definitions.coverage_matrix(data_dir, labels=True)
+    names = {
+        "bra": "Polisen/BRÅ",
+        "socialtjanst": "Socialtjänsten",
+        "kvinnojour": "Kvinnojouren",
+        "skolenkat": "Skolenkäten",
+        "kolada": "Kolada",
+    }
+    shown = m.map(
+        lambda cell: ", ".join(names.get(s.strip(), s.strip()) for s in cell.split(",") if s) or "–"
+    )
+    shown.index.name = "Form av våld"
+    shown.columns.name = None
+    return shown.reset_index()
+
+
+def coverage_counts(data_dir=None) -> pd.DataFrame:
+    """Form × relation: the number of sources that see it (0 = nobody), for a heat map."""
+    from vpanalysis import definitions
+
+    m = definitions.coverage_matrix(data_dir, labels=True)
+    return m.map(lambda cell: len([s for s in cell.split(",") if s.strip()])).astype("int64")
+
+
+def blind_spots(data_dir=None) -> list[str]:
+    """Sentences naming each specific form × specific relation that no source sees.
+
+    The catch-all levels (unspecified forms or relations) are not blind spots.
+    """
+    from vpanalysis import definitions
+
+    definition = definitions.load_definition(data_dir)
+    m = definitions.coverage_matrix(data_dir, definition=definition)
+    forms = definition.forms[~definition.forms["aggregate"].astype(bool)]["key"]
+    relations = definition.relations[~definition.relations["aggregate"].astype(bool)]["key"]
+    return [
+        f"Ingen källa ser {definition.label('forms', f).lower()} i kategorin "
+        f"{definition.label('relations', r).lower()}."
+        for f in forms
+        for r in relations
+        if not str(m.loc[f, r]).strip()
+    ]
+
+
+# ---------------------------------------------------------------- baseline for step 5
+
+_LOCAL_NAMES = {"socialtjanst": "Socialtjänsten", "kvinnojour": "Kvinnojouren"}
+
+BASELINE_COLUMNS = ["indicator", "label", "period", "value", "lower", "upper", "unit"]
+
+
+def baseline_table(
+    tables: Tables,
+    region: str,
+    threshold: int,
+    *,
+    county: str | None = None,
+    kolada_kpis: Sequence[str] = ("N07403", "N07402"),
+) -> pd.DataFrame:
+    """The step-2 baseline that step 5 follows up: one row per indicator.
+
+    ``indicator`` is ``source:measure`` as in the goals register (``bra:<category>``,
+    ``kolada:<KPI>``, ``skolenkat:<item>``, ``socialtjanst:<category>``,
+    ``kvinnojour:<category>``); ``period`` the years it covers (3-year rolling rates for
+    police-reported crime, the latest year otherwise); ``value`` with its interval where
+    the source allows one. Local counts are disclosure-protected (``<NA>`` when withheld).
+    """
+    rows: list[dict] = []
+    county = county or geography.county_of(region)
+    rated = police_rates(tables, [region], sorted(tables.observations["year"].unique()))
+    rolled = police_rolling(rated).dropna(subset=["value"])
+    if not rolled.empty:
+        latest = int(rolled["year_to"].max())
+        for r in rolled[rolled["year_to"] == latest].itertuples(index=False):
+            rows.append(
+                {
+                    "indicator": f"bra:{r.category}",
+                    "label": f"Anmälda brott: {r.category}",
+                    "period": f"{latest - 2}–{latest}",
+                    "value": r.value,
+                    "lower": r.lower,
+                    "upper": r.upper,
+                    "unit": "per 100 000 inv. och år",
+                }
+            )
+    titles = tables.kpis.set_index("kpi")["title"] if "title" in tables.kpis else {}
+    for kpi in kolada_kpis:
+        k = kolada_series(tables, kpi, [region])
+        if k.empty:
+            continue
+        last = k[k["year"] == k["year"].max()].iloc[0]
+        rows.append(
+            {
+                "indicator": f"kolada:{kpi}",
+                "label": str(titles.get(kpi, kpi)),
+                "period": str(int(last["year"])),
+                "value": float(last["value"]),
+                "lower": np.nan,
+                "upper": np.nan,
+                "unit": "enligt Kolada",
+            }
+        )
+    prevalence = survey_prevalence(tables, region, threshold)
+    if not prevalence.empty:
+        overall = prevalence[(prevalence["grade"] == "Alla") & (prevalence["sex"] == "T")]
+        for r in overall.itertuples(index=False):
+            rows.append(
+                {
+                    "indicator": f"skolenkat:{r.item}",
+                    "label": f"Skolenkät: {_short_item(r.item)}",
+                    "period": str(int(r.year)),
+                    "value": r.value,
+                    "lower": r.lower,
+                    "upper": r.upper,
+                    "unit": "% av eleverna",
+                }
+            )
+    years = sorted(tables.observations["year"].unique())
+    for source in ("socialtjanst", "kvinnojour"):
+        protected = local_counts(tables, source, region, threshold, years)
+        if protected.empty:
+            continue
+        latest = int(protected["year"].max())
+        table = counts_by_year(protected)
+        for _, r in table.iterrows():
+            value = r[str(latest)]
+            rows.append(
+                {
+                    "indicator": f"{source}:{r['Kategori']}",
+                    "label": f"{_LOCAL_NAMES[source]}: {r['Kategori']}",
+                    "period": str(latest),
+                    "value": np.nan if pd.isna(value) else float(value),
+                    "lower": np.nan,
+                    "upper": np.nan,
+                    "unit": "antal",
+                }
+            )
+    out = pd.DataFrame(rows, columns=BASELINE_COLUMNS)
+    return out.astype(
+        {
+            "indicator": "string",
+            "label": "string",
+            "period": "string",
+            "value": "Float64",
+            "lower": "Float64",
+            "upper": "Float64",
+            "unit": "string",
+        }
+    )
+
+
+def baseline_path(region: str, data_dir=None):
+    """Where step 2 saves the baseline of ``region``: data/processed/baseline_<code>.parquet."""
+    from vpanalysis.config import get_paths
+
+    return get_paths(data_dir).processed / f"baseline_{region}.parquet"
+
+
+def save_baseline(table: pd.DataFrame, region: str, data_dir=None):
+    """Write the baseline atomically (a reader never sees half a file); returns the path."""
+    from vpanalysis.atomic import atomic_write_with
+
+    path = baseline_path(region, data_dir)
+    return atomic_write_with(path, lambda tmp: table.to_parquet(tmp, index=False))
+
+
+def baseline_display(table: pd.DataFrame) -> pd.DataFrame:
+    """The baseline for the report: rates and shares in ``Värde`` with their interval
+    (``–`` where the source gives none), local counts of persons in ``Antal``."""
+    from vpanalysis.report import SUPPRESSED, interval, number
+
+    is_count = table["unit"] == "antal"
+    value = [
+        "" if counted else number(v, 1) for v, counted in zip(table["value"], is_count, strict=True)
+    ]
+    ci = []
+    for v, lo, up, counted in zip(
+        table["value"], table["lower"], table["upper"], is_count, strict=True
+    ):
+        if counted:
+            ci.append("")
+        elif pd.notna(lo) and pd.notna(up):
+            ci.append(interval(lo, up, 1))
+        else:  # no interval from this source ("–"), or the value itself is withheld
+            ci.append("–" if pd.notna(v) else SUPPRESSED)
+    return pd.DataFrame(
+        {
+            "Indikator": table["label"],
+            "Period": table["period"],
+            "Värde": value,
+            "95 % KI": ci,
+            "Antal": table["value"].where(is_count).astype("Float64").round().astype("Int64"),
+            "Enhet": table["unit"],
+            "Id": table["indicator"],
+        }
+    )
+
+
+# ---------------------------------------------------------------- definition and key figures
+
+
+def definition_tables(data_dir=None) -> dict[str, pd.DataFrame]:
+    """The agreed definition's vocabularies with Swedish headings: forms, relations, WHO."""
+    from vpanalysis import definitions
+
+    d = definitions.load_definition(data_dir)
+
+    def shown(table: pd.DataFrame, heading: str) -> pd.DataFrame:
+        return pd.DataFrame(
+            {heading: table["label"], "Beskrivning": table["description"].fillna("")}
+        )
+
+    return {
+        "forms": shown(d.forms, "Form av våld"),
+        "relations": shown(d.relations, "Relation"),
+        "who": shown(d.who_types, "Typ (WHO)"),
+    }
+
+
+def key_figures(
+    tables: Tables, rolled: pd.DataFrame, region: str, threshold: int
+) -> list[tuple[str, str]]:
+    """A few headline figures for the top of the step-2 report (Swedish labels, formatted).
+
+    Only figures the data have for ``region``; local counts only when publishable.
+    """
+    from vpanalysis.report import interval, number
+
+    figures: list[tuple[str, str]] = []
+    k = kolada_series(tables, "N07403", [region])
+    if not k.empty:
+        last = k[k["year"] == k["year"].max()].iloc[0]
+        figures.append(
+            (
+                f"anmälda våldsbrott per 100 000 inv. ({int(last['year'])}, Kolada)",
+                number(last["value"], 0),
+            )
+        )
+    mine = rolled[(rolled["region_code"] == region)].dropna(subset=["value"])
+    assault = mine[mine["category"] == "Misshandel inkl. grov"]
+    if not assault.empty:
+        last = assault[assault["year_to"] == assault["year_to"].max()].iloc[0]
+        figures.append(
+            (
+                f"misshandel per 100 000 inv. och år {int(last['year_to']) - 2}–"
+                f"{int(last['year_to'])} (95 % KI {interval(last['lower'], last['upper'], 0)})",
+                number(last["value"], 0),
+            )
+        )
+    prevalence = survey_prevalence(tables, region, threshold)
+    if not prevalence.empty:
+        hit = prevalence[
+            (prevalence["item"] == "utsatt_fysiskt")
+            & (prevalence["grade"] == "Alla")
+            & (prevalence["sex"] == "T")
+        ]
+        if len(hit) and pd.notna(hit["value"].iloc[0]):
+            figures.append(
+                (
+                    "av eleverna utsatta för fysiskt våld senaste året "
+                    f"({int(hit['year'].iloc[0])})",
+                    f"{number(hit['value'].iloc[0], 0)} %",
+                )
+            )
+    return figures
+
+
+def category_panels(rolled: pd.DataFrame, regions: Sequence[str]) -> pd.DataFrame:
+    """Rolling rates of every category for ``regions`` with a ``region`` label and ``year``."""
+    d = rolled[rolled["region_code"].isin(list(regions))].dropna(subset=["value"])
+    return d.assign(year=d["year_to"]).reset_index(drop=True)
