@@ -122,7 +122,7 @@ def bars(
     ax.set_title(title, loc="left")
     _swedish_axis(ax, "x")
     if hue or reference_label:
-        ax.legend(frameon=False, loc="lower right")
+        ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
 
 
@@ -382,8 +382,8 @@ def goal_progress(
         title = textwrap.fill(f"{g['goal_id']}: {g['goal']}", 48)
         ax.set_title(f"{title}\n{g['status_label']}", fontsize=9, loc="left")
         ax.set_ylabel(textwrap.fill(str(units.get(g["indicator"], "")), 28), fontsize=8)
-        ax.xaxis.set_major_locator(mticker.MaxNLocator(integer=True))
-        ax.set_ylim(bottom=0)
+        ax.xaxis.set_major_locator(mticker.MaxNLocator(nbins=6, integer=True))
+        ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.05)
         _swedish_axis(ax)
     for ax in axes[len(goals) :]:
         ax.set_visible(False)
