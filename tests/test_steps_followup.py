@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -286,3 +287,353 @@ def test_empty_registers_give_empty_results(plan, log, activities):
     assert fu.key_messages(None, fu.training_coverage(no_plan, no_log), no_activities) == []
     unplanned = fu.training_coverage(no_plan, log).set_index("year")
     assert unplanned.loc[2023, "planned"] == 0 and pd.isna(unplanned.loc[2023, "share"])
+
+
+# ---------------------------------------------------------------- goal indicator series
+
+
+def _survey(counts: dict[int, tuple[int, int]], item: str = "risk_skolk") -> pd.DataFrame:
+    """Respondents of 2161: per year (pupils answering 1, pupils answering 0)."""
+    rows = []
+    for year, (yes, no) in counts.items():
+        rows += [{"region_code": "2161", "year": year, item: 1}] * yes
+        rows += [{"region_code": "2161", "year": year, item: 0}] * no
+    rows += [{"region_code": "2183", "year": 2020, item: 1}] * 50  # another municipality
+    frame = pd.DataFrame(rows)
+    return frame.astype({item: "Int64"})
+
+
+CODEBOOK = pd.DataFrame(
+    {
+        "item": ["risk_skolk", "risk_normer"],
+        "question": ["Har du skolkat?", "Det är okej att slå någon."],
+        "codes": ["0=Nej|1=Ja", "1=Stämmer inte alls|2=Dåligt|3=Ganska bra|4=Helt|9=Vet inte"],
+        "missing_codes": ["", "9"],
+        "cutoff": ["", ">= 3"],
+    }
+)
+
+
+def test_split_indicator():
+    assert fu.split_indicator("skolenkat:risk_normer") == ("skolenkat", "risk_normer")
+    assert fu.split_indicator("register:training_coverage") == ("register", "training_coverage")
+    with pytest.raises(ValueError):
+        fu.split_indicator("N07403")
+
+
+def test_survey_series_share_interval_and_disclosure():
+    survey = _survey({2018: (30, 70), 2020: (3, 97), 2022: (98, 2)})
+    sources = fu.Sources(survey=survey, codebook=CODEBOOK)
+    s = fu.indicator_series("skolenkat:risk_skolk", "2161", sources, threshold=5)
+    s = s.set_index("year")
+    assert s.loc[2018, "value"] == pytest.approx(30.0)
+    assert s.loc[2018, "lower"] < 30 < s.loc[2018, "upper"]
+    assert (s.loc[2018, "count"], s.loc[2018, "population"]) == (30, 100)
+    # 3 pupils with the answer, and 2 pupils without it, are both too few to publish
+    for year in (2020, 2022):
+        assert s.loc[year, "suppressed"]
+        assert s.loc[year, ["value", "lower", "upper", "count"]].isna().all()
+    assert not s.loc[2018, "suppressed"]
+    # a threshold of 2 lets 3 and 98/2 through except the 2 pupils without the answer
+    loose = fu.indicator_series("skolenkat:risk_skolk", "2161", sources, threshold=2)
+    assert loose["value"].notna().sum() == 3
+
+
+def test_survey_series_uses_codebook_cutoff():
+    survey = pd.DataFrame(
+        {"region_code": "2161", "year": 2020, "risk_normer": [1, 2, 3, 4, 9, None] * 10}
+    ).astype({"risk_normer": "Int64"})
+    survey["risk_normer"] = survey["risk_normer"].mask(survey["risk_normer"] == 9)
+    sources = fu.Sources(survey=survey, codebook=CODEBOOK)
+    s = fu.indicator_series("skolenkat:risk_normer", "2161", sources)
+    assert s["value"].iloc[0] == pytest.approx(50.0)  # answers 3 and 4 of 1..4
+    assert s["population"].iloc[0] == 40
+
+
+def test_series_empty_for_unknown_item_or_municipality():
+    sources = fu.Sources(survey=_survey({2020: (10, 10)}), codebook=CODEBOOK)
+    assert fu.indicator_series("skolenkat:no_such_item", "2161", sources).empty
+    assert fu.indicator_series("skolenkat:risk_skolk", "0180", sources).empty
+    assert fu.indicator_series("kolada:N07403", "2161", sources).empty  # no Kolada table
+    assert list(fu.indicator_series("okänd:x", "2161", sources).columns) == fu.SERIES_COLUMNS
+
+
+def test_kolada_series_takes_both_sexes():
+    kolada = pd.DataFrame(
+        {
+            "kpi": ["N07403"] * 4,
+            "region_code": ["2161", "2161", "2161", "2183"],
+            "year": [2020, 2020, 2021, 2021],
+            "sex": ["T", "K", "T", "T"],
+            "value": [900.0, 400.0, 880.0, 1.0],
+        }
+    )
+    s = fu.indicator_series("kolada:N07403", "2161", fu.Sources(kolada=kolada))
+    assert s["value"].tolist() == [900.0, 880.0]
+    assert s["lower"].isna().all()
+
+
+def test_register_series(plan, log):
+    s = fu.indicator_series("register:training_coverage", "2161", plan=plan, log=log)
+    assert s.set_index("year").loc[2023, "value"] == pytest.approx(135 / 170 * 100)
+
+
+def test_bra_series_and_goal_status_from_built_data(built_data):
+    sources = fu.Sources.load(built_data)
+    s = fu.indicator_series("bra:misshandel inkl. GROV", "2161", sources).set_index("year")
+    obs = sources.observations
+    obs = obs[
+        (obs["source"] == "bra")
+        & (obs["region_code"] == "2161")
+        & (obs["category"] == "Misshandel inkl. grov")
+    ].set_index("year")
+    pop = sources.population
+    pop = pop[pop["region_code"] == "2161"].groupby("year")["population"].sum()
+    assert s.loc[2020, "count"] == obs.loc[2020, "count"]
+    assert s.loc[2020, "value"] == pytest.approx(obs.loc[2020, "count"] / pop[2020] * 100_000)
+    assert s.loc[2020, "lower"] < s.loc[2020, "value"] < s.loc[2020, "upper"]
+
+
+def test_goal_series_gives_goal_status_the_latest_value_from_the_data(built_data):
+    regs = registers.load_registers(built_data / "raw" / "registers").for_municipality("2161")
+    sources = fu.Sources.load(built_data)
+    series = fu.goal_series(regs.goals, "2161", sources, registers=regs)
+    assert set(series["indicator"]) == set(regs.goals["indicator"])
+    status = fu.goal_status(regs.goals, indicators=series).set_index("goal_id")
+    kolada = sources.kolada
+    latest = kolada[
+        (kolada["kpi"] == "N07403") & (kolada["region_code"] == "2161") & (kolada["sex"] == "T")
+    ].sort_values("year")
+    assert status.loc["LJ-M3", "latest_year"] == latest["year"].iloc[-1]
+    assert status.loc["LJ-M3", "latest_value"] == pytest.approx(latest["value"].iloc[-1])
+    assert status.loc["LJ-M3", "latest_source"] == "indicator"
+    assert status.loc["LJ-M1", "latest_year"] == sources.survey["year"].max()
+
+
+def test_indicator_label_and_unit():
+    sources = fu.Sources(
+        codebook=CODEBOOK,
+        kpis=pd.DataFrame({"kpi": ["N07403"], "title": ["Anmälda våldsbrott"], "unit": ["/100k"]}),
+    )
+    label = fu.indicator_label("skolenkat:risk_normer", sources)
+    assert "”Ganska bra” eller ”Helt”" in label and "Det är okej att slå någon." in label
+    assert "”Ja”" in fu.indicator_label("skolenkat:risk_skolk", sources)
+    assert fu.indicator_label("kolada:N07403", sources) == "Anmälda våldsbrott (Kolada N07403)"
+    assert fu.indicator_unit("kolada:N07403", sources) == "/100k"
+    assert fu.indicator_unit("skolenkat:risk_normer") == "andel elever (%)"
+    assert "Utbildad personal" in fu.indicator_label("register:training_coverage")
+
+
+def test_data_sources():
+    goals = pd.DataFrame({"indicator": ["bra:Olaga hot", "skolenkat:x", "register:y", "x"]})
+    assert fu.data_sources(goals) == ["bra", "scb", "skolenkat", "registers"]
+    assert fu.data_sources(goals.iloc[0:0]) == ["registers"]
+
+
+# ---------------------------------------------------------------- before/after
+
+
+def _its_inputs(counts, years, population, start="2020-03-01", intervention="I1"):
+    series = pd.DataFrame(
+        {
+            "indicator": "bra:Olaga hot",
+            "municipality_code": "2161",
+            "year": years,
+            "value": np.asarray(counts) / population * 100_000,
+            "lower": np.nan,
+            "upper": np.nan,
+            "count": counts,
+            "population": population,
+            "suppressed": False,
+        }
+    )
+    goals = goals_table(
+        ("G1", "2161", "Minska hot", "bra:Olaga hot", 2019, 100.0, 80.0, 2026, "decrease",
+         None, None),
+    ).assign(intervention_id=[intervention])  # fmt: skip
+    interventions = pd.DataFrame(
+        {"intervention_id": ["I1"], "name": ["Insats"], "start_date": pd.to_datetime([start])}
+    )
+    return goals, series, interventions
+
+
+def test_goal_its_recovers_a_known_level_change():
+    rng = np.random.default_rng(20240)
+    years = np.arange(2012, 2025)
+    population = np.full(len(years), 200_000.0)
+    true_level = 0.7
+    base = 400 * 1.01 ** (years - 2012)
+    expected = base * np.where(years >= 2020, true_level, 1.0)
+    counts = rng.poisson(expected)
+    goals, series, interventions = _its_inputs(counts, years, population)
+    its = fu.goal_its(goals, series, interventions).iloc[0]
+    assert its["estimated"]
+    assert its["intervention_year"] == 2020
+    assert (its["n_before"], its["n_after"]) == (8, 5)
+    assert its["level_lower"] < true_level < its["level_upper"]
+    assert its["level_upper"] < 1  # a 30 % drop on these counts is clearly detected
+    assert its["trend_lower"] < 1 < its["trend_upper"]
+    assert "sjönk" in its["reason"]
+
+
+def test_goal_its_no_change_gives_interval_around_one():
+    rng = np.random.default_rng(7)
+    years = np.arange(2012, 2025)
+    counts = rng.poisson(np.full(len(years), 300.0))
+    goals, series, interventions = _its_inputs(counts, years, np.full(len(years), 1e5))
+    its = fu.goal_its(goals, series, interventions).iloc[0]
+    assert its["level_lower"] < 1 < its["level_upper"]
+    assert "Ingen säker förändring" in its["reason"]
+
+
+def test_goal_its_says_why_when_it_cannot_estimate():
+    years = np.arange(2018, 2025)
+    counts = np.random.default_rng(1).poisson(np.full(len(years), 100.0))
+    pop = np.full(len(years), 1e5)
+    # the start year counts as after: a start late in 2023 gives 5 years before, 2 after
+    goals, series, interventions = _its_inputs(counts, years, pop, start="2023-09-01")
+    its = fu.goal_its(goals, series, interventions).iloc[0]
+    assert its["estimated"] and (its["n_before"], its["n_after"]) == (5, 2)
+    assert "Få mätpunkter" in its["reason"]
+    goals, series, interventions = _its_inputs(counts, years, pop, start="2024-01-10")
+    its = fu.goal_its(goals, series, interventions).iloc[0]
+    assert not its["estimated"] and "För få mätpunkter" in its["reason"]
+    assert "1 år från" in its["reason"]
+    goals, series, interventions = _its_inputs(counts, years, pop, intervention=None)
+    assert "inte kopplat" in fu.goal_its(goals, series, interventions).iloc[0]["reason"]
+    goals, series, interventions = _its_inputs(counts, years, pop)
+    no_date = interventions.assign(start_date=pd.NaT)
+    assert "startdatum" in fu.goal_its(goals, series, no_date).iloc[0]["reason"]
+    no_counts = series.assign(count=np.nan, population=np.nan)
+    assert "antal och befolkning" in fu.goal_its(goals, no_counts, interventions).iloc[0]["reason"]
+    assert fu.intervention_starts(fu.goal_its(goals, series, interventions)) == {"G1": 2020}
+
+
+def test_its_table_and_messages():
+    rng = np.random.default_rng(3)
+    years = np.arange(2012, 2025)
+    counts = rng.poisson(np.where(years >= 2020, 200.0, 400.0))
+    goals, series, interventions = _its_inputs(counts, years, np.full(len(years), 1e5))
+    its = fu.goal_its(goals, series, interventions)
+    table = fu.its_table(its)
+    row = table.iloc[0]
+    assert row["Mätpunkter före / efter"] == "8 / 5"
+    assert row["Nivåförändring (kvot, 95 % KI)"].startswith("0,")
+    assert "(start 2020-03-01)" in row["Insats"]
+    assert fu.its_messages(its) == [f"G1 (Insats): {its['reason'].iloc[0]}"]
+    none = its.assign(estimated=False)
+    assert "Ingen före–efter-analys" in fu.its_messages(none)[0]
+
+
+# ---------------------------------------------------------------- report tables
+
+
+def test_baseline_check():
+    goals = goals_table(
+        ("G1", "2161", "A", "skolenkat:x", 2020, 18.0, 12.0, 2026, "decrease", None, None),
+        ("G2", "2161", "B", "kolada:K", 2021, 100.0, 80.0, 2026, "decrease", None, None),
+        ("G3", "2161", "C", "kolada:L", 2021, 100.0, 80.0, 2026, "decrease", None, None),
+    )
+    series = pd.DataFrame(
+        {
+            "indicator": ["skolenkat:x", "kolada:K", "kolada:L"],
+            "year": [2020, 2022, 2021],
+            "value": [33.0, 105.0, 125.0],
+            "lower": [30.0, np.nan, np.nan],
+            "upper": [36.0, np.nan, np.nan],
+        }
+    )
+    messages = fu.baseline_check(goals, series)
+    assert len(messages) == 2
+    assert messages[0].startswith("G1:") and "33,0 år 2020" in messages[0]
+    assert messages[1].startswith("G3:")
+
+
+def test_goal_table_shows_interval_and_status():
+    goals = goals_table(
+        ("G1", "2161", "Minska", "skolenkat:risk_skolk", 2018, 30.0, 20.0, 2026, "decrease",
+         None, None),
+    )  # fmt: skip
+    sources = fu.Sources(survey=_survey({2018: (30, 70), 2022: (25, 75)}), codebook=CODEBOOK)
+    series = fu.indicator_series("skolenkat:risk_skolk", "2161", sources)
+    status = fu.goal_status(goals, indicators=series)
+    row = fu.goal_table(status, series, sources).iloc[0]
+    assert row["Mål"] == "G1: Minska"
+    assert row["Utgångsläge (år)"] == "30,0 (2018)"
+    assert row["Senaste värde (år)"] == "25,0 (2022)"
+    ci = series.set_index("year").loc[2022]
+    assert row["95 % konfidensintervall"] == (
+        f"{ci['lower']:.1f}–{ci['upper']:.1f}".replace(".", ",")
+    )
+    assert row["Status"] == fu.STATUS_LABELS[status["status"].iloc[0]]
+    assert fu.status_counts(status) == [
+        (fu.STATUS_LABELS[s], "1" if s == status["status"].iloc[0] else "0") for s in fu.STATUSES
+    ]
+
+
+def test_training_table(plan, log):
+    coverage = fu.training_coverage(plan, log, municipality="2161", total=True)
+    table = fu.training_table(coverage).set_index("Förvaltning")
+    last = int(coverage["year"].max())
+    total = coverage[(coverage["administration"] == fu.TOTAL_LABEL) & (coverage["year"] == last)]
+    assert table.index[-1] == fu.TOTAL_LABEL
+    assert table.loc[fu.TOTAL_LABEL, "Planerat hittills"] == total["cumulative_planned"].iloc[0]
+    assert table.loc[fu.TOTAL_LABEL, "Utbildade hittills"] == total["cumulative_trained"].iloc[0]
+    assert table.loc[fu.TOTAL_LABEL, "Andel av planen (%)"] == pytest.approx(
+        total["cumulative_share"].iloc[0] * 100
+    )
+    chart = fu.training_chart_data(coverage)
+    assert fu.TOTAL_LABEL not in set(chart["category"])
+    assert len(chart) == len(table) - 1
+    assert fu.training_table(coverage.iloc[0:0]).empty
+
+
+def test_activity_tables(activities):
+    mine = activities[activities["municipality_code"] == "2161"].assign(
+        target_group="Alla", end_date=lambda d: d["end_date"]
+    )
+    table = fu.activity_table(mine)
+    assert table["Aktivitet"].tolist() == ["Föreläsning", "Vecka 47", "Möte"]
+    assert table["Vecka 47"].tolist() == ["", "Ja", ""]
+    assert table["Datum"].iloc[1] == "2022-11-20 – 2022-11-21"
+    assert table["Kanaler"].iloc[1] == "webb, sociala medier"
+    per_year = fu.activity_year_table(mine).set_index("År")
+    assert per_year.loc["2022", "Antal aktiviteter"] == 2
+    assert per_year.loc["2022", "En vecka fri från våld (v. 47)"] == "Ja"
+    assert per_year.loc["2023", "En vecka fri från våld (v. 47)"] == "Nej"
+
+
+def test_summary_messages_add_its(plan, log, activities):
+    its = pd.DataFrame({"goal_id": ["G"], "intervention": ["X"], "estimated": [True],
+                        "reason": ["Nivån sjönk."]})  # fmt: skip
+    coverage = fu.training_coverage(plan, log, municipality="2161")
+    messages = fu.summary_messages(None, coverage, activities, its)
+    assert messages[:-1] == fu.key_messages(None, coverage, activities)
+    assert messages[-1] == "G (X): Nivån sjönk."
+
+
+def test_goal_progress_chart_has_one_panel_per_goal():
+    from vpanalysis import plots
+
+    goals = goals_table(
+        ("G1", "2161", "A", "kolada:K", 2020, 100.0, 80.0, 2026, "decrease", None, None),
+        ("G2", "2161", "B", "kolada:L", 2020, 10.0, 20.0, 2026, "increase", None, None),
+        ("G3", "2161", "C", "kolada:M", 2020, 10.0, 20.0, 2026, "increase", None, None),
+    ).assign(status_label="På väg mot målet")
+    series = pd.DataFrame(
+        {"indicator": ["kolada:K", "kolada:K"], "year": [2020, 2022], "value": [100.0, 90.0],
+         "lower": [np.nan, np.nan], "upper": [np.nan, np.nan]}
+    )  # fmt: skip
+    fig = plots.goal_progress(goals, series, starts={"G1": 2021})
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(visible) == 3
+    assert visible[0].get_title(loc="left").startswith("G1: A")
+    assert any(line.get_xdata()[0] == 2021 for line in visible[0].get_lines())
+
+
+def test_report_summary_box():
+    from vpanalysis import report
+
+    box = report.summary(["Ett <mål>", ""], title="Rubrik", empty="Inget").data
+    assert "<li>Ett &lt;mål&gt;</li>" in box and box.count("<li>") == 1
+    assert "Inget" in report.summary([], title="Rubrik", empty="Inget").data

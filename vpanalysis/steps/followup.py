@@ -1143,7 +1143,7 @@ def activity_year_table(activities: pd.DataFrame) -> pd.DataFrame:
     summary = activity_summary(activities)
     return pd.DataFrame(
         {
-            "År": summary["year"],
+            "År": summary["year"].astype("string"),
             "Antal aktiviteter": summary["n_activities"],
             "Nådda personer (minst)": summary["reach"],
             "Aktiviteter utan uppgift om räckvidd": summary["n_reach_missing"],
