@@ -168,8 +168,10 @@ def caption(what: str, how: str):
     )
 
 
-def key_figures(items: Sequence[tuple[str, str]]):
-    """A row of key-figure cards: ``[(label, formatted value), ...]``."""
+def key_figures(items: Sequence[tuple[str, str]], if_empty=None):
+    """A row of key-figure cards: ``[(label, formatted value), ...]`` (``if_empty`` when none)."""
+    if not items and if_empty is not None:
+        return if_empty
     cards = "".join(
         '<div class="vp-keyfigure">'
         f'<div class="vp-kf-value">{html.escape(value)}</div>'

@@ -280,9 +280,14 @@ def police_summary(
 
 
 def focus_series(rolled: pd.DataFrame, category: str, regions: Sequence[str]) -> pd.DataFrame:
-    """The rolling rates of one category for ``regions`` (in that order), for a trend chart."""
+    """The rolling rates of one category for ``regions`` (in that order), for a trend chart.
+
+    Empty when the first region (the municipality in focus) has no value.
+    """
     d = rolled[(rolled["category"] == category) & rolled["region_code"].isin(list(regions))]
     d = d.dropna(subset=["value"]).rename(columns={"year_to": "year_end"})
+    if not (d["region_code"] == regions[0]).any():
+        return d.iloc[0:0]
     d = d.assign(year=d["year_end"])
     order = {code: i for i, code in enumerate(regions)}
     return d.sort_values(
@@ -314,10 +319,15 @@ def kolada_table(tables: Tables, kpis: Sequence[str], regions: Sequence[str]) ->
 
 
 def kolada_series(tables: Tables, kpi: str, regions: Sequence[str]) -> pd.DataFrame:
-    """One Kolada KPI over the years for ``regions`` (``value``; no interval in Kolada)."""
+    """One Kolada KPI over the years for ``regions`` (``value``; no interval in Kolada).
+
+    Empty when the first region (the municipality in focus) has no value.
+    """
     k = tables.kolada
     d = k[(k["kpi"] == kpi) & k["region_code"].isin(list(regions)) & (k["sex"] == "T")]
     d = d.dropna(subset=["value"]).astype({"value": "float64"})
+    if not len(regions) or not (d["region_code"] == regions[0]).any():
+        return d.iloc[0:0].assign(region=pd.Series(dtype="string"))
     return d.assign(region=d["region_code"].map(region_label)).sort_values(["region_code", "year"])
 
 
@@ -828,6 +838,11 @@ def key_figures(
 
 
 def category_panels(rolled: pd.DataFrame, regions: Sequence[str]) -> pd.DataFrame:
-    """Rolling rates of every category for ``regions`` with a ``region`` label and ``year``."""
+    """Rolling rates of every category for ``regions`` with a ``region`` label and ``year``.
+
+    Empty when the first region (the municipality in focus) has no value.
+    """
     d = rolled[rolled["region_code"].isin(list(regions))].dropna(subset=["value"])
+    if not (d["region_code"] == regions[0]).any():
+        return d.iloc[0:0]
     return d.assign(year=d["year_to"]).reset_index(drop=True)

@@ -1,0 +1,87 @@
+"""The step-2 report shows what the library computes for Ljusdal on the example data."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pandas as pd
+import pytest
+from conftest import REPORT_MUNICIPALITY, report_html
+
+from vpanalysis.report import interval, number
+from vpanalysis.steps import situation
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def page(rendered_reports) -> str:
+    return html.unescape(report_html(rendered_reports, 2))
+
+
+@pytest.fixture(scope="module")
+def tables(built_data) -> situation.Tables:
+    return situation.Tables.load(built_data)
+
+
+def _cards(page: str) -> dict[str, str]:
+    pairs = re.findall(
+        r'<div class="vp-kf-value">([^<]*)</div><div class="vp-kf-label">([^<]*)</div>', page
+    )
+    return {label: value for value, label in pairs}
+
+
+def test_key_figures_equal_the_library(page, tables):
+    cards = _cards(page)
+    k = tables.kolada
+    mine = k[(k["kpi"] == "N07403") & (k["region_code"] == REPORT_MUNICIPALITY) & (k["sex"] == "T")]
+    latest = mine.dropna(subset=["value"]).sort_values("year").iloc[-1]
+    label = f"anmälda våldsbrott per 100 000 inv. ({int(latest['year'])}, Kolada)"
+    assert cards[label] == number(latest["value"], 0)
+
+    rated = situation.police_rates(tables, [REPORT_MUNICIPALITY], range(2015, 2025))
+    rolled = situation.police_rolling(rated)
+    assault = rolled[rolled["category"] == "Misshandel inkl. grov"].dropna(subset=["value"])
+    last = assault.sort_values("year_to").iloc[-1]
+    hits = [v for lab, v in cards.items() if lab.startswith("misshandel per 100 000")]
+    assert hits == [number(last["value"], 0)]
+    assert interval(last["lower"], last["upper"], 0) in page
+
+
+def test_police_table_has_every_category_with_interval(page, tables):
+    rated = situation.police_rates(
+        tables, situation.comparison_regions(REPORT_MUNICIPALITY, []), range(2015, 2025)
+    )
+    summary = situation.police_summary(rated, REPORT_MUNICIPALITY, "0021")
+    assert len(summary) == 11
+    for row in summary.itertuples(index=False):
+        assert row[0] in page
+        assert number(row[3], 1) in page  # the rate, to one decimal
+    assert "likvärdigt" in page and "Jämfört med länet" in page
+
+
+def test_survey_shares_and_suppression(page, tables):
+    prevalence = situation.survey_prevalence(tables, REPORT_MUNICIPALITY, 5)
+    overall = prevalence[(prevalence["grade"] == "Alla") & (prevalence["sex"] == "T")]
+    physical = overall[overall["item"] == "utsatt_fysiskt"].iloc[0]
+    cell = f"{number(physical['value'], 1)} ({interval(physical['lower'], physical['upper'], 1)})"
+    assert cell in page
+    # the library withholds some shares for Ljusdal; the report shows them as ".."
+    assert prevalence["value"].isna().any()
+    assert ">..<" in page.replace(" ", "")
+
+
+def test_baseline_is_saved_for_step_5(built_data, tables):
+    saved = pd.read_parquet(situation.baseline_path(REPORT_MUNICIPALITY, built_data))
+    fresh = situation.baseline_table(tables, REPORT_MUNICIPALITY, 5)
+    assert list(saved["indicator"]) == list(fresh["indicator"])
+    assert saved["value"].astype("float64").equals(fresh["value"].astype("float64"))
+    assert {"bra:Misshandel inkl. grov", "kolada:N07403", "skolenkat:utsatt_fysiskt"} <= set(
+        saved["indicator"]
+    )
+
+
+def test_coverage_matrix_names_blind_spots(page):
+    assert "Ingen källa ser försummelse i kategorin våld i nära relation." in page
+    assert "Källor per form av våld och relation" in page

@@ -1,0 +1,166 @@
+"""Step 2 library functions: rates, comparisons, protected local counts, survey shares."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.proportion import proportion_confint
+
+from vpanalysis.steps import situation
+
+
+@pytest.fixture(scope="module")
+def tables(built_data) -> situation.Tables:
+    return situation.Tables.load(built_data)
+
+
+def test_police_rates_use_the_population_of_the_same_age_and_sex(tables):
+    rated = situation.police_rates(tables, ["2161"], [2024])
+    children = rated[rated["category"] == "Misshandel mot barn 0-17 år"].iloc[0]
+    pop = tables.population
+    expected = pop[(pop["region_code"] == "2161") & (pop["year"] == 2024) & (pop["age"] <= 17)][
+        "population"
+    ].sum()
+    assert children["population"] == expected
+    assert children["value"] == pytest.approx(children["count"] / expected * 100_000)
+
+
+def test_police_summary_compares_with_county_and_sweden(tables):
+    regions = situation.comparison_regions("2161", ["2161", "2183"])
+    assert regions == ["2161", "2183", "0021", "0000"]
+    rated = situation.police_rates(tables, regions, range(2015, 2025))
+    summary = situation.police_summary(rated, "2161", "0021").set_index("Brottskategori")
+    row = summary.loc["Misshandel inkl. grov"]
+    rolled = situation.police_rolling(rated)
+    county = rolled[
+        (rolled["region_code"] == "0021")
+        & (rolled["category"] == "Misshandel inkl. grov")
+        & (rolled["year_to"] == 2024)
+    ]["value"].iloc[0]
+    assert row["I länet"] == pytest.approx(county)
+    expected = (
+        "lägre"
+        if row["Övre gräns"] < county
+        else "högre"
+        if row["Nedre gräns"] > county
+        else "likvärdigt"
+    )
+    assert row["Jämfört med länet"] == expected
+    assert row["Period"] == "2022–2024"
+
+
+def test_police_summary_empty_for_a_municipality_without_data(tables):
+    rated = situation.police_rates(tables, ["0180", "0001", "0000"], range(2015, 2025))
+    assert situation.police_summary(rated, "0180", "0001").empty
+    assert situation.focus_series(situation.police_rolling(rated), "Ofredande", ["0180"]).empty
+
+
+def test_local_counts_are_protected_across_sexes(tables):
+    protected = situation.local_counts(tables, "socialtjanst", "2161", 5, range(2015, 2025))
+    counts = protected["count"].astype("Float64")
+    assert not ((counts >= 1) & (counts < 5)).any()
+    raw = tables.observations
+    raw = raw[(raw["source"] == "socialtjanst") & (raw["region_code"] == "2161")]
+    assert ((raw["count"] >= 1) & (raw["count"] < 5)).any()  # there was something to hide
+    # no suppressed K or M can be recovered from T and its sibling
+    wide = protected.pivot_table(
+        index=["category", "year", "age_group"], columns="sex", values="count", aggfunc="first"
+    )
+    wide = wide.dropna(subset=["T"]) if "T" in wide else wide
+    for _, r in wide.iterrows():
+        assert not (pd.isna(r["K"]) ^ pd.isna(r["M"])), r
+
+
+def test_counts_by_year_and_sex_use_the_protected_values(tables):
+    protected = situation.local_counts(tables, "socialtjanst", "2161", 5, range(2015, 2025))
+    by_year = situation.counts_by_year(protected).set_index("Kategori")
+    by_sex = situation.counts_by_sex(protected).set_index("Kategori")
+    t = protected[(protected["sex"] == "T") & (protected["year"] == 2024)]
+    fysiskt = t[t["category"] == "Barn utsatta för fysiskt våld"]["count"].iloc[0]
+    assert by_year.loc["Barn utsatta för fysiskt våld", "2024"] == fysiskt
+    assert by_sex.loc["Barn utsatta för fysiskt våld (0-17)", "Totalt"] == fysiskt
+    assert list(by_sex.columns) == ["År", "Flickor/kvinnor", "Pojkar/män", "Totalt"]
+
+
+def test_survey_prevalence_matches_wilson_and_hides_small_groups(tables):
+    prevalence = situation.survey_prevalence(tables, "2161", 5)
+    row = prevalence[
+        (prevalence["item"] == "utsatt_fysiskt")
+        & (prevalence["grade"] == "Alla")
+        & (prevalence["sex"] == "T")
+    ].iloc[0]
+    s = tables.survey
+    s = s[(s["region_code"] == "2161") & (s["year"] == row["year"])]
+    answered = s["utsatt_fysiskt"].dropna()
+    yes = int((answered >= 1).sum())
+    low, high = proportion_confint(yes, len(answered), alpha=0.05, method="wilson")
+    assert row["count"] == yes and row["denominator"] == len(answered)
+    assert row["value"] == pytest.approx(100 * yes / len(answered))
+    assert (row["lower"], row["upper"]) == pytest.approx((100 * low, 100 * high), rel=1e-6)
+    shown = prevalence.dropna(subset=["count"])
+    assert ((shown["count"] == 0) | (shown["count"] >= 5)).all()
+    assert (
+        (shown["denominator"] - shown["count"] == 0) | (shown["denominator"] - shown["count"] >= 5)
+    ).all()
+    assert prevalence["value"].isna().sum() == prevalence["count"].isna().sum()
+
+
+def test_survey_table_layout(tables):
+    table = situation.survey_table(situation.survey_prevalence(tables, "2161", 5))
+    assert list(table.columns) == [
+        "Andel ja, % (95 % KI)",
+        "Alla",
+        "Tjejer",
+        "Killar",
+        "Åk 9",
+        "Gy 2",
+    ]
+    assert table.iloc[0, 0] == "Fysiskt våld"
+    assert all(c == ".." or "(" in c for c in table["Alla"])
+
+
+def test_survey_sources_missing_for_other_municipalities(tables):
+    assert situation.survey_prevalence(tables, "0180", 5).empty
+    assert situation.local_counts(tables, "kvinnojour", "0180", 5, range(2015, 2025)).empty
+    assert situation.counts_by_year(pd.DataFrame()).empty
+
+
+def test_blind_spots_only_for_specific_forms_and_relations(tmp_path):
+    spots = situation.blind_spots()
+    assert "Ingen källa ser försummelse i kategorin våld i nära relation." in spots
+    assert not any("ospecificerad" in s for s in spots)
+
+
+def test_baseline_display_separates_counts_from_rates():
+    table = pd.DataFrame(
+        {
+            "indicator": ["bra:x", "kolada:N1", "socialtjanst:y", "socialtjanst:z"],
+            "label": ["a", "b", "c", "d"],
+            "period": ["2022–2024", "2024", "2024", "2024"],
+            "value": pd.array([12.34, 900.0, 17.0, None], dtype="Float64"),
+            "lower": pd.array([10.0, None, None, None], dtype="Float64"),
+            "upper": pd.array([15.0, None, None, None], dtype="Float64"),
+            "unit": ["per 100 000", "enligt Kolada", "antal", "antal"],
+        }
+    )
+    shown = situation.baseline_display(table)
+    assert list(shown["Värde"]) == ["12,3", "900,0", "", ""]
+    assert list(shown["95 % KI"]) == ["10,0–15,0", "–", "", ""]
+    assert shown["Antal"].tolist()[2] == 17 and pd.isna(shown["Antal"].tolist()[3])
+
+
+def test_trend_label_in_swedish():
+    years = np.arange(2015, 2025)
+    pop = np.full(10, 20_000.0)
+    counts = np.random.default_rng(7).poisson(200 * 1.1 ** (years - 2015))
+    rising = situation.indicators.trend_test(years, counts, pop)
+    assert rising.significant and rising.agree
+    label = situation.trend_label(rising)
+    change = float(label.split("(")[1].split(" %")[0].replace(",", "."))
+    assert label.startswith("ökar (+") and change == pytest.approx(
+        (rising.rate_ratio - 1) * 100, abs=0.05
+    )
+    flat = situation.indicators.trend_test(years, np.full(10, 200), pop)
+    assert situation.trend_label(flat) == "ingen säker förändring"
+    assert situation.trend_label(None) == "för få år"
