@@ -137,12 +137,15 @@ def test_offline_message_names_host_and_mirror_variable(raw_copy, monkeypatch):
     def offline(request):
         raise httpx.ConnectError("[Errno -3] Temporary failure in name resolution")
 
-    http = HttpClient(transport=httpx.MockTransport(offline), sleep=lambda s: None, hint="or set X")
+    sleeps = []
+    http = HttpClient(transport=httpx.MockTransport(offline), sleep=sleeps.append, hint="or set X")
     with pytest.raises(FetchError) as info:
         kolada.fetch_kolada(KPIS, IDS, (2022, 2023), data_dir=raw_copy, client=http)
     text = str(info.value)
     assert text.startswith("cannot reach mirror.invalid")
+    assert "\n" not in text
     assert "or set X" in text
+    assert sleeps == [1.0]  # offline is retried once, not with the full backoff
 
 
 def test_base_url_variable_points_requests_elsewhere(raw_copy, monkeypatch):

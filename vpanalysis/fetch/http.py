@@ -1,7 +1,8 @@
 """The HTTP client shared by the connectors: timeouts, retries, backoff, rate limit.
 
 * Timeouts: 10 s to connect, 60 s to read (SCB can take a while for a large table).
-* Retries: on HTTP 429 and 5xx and on network errors, up to ``retries`` more attempts,
+* Retries: on HTTP 429 and 5xx and on timeouts, up to ``retries`` more attempts (a
+  connection that cannot be made at all is retried once),
   waiting ``backoff * 2**attempt`` seconds (capped at ``max_backoff``), or what the
   server's ``Retry-After`` header asks for.
 * Rate limit: :class:`RateLimiter` keeps at most ``calls`` requests in any ``period``
@@ -176,7 +177,8 @@ class HttpClient:
                 self.sleep(self._delay(attempt, None))
                 continue
             except httpx.TransportError as exc:
-                if last:
+                # No connection at all (offline, DNS failure, refused): one retry is enough.
+                if last or (isinstance(exc, httpx.ConnectError) and attempt >= 1):
                     reason = _one_line(str(exc) or type(exc).__name__, 120)
                     raise FetchError(
                         f"cannot reach {host} ({reason}): no network connection? Check the "
