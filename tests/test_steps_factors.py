@@ -268,3 +268,218 @@ def test_survey_factor_table_with_the_library_wilson_interval(survey):
     row = out.iloc[0]
     assert row["value"] == pytest.approx(50.0)
     assert row["lower"] < 50 < row["upper"] < 100
+
+
+# ---------------------------------------------------------------- analysis of a municipality
+
+
+def small_survey() -> pd.DataFrame:
+    """Ljusdal, Bollnäs, Sandviken: item ``bin`` (0/1) and ``lik`` (1-4)."""
+    rows = []
+    spec = {  # region: (n, n with bin=1, n with lik>=3) in 2024
+        "2161": (100, 40, 60),
+        "2183": (100, 20, 30),
+        "2181": (100, 20, 30),
+    }
+    for region, (n, n_bin, n_lik) in spec.items():
+        for i in range(n):
+            rows.append(
+                {
+                    "region_code": region,
+                    "year": 2024,
+                    "bin": int(i < n_bin),
+                    "lik": 4 if i < n_lik else 1,
+                }
+            )
+    rows.append({"region_code": "2161", "year": 2022, "bin": 0, "lik": 1})
+    rows.append({"region_code": "2161", "year": 2030, "bin": 0, "lik": 1})
+    return pd.DataFrame(rows).astype({"bin": "Int64", "lik": "Int64"})
+
+
+def small_catalogue() -> pd.DataFrame:
+    frame = catalogue(("F1", "risk", 3, 3, 7), ("F2", "skydd", 2, 2, 3), ("F3", "risk", 1, 1, 1))
+    frame["indicator"] = ["skolenkat:bin", "skolenkat:lik", None]
+    frame["indicator_cutoff"] = [None, None, None]
+    return frame
+
+
+CODEBOOK = pd.DataFrame(
+    {
+        "item": ["bin", "lik"],
+        "question": ["Fråga ett?", "Fråga två?"],
+        "codes": ["0=Nej|1=Ja", "1=Aldrig|2=Sällan|3=Ofta|4=Alltid|9=Vet inte"],
+        "missing_codes": ["", "9"],
+        "cutoff": ["", ">= 3"],
+    }
+)
+
+
+def test_codebook_cutoffs_and_factor_cutoff_fallback():
+    cutoffs = fx.codebook_cutoffs(CODEBOOK)
+    assert cutoffs == {"lik": ">= 3"}
+    assert fx.factor_cutoff({"indicator_cutoff": None}, "lik", cutoffs) == ">= 3"
+    assert fx.factor_cutoff({"indicator_cutoff": "> 1"}, "lik", cutoffs) == "> 1"
+    assert fx.factor_cutoff({"indicator_cutoff": np.nan}, "bin", cutoffs) is None
+
+
+def test_latest_survey_year_stays_within_years():
+    survey = small_survey()
+    assert fx.latest_survey_year(survey, "2161", [2015, 2024]) == 2024
+    assert fx.latest_survey_year(survey, "2161", [2015, 2023]) == 2022
+    assert fx.latest_survey_year(survey, "Z", [2015, 2024]) is None
+
+
+def test_survey_indicators_compare_with_the_other_municipalities():
+    out = fx.survey_indicators(
+        small_survey(), small_catalogue(), "2161", ["2161", "2183", "2181"], [2015, 2024], CODEBOOK
+    ).set_index("factor_id")
+    assert list(out.index) == ["F1", "F2"]  # F3 has no indicator
+    assert out.loc["F1", "value"] == pytest.approx(40.0)
+    assert out.loc["F1", "comparator"] == pytest.approx(20.0)  # B and C, not A itself
+    assert out.loc["F2", "cutoff"] == ">= 3"  # from the codebook
+    assert out.loc["F2", "value"] == pytest.approx(60.0)
+    assert (out.loc["F1", "range_low"], out.loc["F1", "range_high"]) == (20.0, 40.0)
+    assert out.loc["F1", "question"] == "Fråga ett?"
+    assert out.loc["F1", "year"] == 2024 and out.loc["F1", "denominator"] == 100
+    assert out.loc["F1", "comparator_label"].endswith("(Bollnäs, Sandviken)")
+    empty = fx.survey_indicators(small_survey(), small_catalogue(), "2180", ["2161"], [2015, 2024])
+    assert empty.empty and "value" in empty.columns
+
+
+def test_kolada_indicators_interval_from_population_and_comparators():
+    kolada = pd.DataFrame(
+        {
+            "kpi": ["N02904"] * 6 + ["X1"] * 2,
+            "region_code": ["2161", "0021", "0000", "2180", "2161", "0000", "2161", "0000"],
+            "year": [2023, 2023, 2023, 2023, 2024, 2024, 2023, 2023],
+            "sex": ["T"] * 8,
+            "value": [11.0, 11.1, 10.5, 8.0, 12.0, None, 5.0, 4.0],
+        }
+    ).astype({"value": "Float64"})
+    population = pd.DataFrame(
+        {"region_code": "2161", "year": 2023, "sex": "K", "age": range(20), "population": 100}
+    )
+    out = fx.kolada_indicators(kolada, ["N02904", "X1"], "2161", [2015, 2024], population)
+    out = out.set_index("kpi")
+    row = out.loc["N02904"]
+    assert row["year"] == 2023  # 2024 lacks Sweden's value
+    assert row["denominator"] == 2000
+    assert row["lower"] < 11.0 < row["upper"]
+    assert (row["county_value"], row["sweden_value"], row["comparator"]) == (11.1, 10.5, 10.5)
+    assert (row["range_low"], row["range_high"]) == (8.0, 11.0)  # county municipalities
+    assert pd.isna(out.loc["X1", "lower"])  # no known denominator: no interval
+
+
+def test_answer_text():
+    assert fx.answer_text("0=Nej|1=Ja", "= 1") == "Ja"
+    assert fx.answer_text("0=Nej|1=Ja, ibland", None) == "Ja, ibland"
+    codes = "1=Aldrig|2=Sällan|3=Ofta|4=Alltid|9=Vet inte"
+    assert fx.answer_text(codes, ">= 3", "9") == "Ofta eller Alltid"
+    assert fx.answer_text(codes, "< 2") == "Aldrig"
+    assert "75" in fx.answer_text(codes, "p75")
+
+
+def analysis_of(survey=None, codebook=CODEBOOK) -> fx.FactorAnalysis:
+    factors = small_catalogue()
+    ind = fx.survey_indicators(
+        small_survey() if survey is None else survey,
+        factors,
+        "2161",
+        ["2161", "2183", "2181"],
+        [2015, 2024],
+        codebook,
+    )
+    scored = fx.score_factors(factors, ind[["factor_id", "value", "lower", "upper", "comparator"]])
+    return fx.FactorAnalysis("2161", factors, ind, scored, fx.select_priorities(scored), codebook)
+
+
+def test_survey_indicator_table_shows_shares_not_counts_and_suppresses_small_ones():
+    table = fx.survey_indicator_table(analysis_of(), threshold=5)
+    assert "Antal svarande" in table.columns
+    assert not any("numerator" in c or "Antal i" in c for c in table.columns)
+    row = table.set_index("Faktor").loc["Faktor F1"]
+    assert row["Andel i kommunen (%)"] == pytest.approx(40.0)
+    assert row["Bedömning"] == "sämre än jämförelsen"
+    assert row["Räknas"] == "Ja"
+    survey = small_survey()
+    survey.loc[(survey["region_code"] == "2161") & (survey["year"] == 2024), "bin"] = 0
+    first = survey.index[(survey["region_code"] == "2161") & (survey["year"] == 2024)][:3]
+    survey.loc[first, "bin"] = 1  # 3 pupils at risk: the share would reveal them
+    small = fx.survey_indicator_table(analysis_of(survey), threshold=5).set_index("Faktor")
+    assert pd.isna(small.loc["Faktor F1", "Andel i kommunen (%)"])
+    assert small.loc["Faktor F1", "95 % konfidensintervall"] == ".."
+    assert small.loc["Faktor F1", "Antal svarande"] == 100
+
+
+def test_spine_data_and_profile_chart():
+    analysis = analysis_of()
+    spine = fx.spine_data(analysis)
+    assert list(spine.columns) == [
+        "factor",
+        "value",
+        "comparator",
+        "range_low",
+        "range_high",
+        "judgement",
+    ]
+    assert len(spine) == 2 and spine["factor"].str.endswith(("(risk)", "(skydd)")).all()
+    assert fx.profile_chart(analysis).get_size_inches()[0] == fx.PROFILE_WIDTH
+    empty = fx.FactorAnalysis(
+        "Z", analysis.catalogue, fx._empty_indicators(), analysis.scored, analysis.priorities
+    )
+    assert fx.spine_data(empty).empty and fx.profile_chart(empty) is None
+
+
+def test_score_priority_and_weights_tables():
+    analysis = analysis_of()
+    scores = fx.score_table(analysis)
+    assert list(scores["Rang"]) == [1, 2, 3]
+    assert scores.loc[0, "Poäng"] == pytest.approx(analysis.scored.loc[0, "score"])
+    assert set(scores.loc[scores["Prioriterad"] == "✓", "Faktor"]) == set(
+        analysis.priorities["name"]
+    )
+    priorities = fx.priority_table(analysis)
+    assert (
+        priorities.loc[0, "Faktor"] == "Faktor F1" and priorities.loc[0, "Grund"] == "förhöjd risk"
+    )
+    weights = fx.weights_table(analysis)
+    assert weights["Vikt (%)"].sum() == pytest.approx(100)
+    assert "7 våldsformer" in weights.loc[3, "Så beräknas den (0–1)"]
+
+
+def test_priority_notes_and_key_figures():
+    analysis = analysis_of()
+    notes = fx.priority_notes(analysis)
+    assert any("Bara 1 faktor" in n for n in notes)
+    assert any("Faktor F3" in n for n in notes)  # the factor without an indicator
+    figures = dict((label, value) for label, value in fx.key_figures(analysis))
+    assert figures["med lokal indikator"] == "2" and figures["tydligt sämre än jämförelsen"] == "1"
+    none = fx.FactorAnalysis(
+        "Z", analysis.catalogue, fx._empty_indicators(),
+        fx.score_factors(analysis.catalogue), analysis.priorities,
+    )  # fmt: skip
+    assert "inga lokala indikatorer" in fx.priority_notes(none)[0]
+
+
+def test_catalogue_and_level_overview_tables():
+    factors = small_catalogue()
+    factors.loc[1, "level"] = "samhälle"
+    table = fx.catalogue_table(factors)
+    assert list(table["Nivå"]) == ["Individ", "Individ", "Samhälle"]
+    assert list(table["Lokal indikator"]) == ["Skolenkät", "Ingen lokal indikator", "Skolenkät"]
+    overview = fx.level_overview(factors).set_index("Nivå")
+    assert list(overview.index) == ["Individ", "Relation", "Närmiljö", "Samhälle"]
+    assert overview.loc["Individ", "Riskfaktorer"] == 2
+    assert overview.loc["Samhälle", "Skyddsfaktorer"] == 1
+
+
+def test_analyse_on_the_example_data(built_data):
+    from vpanalysis import registers
+
+    regs = registers.load_registers(built_data / "raw" / "registers").for_municipality("2161")
+    analysis = fx.analyse(regs.factors, "2161", ["2161", "2183", "2181"], [2015, 2024], built_data)
+    assert 2 <= len(analysis.priorities) <= 5
+    assert set(analysis.indicators["source"]) == {"skolenkat", "kolada"}
+    assert analysis.indicators["factor_id"].is_unique
+    stockholm = fx.analyse(regs.factors, "0180", ["2161", "2183", "2181"], [2015, 2024], built_data)
+    assert stockholm.indicators.empty and len(stockholm.priorities) == 2

@@ -145,3 +145,68 @@ def test_empty_inventory_leaves_every_priority_a_gap(items):
     out = iv.gaps(["F1", "F2"], none)
     assert list(out["status"]) == ["no intervention", "no intervention"]
     assert iv.coverage_matrix(["F1"], none).shape == (1, 0)
+
+
+# ---------------------------------------------------------------- report tables (Swedish)
+
+PRIORITIES = pd.DataFrame({"factor_id": ["F1", "F3", "F9"], "name": ["Ett", "Tre", "Nio"]})
+
+
+def mine(items: pd.DataFrame) -> pd.DataFrame:
+    frame = items[items["municipality_code"] == "2161"].copy()
+    frame["target_group"] = "Elever"
+    return frame
+
+
+def test_inventory_tables(items):
+    table = iv.inventory_table(mine(items))
+    assert list(table["Insats"]) == ["Insats I1", "Insats I2", "Insats I3", "Insats I4"]
+    assert list(table["Nivå"]) == ["Universell", "Selektiv", "Indikerad", "Universell"]
+    assert list(table["Vald"]) == ["✓", "", "✓", ""]
+    assert table.loc[0, "Kunskapsstöd"] == "måttlig"
+    summary = iv.inventory_summary_table(mine(items)).set_index("Förvaltning")
+    assert summary.loc["Totalt", "Insatser"] == 4 and summary.loc["Skola", "Selektiv"] == 1
+    assert summary.loc["Totalt", "Kostnad (kr/år)"] == 1550
+    factors = pd.DataFrame({"factor_id": ["F1", "F2"], "name": ["Ett", "Två"]})
+    named = iv.intervention_factor_table(mine(items), factors)
+    assert named.loc[0, "Påverkar faktorer"] == "Ett; Två"
+    assert named.loc[2, "Påverkar faktorer"] == "F3"  # unknown id stays as it is
+
+
+def test_coverage_table_chart_and_gap_messages(items):
+    table = iv.coverage_table(PRIORITIES, mine(items))
+    assert list(table["Prioriterad faktor"]) == ["Ett", "Tre", "Nio"]
+    assert table.loc[0, "Insats I1"] == "✓" and table.loc[1, "Insats I1"] == ""
+    assert list(table["Täckning"]) == [
+        iv.GAP_LABELS["covered"],
+        iv.GAP_LABELS["weak evidence only"],
+        iv.GAP_LABELS["no intervention"],
+    ]
+    data = iv.coverage_chart_data(PRIORITIES, mine(items))
+    assert data.shape == (4, 3) and data.to_numpy().sum() == 2  # I1-F1, I3-F3
+    assert iv.coverage_chart(PRIORITIES, mine(items)) is not None
+    assert iv.coverage_chart(PRIORITIES, mine(items).iloc[0:0]) is None
+    messages = iv.gap_messages(PRIORITIES, mine(items))
+    assert len(messages) == 2
+    assert messages[0].startswith("Tre:") and "Insats I3" in messages[0]
+    assert messages[1] == "Nio: ingen insats i inventeringen påverkar faktorn."
+
+
+def test_chosen_logic_models_and_messages(items, logic):
+    chosen = iv.chosen_logic_models(mine(items), logic)
+    assert [h for h, _ in chosen] == ["Insats I1 (Skola)", "Insats I3 (Social)"]
+    for _, table in chosen:
+        assert list(table.columns) == ["Steg i kedjan", "Innehåll"]
+        assert list(table["Steg i kedjan"]) == list(registers.LOGIC_MODEL_STAGES.values())
+    messages = iv.logic_model_messages(mine(items), logic)
+    status = iv.check_logic_models(mine(items), logic)
+    assert len(messages) == int((~status["complete"]).sum()) == 1
+    assert messages[0].startswith("Insats I3:")
+
+
+def test_logic_model_report_table_marks_missing_stages(logic):
+    iid = logic["intervention_id"].iloc[0]
+    partial = logic[~((logic["intervention_id"] == iid) & (logic["stage"] == "outputs"))]
+    table = iv.logic_model_report_table(partial, iid).set_index("Steg i kedjan")
+    assert table.loc["Prestationer", "Innehåll"].startswith("saknas")
+    assert not table.loc["Resurser", "Innehåll"].startswith("saknas")
