@@ -1,0 +1,77 @@
+"""Step 4 report for Ljusdal: inventory, coverage, gaps and logic models as the library says."""
+
+from __future__ import annotations
+
+import html as htmlmod
+
+import pytest
+from conftest import REPORT_MUNICIPALITY, report_html
+
+from vpanalysis import registers
+from vpanalysis.steps import factors as fx
+from vpanalysis.steps import interventions as iv
+
+COMPARISON = ["2161", "2183", "2181"]
+
+
+@pytest.fixture(scope="module")
+def regs(built_data):
+    loaded = registers.load_registers(built_data / "raw" / "registers")
+    return loaded.for_municipality(REPORT_MUNICIPALITY)
+
+
+@pytest.fixture(scope="module")
+def priorities(regs, built_data):
+    analysis = fx.analyse(regs.factors, REPORT_MUNICIPALITY, COMPARISON, [2015, 2024], built_data)
+    return analysis.priorities
+
+
+@pytest.fixture(scope="module")
+def page(rendered_reports) -> str:
+    return htmlmod.unescape(report_html(rendered_reports, 4))
+
+
+def test_priorities_from_step_3_are_shown(page, priorities):
+    start = page.index("Prioriterade förändringsfaktorer (från steg 3)")
+    section = page[start : page.index("</table>", start)]
+    for name in priorities["name"]:
+        assert name in section
+
+
+def test_every_intervention_of_the_inventory_is_listed(page, regs):
+    assert len(regs.interventions) == 10
+    for name in regs.interventions["name"]:
+        assert name in page
+
+
+def test_gap_factor_is_named(page, regs, priorities):
+    found = iv.gaps(priorities, regs.interventions)
+    assert not found.empty  # the example data leave a gap for Ljusdal
+    start = page.index('<div class="vp-warning">', page.index("Luckor"))
+    box = page[start : page.index("</div>", start)]
+    for name in found["name"]:
+        assert name in box
+    for message in iv.gap_messages(priorities, regs.interventions):
+        assert message in box
+
+
+def test_logic_model_of_each_chosen_intervention(page, regs):
+    chosen = regs.interventions[regs.interventions["chosen"]]
+    assert len(chosen) == 3
+    for _, row in chosen.iterrows():
+        assert f"Logisk kedja: {row['name']} ({row['administration']})" in page
+        table = iv.logic_model_table(regs.logic_models, row["intervention_id"])
+        first_resource = table.loc[table["stage"] == "resources", "items"].iloc[0].split("; ")[0]
+        assert first_resource in page
+    for stage in registers.LOGIC_MODEL_STAGES.values():
+        assert stage in page
+
+
+def test_inventory_totals_match_the_library(page, regs):
+    summary = iv.inventory_summary(regs.interventions).set_index("administration")
+    total = summary.loc["Totalt"]
+    start = page.index("Insatser per förvaltning och preventionsnivå")
+    section = page[start : page.index("</table>", start)]
+    assert f"<td>{int(total['n_interventions'])}</td>" in section
+    cost = f"{int(total['cost_sek']):,}".replace(",", "\u00a0")
+    assert cost in section
