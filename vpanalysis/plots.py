@@ -138,10 +138,12 @@ def funnel(
     xlabel: str = "Befolkning",
     ylabel: str = "",
     title: str = "",
+    log_x: bool = False,
 ) -> Figure:
     """Funnel plot: areas by size against 95 % and 99,8 % control limits around a baseline.
 
     ``limits`` has columns ``x`` and ``lower_95``, ``upper_95``, ``lower_998``, ``upper_998``.
+    ``log_x`` spreads areas of very different size (a county's municipalities).
     """
     fig, ax = _figure(8, 4.8)
     lim = limits.sort_values(x)
@@ -172,10 +174,12 @@ def funnel(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title, loc="left")
+    if log_x:
+        ax.set_xscale("log")
     _swedish_axis(ax)
     _swedish_axis(ax, "x")
     ax.set_ylim(bottom=0)
-    ax.legend(frameon=False, loc="upper right")
+    ax.legend(frameon=False, loc="lower right")
     return fig
 
 

@@ -1,0 +1,66 @@
+"""The comparison report's library: county funnel, side-by-side table, map values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from vpanalysis import geography
+from vpanalysis.steps import comparison, situation
+
+
+@pytest.fixture(scope="module")
+def rolled(built_data):
+    tables = situation.Tables.load(built_data)
+    return comparison.county_rolled(tables, "0021", range(2015, 2025))
+
+
+def test_funnel_limits_match_exact_poisson_at_the_grid():
+    baseline, years = 800.0, 3
+    limits = comparison.funnel_limits(baseline, [5_000, 40_000, 100_000], years=years)
+    assert (limits["lower_998"] < limits["lower_95"]).all()
+    assert (limits["lower_95"] < baseline).all() and (limits["upper_95"] > baseline).all()
+    assert (limits["upper_95"] < limits["upper_998"]).all()
+    # funnels narrow as the population grows
+    width = (limits["upper_95"] - limits["lower_95"]).to_numpy()
+    assert np.all(np.diff(width) < 0)
+    # independent check: at population P, the upper 95 % limit is (about) the count whose
+    # exact Poisson lower limit reaches the expected count, as a rate (interpolated)
+    p = float(limits["population"].iloc[60])
+    expected = baseline / 100_000 * p * years
+    k = np.arange(0, int(expected * 3))
+    low_limit = stats.chi2.ppf(0.025, 2 * k) / 2
+    upper_count = k[np.argmax(low_limit > expected)]
+    rate_at_limit = upper_count / (p * years) * 100_000
+    assert limits["upper_95"].iloc[60] == pytest.approx(rate_at_limit, rel=0.02)
+
+
+def test_county_funnel_uses_all_ten_municipalities(rolled):
+    points, limits, level = comparison.county_funnel(rolled, "0021", "Misshandel inkl. grov")
+    assert sorted(points["region_code"]) == sorted(geography.municipalities_in("0021"))
+    county = comparison.latest(rolled, "Misshandel inkl. grov")
+    assert level == pytest.approx(county.loc[county["region_code"] == "0021", "value"].iloc[0])
+    assert (
+        points["population"].between(limits["population"].min(), limits["population"].max()).all()
+    )
+    assert comparison.county_funnel(rolled, "0001", "Misshandel inkl. grov") is None
+
+
+def test_side_by_side_compares_with_the_county(rolled):
+    table = comparison.side_by_side(rolled, ["2161", "2183"], "0021", "Misshandel inkl. grov")
+    assert list(table["Område"]) == ["Ljusdal", "Bollnäs", "Gävleborgs län", "Riket"]
+    county = table.iloc[2]["Per 100 000 inv. och år"]
+    for _, row in table.iloc[:2].iterrows():
+        if row["Övre gräns"] < county:
+            assert row["Jämfört med länet"] == "lägre"
+        elif row["Nedre gräns"] > county:
+            assert row["Jämfört med länet"] == "högre"
+        else:
+            assert row["Jämfört med länet"] == "likvärdigt"
+
+
+def test_map_values_cover_the_county(rolled):
+    values = comparison.map_values(rolled, "0021", "Ofredande")
+    assert list(values.index) == geography.municipalities_in("0021")
+    assert values.notna().all()
