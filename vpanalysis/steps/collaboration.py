@@ -207,9 +207,7 @@ def training_days_summary(
 def partner_table(partners: pd.DataFrame) -> pd.DataFrame:
     """The partner register as shown in the report: roles, never personal names."""
     order = {role: i for i, role in enumerate(ROLES.values)}
-    frame = partners.assign(_order=partners["role"].map(order)).sort_values(
-        "_order", kind="stable"
-    )
+    frame = partners.assign(_order=partners["role"].map(order)).sort_values("_order", kind="stable")
     return pd.DataFrame(
         {
             "Organisation": frame["organisation"],
