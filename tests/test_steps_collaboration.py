@@ -104,3 +104,44 @@ def test_training_days_summary(tmp_path):
     assert out.loc["2161", "steps_missing"] == (4, 5)
     assert str(out.loc["2161", "last_date"].date()) == "2021-04-21"
     assert pd.isna(out.loc["2181", "participants"])
+
+
+def test_partner_table_orders_by_level_with_swedish_labels(partners):
+    table = co.partner_table(partners[partners["municipality_code"] == "2161"])
+    assert list(table.columns) == [
+        "Organisation", "Sektor", "Roll i strukturen", "Kontakt (roll)", "Mandat", "Resurser",
+    ]  # fmt: skip
+    assert table["Roll i strukturen"].iloc[0].startswith("Styrgrupp")
+    assert table["Roll i strukturen"].iloc[-1] == "Referensgrupp"
+    assert list(table["Sektor"].iloc[:2]) == ["Kommunledning", "Socialtjänst"]
+
+
+def test_steering_table_sums_hours_per_level(partners):
+    table = co.steering_table(partners[partners["municipality_code"] == "2161"]).set_index("Nivå")
+    assert table.loc["Ledningsgrupp", "Antal parter"] == 2
+    assert table.loc["Ledningsgrupp", "Avsatt tid (timmar/år)"] == 100
+
+
+def test_contribution_matrix_marks_sources_and_steps(partners):
+    matrix = co.contribution_matrix(partners[partners["municipality_code"] == "2161"])
+    matrix = matrix.set_index("Organisation")
+    assert "Steg 1" in matrix.columns and "Steg 5" in matrix.columns
+    police = matrix.loc["Polisen"]
+    assert police["Steg 2"] == "✓" and police["Steg 1"] == ""
+    assert matrix.loc["Skolan", "Skolenkät"] == "✓"
+    # sources nobody contributes are left out
+    assert "Kvinnojouren" not in matrix.columns
+
+
+def test_training_days_table(tmp_path):
+    header = "municipality_code;date;title;provider;participant_group;participants;steps;example"
+    rows = [
+        "2161;2021-04-21;Dag 2;MÄN;Ledningsgruppen;10;2|3;ja",
+        "2161;2021-02-10;Dag 1;MÄN;Ledningsgruppen;12;1;ja",
+    ]
+    path = tmp_path / "training_days.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    table = co.training_days_table(registers.load_training_days(path))
+    assert list(table["Datum"]) == ["2021-02-10", "2021-04-21"]
+    assert list(table["Steg"]) == ["1", "2, 3"]
+    assert list(table["Deltagare"]) == [12, 10]

@@ -1,0 +1,48 @@
+"""The step-1 report shows Ljusdal's partner register as the library reads it."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from conftest import REPORT_MUNICIPALITY, report_html
+
+from vpanalysis import registers
+from vpanalysis.steps import collaboration
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def regs(built_data):
+    return registers.load_registers(built_data / "raw" / "registers").for_municipality(
+        REPORT_MUNICIPALITY
+    )
+
+
+def test_partners_structure_and_training_days(rendered_reports, regs):
+    page = html.unescape(report_html(rendered_reports, 1))
+    partners = collaboration.partner_table(regs.partners)
+    for organisation in partners["Organisation"]:
+        assert f"<td>{organisation}</td>" in page
+    structure = collaboration.steering_table(regs.partners)
+    lead = structure[structure["Nivå"] == "Ledningsgrupp"].iloc[0]
+    assert f"<td>{int(lead['Antal parter'])}</td>" in page
+    days = collaboration.training_days_table(regs.training_days)
+    for date in days["Datum"]:
+        assert f"<td>{date}</td>" in page
+    # the register rows are examples, so the banner names the registers
+    banner = re.search(r'<div class="vp-banner[^"]*"[^>]*>(.*?)</div>', page, re.S).group(1)
+    assert "EXEMPELDATA" in banner
+    assert "Kommunens register för det våldsförebyggande arbetet" in banner
+
+
+def test_missing_key_sector_is_flagged(rendered_reports, regs):
+    page = html.unescape(report_html(rendered_reports, 1))
+    missing = collaboration.missing_key_sectors(regs.partners, municipalities=[REPORT_MUNICIPALITY])
+    # Ljusdal's example register has every key sector; the check's other branch (a
+    # missing sector named) is covered in test_steps_collaboration.py
+    assert missing.empty
+    assert "Alla nyckelsektorer finns med bland parterna." in page
+    assert "saknas bland parterna" not in page
