@@ -210,3 +210,9 @@ def test_logic_model_report_table_marks_missing_stages(logic):
     table = iv.logic_model_report_table(partial, iid).set_index("Steg i kedjan")
     assert table.loc["Prestationer", "Innehåll"].startswith("saknas")
     assert not table.loc["Resurser", "Innehåll"].startswith("saknas")
+
+
+def test_logic_model_messages_when_nothing_is_chosen(items, logic):
+    none = mine(items).assign(chosen=False)
+    assert iv.logic_model_messages(none, logic) == [iv.NO_CHOSEN_MESSAGE]
+    assert iv.chosen_logic_models(none, logic) == []

@@ -476,9 +476,18 @@ def chosen_logic_models(
 
 
 def logic_model_messages(interventions: pd.DataFrame, logic_models: pd.DataFrame) -> list[str]:
-    """Swedish sentences for chosen interventions whose logic model is missing or incomplete."""
+    """Swedish sentences for chosen interventions whose logic model is missing or incomplete;
+    one sentence saying so when no intervention is chosen."""
     status = check_logic_models(interventions, logic_models)
+    if status.empty:
+        return [NO_CHOSEN_MESSAGE]
     return [m for m in status["message"] if m]
+
+
+NO_CHOSEN_MESSAGE = (
+    "Ingen insats är vald för utveckling ännu. Markera de valda insatserna i "
+    "interventions.csv (kolumnen chosen) och beskriv deras logiska kedjor i logic_models.yaml."
+)
 
 
 def coverage_chart(priorities: pd.DataFrame, interventions: pd.DataFrame, title: str = ""):
