@@ -1,0 +1,130 @@
+"""The rendered step-5 report (Ljusdal) shows what the library computes on the example data."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from conftest import REPORT_MUNICIPALITY, report_html
+
+from vpanalysis import registers, report
+from vpanalysis.steps import followup as fu
+
+STEP = 5
+
+
+@pytest.fixture(scope="module")
+def page(rendered_reports) -> str:
+    return report_html(rendered_reports, STEP)
+
+
+@pytest.fixture(scope="module")
+def computed(built_data) -> dict:
+    regs = registers.load_registers(built_data / "raw" / "registers").for_municipality(
+        REPORT_MUNICIPALITY
+    )
+    sources = fu.Sources.load(built_data)
+    series = fu.goal_series(regs.goals, REPORT_MUNICIPALITY, sources, registers=regs)
+    status = fu.goal_status(regs.goals, indicators=series)
+    its = fu.goal_its(regs.goals, series, regs.interventions)
+    coverage = fu.training_coverage(regs.training_plan, regs.training_log, total=True)
+    return {"regs": regs, "series": series, "status": status, "its": its, "coverage": coverage}
+
+
+def number(value, decimals: int = 0) -> str:
+    """The report's number format, with the non-breaking space read as a space."""
+    return report.number(value, decimals).replace("\xa0", " ")
+
+
+def _table_rows(page: str) -> list[list[str]]:
+    """Every table row as a list of cell texts (tags stripped, entities decoded)."""
+    rows = []
+    for tr in re.findall(r"<tr.*?</tr>", page, flags=re.S):
+        cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", tr, flags=re.S)
+        rows.append([html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", c))).strip()
+                     for c in cells])  # fmt: skip
+    return rows
+
+
+def _row(page: str, first: str) -> list[str]:
+    """The one table row whose first cell is ``first``."""
+    hits = [r for r in _table_rows(page) if r and r[0] == first]
+    assert len(hits) == 1, f"expected one table row starting {first!r}, found {len(hits)}"
+    return hits[0]
+
+
+def test_each_goal_shows_its_status_and_latest_value_from_the_data(page, computed):
+    status = computed["status"]
+    assert len(status) >= 5
+    assert status["latest_source"].eq("indicator").all()
+    for _, g in status.iterrows():
+        row = _row(page, f"{g['goal_id']}: {g['goal']}")
+        assert row[-1] == g["status_label"]
+        assert f"{number(g['latest_value'], 1)} ({int(g['latest_year'])})" in row
+        assert f"{number(g['baseline_value'], 1)} ({int(g['baseline_year'])})" in row
+        assert f"{number(g['target_value'], 1)} ({int(g['target_year'])})" in row
+
+
+def test_key_figures_count_goals_per_status(page, computed):
+    counts = computed["status"]["status"].value_counts()
+    for key, label in fu.STATUS_LABELS.items():
+        figure = re.search(
+            r'vp-kf-value">(\d+)</div>\s*<div class="vp-kf-label">' + re.escape(label), page
+        )
+        assert figure, label
+        assert int(figure.group(1)) == int(counts.get(key, 0))
+
+
+def test_training_coverage_per_administration(page, computed):
+    table = fu.training_table(computed["coverage"])
+    assert len(table) >= 3
+    for _, r in table.iterrows():
+        row = _row(page, r["Förvaltning"])
+        assert row[3:] == [
+            number(r["Planerat hittills"]),
+            number(r["Utbildade hittills"]),
+            number(r["Andel av planen (%)"], 0),
+        ]
+
+
+def test_before_after_analysis_per_goal(page, computed):
+    its = computed["its"]
+    assert its["estimated"].any() and not its["estimated"].all()
+    for _, r in its.iterrows():
+        row = _row(page, r["goal_id"])
+        assert row[-1] == r["reason"]
+        if r["estimated"]:
+            lower, upper = number(r["level_lower"], 2), number(r["level_upper"], 2)
+            assert row[3] == f"{number(r['level_change'], 2)} ({lower}–{upper})"
+
+
+def test_activities_and_week_47(page, computed):
+    activities = computed["regs"].activities
+    assert len(activities) > 0
+    for name in activities["name"]:
+        assert html.escape(name) in page or name in html.unescape(page)
+    summary = fu.activity_summary(activities)
+    for _, s in summary.iterrows():
+        row = _row(page, str(int(s["year"])))
+        assert row[1] == str(int(s["n_activities"]))
+        assert row[-1] == ("Ja" if s["week_47"] else "Nej")
+
+
+def test_one_page_summary_holds_the_key_messages(page, computed):
+    messages = fu.summary_messages(
+        computed["status"], computed["coverage"], computed["regs"].activities, computed["its"]
+    )
+    box = re.search(r'<div class="vp-summary".*?</div>', page, flags=re.S)
+    assert box, "the summary box is missing"
+    text = html.unescape(box.group(0))
+    assert len(messages) >= 5
+    for message in messages:
+        assert message in text
+    assert "break-before: page" in box.group(0)
+
+
+def test_goal_chart_is_embedded_with_caption(page):
+    section = re.split(r"<h2[^>]*>Indikatorerna över tid", page, maxsplit=1)[1].split("<h2")[0]
+    assert "data:image/png;base64," in section
+    assert "Vad visar diagrammet?" in section
