@@ -26,12 +26,20 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from multiprocessing.connection import wait
 from pathlib import Path
 
 from vpanalysis import __version__
 from vpanalysis.atomic import write_text
 from vpanalysis.config import get_paths
-from vpanalysis.runner import ReportJob, ReportResult, make_job, render, write_index
+from vpanalysis.runner import (
+    ReportError,
+    ReportJob,
+    ReportResult,
+    make_job,
+    render,
+    write_index,
+)
 
 STATE_DIR = ".state"
 LOG_DIR = "logs"
@@ -40,11 +48,17 @@ LOG_DIR = "logs"
 # ---------------------------------------------------------------- dependency keys
 
 
-def _hash_tree(digest, folder: Path) -> None:
+#: Library files that do not change what a report shows (the batch machinery, the command
+#: line, the downloaders): editing them does not make reports out of date.
+_NOT_IN_REPORTS = ("batch.py", "cli.py", "fetch")
+
+
+def _hash_tree(digest, folder: Path, skip: tuple[str, ...] = ()) -> None:
     if not folder.exists():
         return
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        if "__pycache__" in path.parts:
+        relative = path.relative_to(folder)
+        if "__pycache__" in path.parts or relative.parts[0] in skip or path.suffix == ".pyc":
             continue
         digest.update(str(path.relative_to(folder)).encode())
         digest.update(path.read_bytes())
@@ -58,7 +72,7 @@ def data_fingerprint(data_dir: str | None = None) -> str:
     manifest = paths.processed / "manifest.json"
     if manifest.exists():
         digest.update(manifest.read_bytes())
-    _hash_tree(digest, Path(__file__).parent)  # library source and report template
+    _hash_tree(digest, Path(__file__).parent, _NOT_IN_REPORTS)  # library and template
     return digest.hexdigest()
 
 
@@ -92,13 +106,40 @@ def is_up_to_date(job: ReportJob, key: str) -> bool:
 def _save_state(result: ReportResult, key: str) -> None:
     state = {
         "key": key,
+        "municipality_code": result.job.municipality_code,
+        "step": result.job.step,
         "status": result.status,
         "seconds": round(result.seconds, 3),
         "finished": result.finished,
         "message": result.message,
-        "timings": result.timings,
+        "timings": {k: round(v, 3) for k, v in result.timings.items()},
     }
     write_text(_state_path(result.job), json.dumps(state, ensure_ascii=False, indent=1))
+
+
+def _earlier_results(output_dir: Path, this_run: set[str], job_options: dict) -> list:
+    """Reports of earlier runs in the same folder (for the index), from their state files."""
+    results = []
+    for path in sorted((output_dir / STATE_DIR).glob("*.json")):
+        if path.stem in this_run:
+            continue
+        try:
+            state = json.loads(path.read_text(encoding="utf-8"))
+            job = make_job(state["step"], state["municipality_code"], output_dir, **job_options)
+        except (OSError, ValueError, KeyError, TypeError, ReportError):
+            continue
+        if job.stem != path.stem or (state.get("status") == "ok" and not job.html_path.exists()):
+            continue
+        results.append(
+            ReportResult(
+                job,
+                state.get("status", "failed"),
+                float(state.get("seconds") or 0.0),
+                state.get("message", ""),
+                state.get("finished", ""),
+            )
+        )
+    return results
 
 
 def remove_stale_temporary_files(output_dir: Path) -> int:
@@ -113,12 +154,46 @@ def remove_stale_temporary_files(output_dir: Path) -> int:
 
 # ---------------------------------------------------------------- local executor
 
+#: Seconds the watchdog waits beyond ``timeout`` before it kills a report's worker.
+WATCHDOG_GRACE = 60
 
-def _child(job: ReportJob, log_path: Path, timeout: int, conn) -> None:
-    """Entry point of a forked worker: its own process group, one report, one answer."""
+
+def _temporary_log(job: ReportJob) -> Path:
+    """Where a report's log is written while it runs; moved to :func:`_log_path` after."""
+    final = _log_path(job)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    return final.with_name(f".{final.name}.tmp-{os.getpid()}-{time.monotonic_ns()}")
+
+
+def _publish_log(job: ReportJob, tmp: Path) -> None:
+    with contextlib.suppress(OSError):
+        os.replace(tmp, _log_path(job))
+
+
+def _die_with_parent() -> None:
+    """Linux: ask for SIGKILL when the parent dies, so a killed run leaves no orphans."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+def _child(job: ReportJob, log_tmp: Path, timeout: int, pdf: bool, parent: int, conn) -> None:
+    """Entry point of a forked worker: its own process group, one report, one answer.
+
+    The kernel a worker starts lives in a session of its own (jupyter_client) but exits
+    within a second of its parent, the worker (ipykernel's parent poller).
+    """
     os.setpgrp()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides about Ctrl-C
-    result = render(job, log_path=log_path, timeout=timeout)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+    result = render(job, log_path=log_tmp, timeout=timeout, pdf=pdf)
+    _publish_log(job, log_tmp)
     conn.send((result.status, result.seconds, result.message, result.finished, result.timings))
     conn.close()
 
@@ -129,29 +204,31 @@ def _kill_group(process) -> None:
     process.join(5)
 
 
-def _run_local(jobs, workers: int, timeout: int, on_done) -> None:
+def _run_local(jobs, workers: int, timeout: int, pdf: bool, on_done) -> None:
     # Importing the heavy modules before forking means each child starts warm.
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 
     context = mp.get_context("fork")
     pending = deque(jobs)
-    running: dict = {}  # connection -> (job, process, started)
+    running: dict = {}  # connection -> (job, process, started, temporary log)
+    limit = timeout + WATCHDOG_GRACE
     try:
         while pending or running:
             while pending and len(running) < workers:
                 job = pending.popleft()
-                _log_path(job).parent.mkdir(parents=True, exist_ok=True)
+                log_tmp = _temporary_log(job)
                 receiver, sender = context.Pipe(duplex=False)
                 process = context.Process(
-                    target=_child, args=(job, _log_path(job), timeout, sender), daemon=False
+                    target=_child,
+                    args=(job, log_tmp, timeout, pdf, os.getpid(), sender),
+                    daemon=False,
                 )
                 process.start()
                 sender.close()
-                running[receiver] = (job, process, time.perf_counter())
-            ready = mp.connection.wait(list(running), timeout=0.5)
-            for conn in ready:
-                job, process, started = running.pop(conn)
+                running[receiver] = (job, process, time.perf_counter(), log_tmp)
+            for conn in wait(list(running), timeout=0.5):
+                job, process, started, log_tmp = running.pop(conn)
                 try:
                     status, seconds, message, finished, timings = conn.recv()
                     result = ReportResult(job, status, seconds, message, finished, timings)
@@ -162,37 +239,50 @@ def _run_local(jobs, workers: int, timeout: int, on_done) -> None:
                         time.perf_counter() - started,
                         f"worker died (exit code {process.exitcode}); see {_log_path(job)}",
                     )
-                _kill_group(process)  # reaps any kernel the notebook left behind
+                conn.close()
+                _kill_group(process)  # reaps anything the notebook left behind
+                _publish_log(job, log_tmp)
                 on_done(result)
-            for conn, (job, process, started) in list(running.items()):
-                if time.perf_counter() - started > timeout + 90:
+            for conn, (job, process, started, log_tmp) in list(running.items()):
+                if time.perf_counter() - started > limit:
                     _kill_group(process)
+                    conn.close()
                     running.pop(conn)
+                    _publish_log(job, log_tmp)
                     on_done(
                         ReportResult(
                             job,
                             "failed",
                             time.perf_counter() - started,
-                            f"watchdog: no answer after {timeout + 90} s, killed",
+                            f"watchdog: no answer after {limit} s, killed",
                         )
                     )
     finally:
-        for _, process, _ in running.values():
+        for conn, (_job, process, _, log_tmp) in running.items():
             _kill_group(process)
+            conn.close()
+            log_tmp.unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------- dask executor
 
 
-def _render_remote(job: ReportJob, timeout: int) -> ReportResult:
-    return render(job, log_path=_log_path(job), timeout=timeout)
+def _render_remote(job: ReportJob, timeout: int, pdf: bool) -> ReportResult:
+    """Run on a Dask worker: one report, its log moved into place when done."""
+    log_tmp = _temporary_log(job)
+    try:
+        return render(job, log_path=log_tmp, timeout=timeout, pdf=pdf)
+    finally:
+        _publish_log(job, log_tmp)
 
 
-def _run_dask(jobs, scheduler: str | None, timeout: int, on_done) -> None:
+def _run_dask(jobs, scheduler: str | None, timeout: int, pdf: bool, on_done) -> None:
     from distributed import Client, as_completed
 
     with Client(scheduler) as client:
-        futures = {client.submit(_render_remote, job, timeout, pure=False): job for job in jobs}
+        futures = {
+            client.submit(_render_remote, job, timeout, pdf, pure=False): job for job in jobs
+        }
         for future in as_completed(futures):
             job = futures[future]
             try:
@@ -219,12 +309,17 @@ class RunSummary:
         from vpanalysis import geography
         from vpanalysis.runner import STEPS
 
-        lines = [f"{'kommun':<18} {'steg':<24} {'status':<8} {'tid (s)':>8}  logg"]
+        status_sv = {"ok": "klar", "failed": "FEL", "skipped": "oförändrad"}
+        lines = [f"{'kommun':<18} {'steg':<24} {'status':<10} {'tid (s)':>8}  logg"]
         for r in sorted(self.results, key=lambda r: (r.job.municipality_code, r.job.step)):
-            name = geography.region_name(r.job.municipality_code)[:18]
+            name = f"{geography.region_name(r.job.municipality_code)} {r.job.municipality_code}"
             step = STEPS[r.job.step][0]
-            log = _log_path(r.job) if r.status == "failed" else ""
-            lines.append(f"{name:<18} {step:<24} {r.status:<8} {r.seconds:>8.1f}  {log}")
+            log = _log_path(r.job)
+            shown = str(log) if log.exists() else ""
+            status = status_sv.get(r.status, r.status)
+            lines.append(f"{name[:18]:<18} {step:<24} {status:<10} {r.seconds:>8.1f}  {shown}")
+            if r.status == "failed" and r.message:
+                lines.append(f"{'':<19}{r.message[:200]}")
         counts = {s: sum(r.status == s for r in self.results) for s in ("ok", "skipped", "failed")}
         lines.append(
             f"{len(self.results)} rapporter: {counts['ok']} klara, "
@@ -234,9 +329,31 @@ class RunSummary:
         return "\n".join(lines)
 
 
+def validate_jobs(
+    municipalities: Sequence[str | int],
+    steps: Sequence[int | str],
+    output_dir: str | Path | None = None,
+    **options,
+) -> list[ReportJob]:
+    """Every report of a run as a validated :class:`ReportJob`, before any kernel starts.
+
+    Raises :class:`~vpanalysis.geography.UnknownRegionError` (with the closest names) for
+    an unknown municipality and :class:`ReportError` for an unknown step or a step whose
+    notebook is missing.
+    """
+    jobs = []
+    for municipality in dict.fromkeys(municipalities):
+        for step in dict.fromkeys(steps):
+            jobs.append(make_job(step, municipality, output_dir, **options))
+    missing = sorted({job.notebook.name for job in jobs if not job.notebook.exists()})
+    if missing:
+        raise ReportError(f"notebook missing: {', '.join(missing)}")
+    return list({job.stem: job for job in jobs}.values())
+
+
 def run_reports(
-    municipalities: Sequence[str],
-    steps: Sequence[int],
+    municipalities: Sequence[str | int],
+    steps: Sequence[int | str],
     output_dir: str | Path | None = None,
     *,
     workers: int | None = None,
@@ -248,13 +365,17 @@ def run_reports(
     progress: bool = True,
     **options,
 ) -> RunSummary:
-    """Render every step for every municipality, skipping what is up to date."""
+    """Render every step for every municipality, skipping what is up to date.
+
+    ``options`` go to :func:`~vpanalysis.runner.make_job` (comparison, years, data_dir,
+    disclosure_threshold). Nothing is started before every job has been validated.
+    """
     from tqdm import tqdm
 
     start = time.perf_counter()
-    jobs = [
-        make_job(step, code, output_dir, **options) for code in municipalities for step in steps
-    ]
+    if executor not in ("local", "dask"):
+        raise ValueError(f"unknown executor {executor!r}: choose local or dask")
+    jobs = validate_jobs(municipalities, steps, output_dir, **options)
     if not jobs:
         return RunSummary([], 0.0, None)
     out = jobs[0].output_dir
@@ -267,7 +388,10 @@ def run_reports(
     for job in jobs:
         if not force and is_up_to_date(job, keys[job]):
             state = read_state(job)
-            results.append(ReportResult(job, "skipped", 0.0, finished=state.get("finished", "")))
+            result = ReportResult(job, "skipped", 0.0, finished=state.get("finished", ""))
+            if pdf and not job.pdf_path.exists():
+                _print_pdf(result)
+            results.append(result)
         else:
             todo.append(job)
 
@@ -275,26 +399,53 @@ def run_reports(
     bar = tqdm(total=len(jobs), initial=len(results), unit="rapport", disable=not progress)
 
     def on_done(result: ReportResult) -> None:
-        if result.status == "ok" and pdf:
-            from vpanalysis.pdf import html_to_pdf
-
-            try:
-                html_to_pdf(result.path, result.path.with_suffix(".pdf"))
-            except RuntimeError as exc:
-                result.status, result.message = "failed", f"PDF: {exc}"
         _save_state(result, keys[result.job])
         results.append(result)
         bar.set_postfix_str(f"{result.job.stem}: {result.status}", refresh=False)
         bar.update()
 
+    previous = _terminate_like_ctrl_c()
     try:
         if executor == "dask":
-            _run_dask(todo, scheduler, timeout, on_done)
-        elif executor == "local":
-            _run_local(todo, max(1, workers or os.cpu_count() or 1), timeout, on_done)
+            _run_dask(todo, scheduler, timeout, pdf, on_done)
         else:
-            raise ValueError(f"unknown executor {executor!r}: choose local or dask")
+            _run_local(todo, max(1, workers or _cores()), timeout, pdf, on_done)
     finally:
         bar.close()
-        index = write_index(out, results) if results else None
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        if executor == "local":  # every worker is gone: what they left half-written goes too
+            remove_stale_temporary_files(out)
+        this_run = {r.job.stem for r in results}
+        earlier = _earlier_results(out, this_run, options)
+        index = write_index(out, results + earlier)
     return RunSummary(results, time.perf_counter() - start, index)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _print_pdf(result: ReportResult) -> None:
+    """PDF for a report that is up to date but has none yet (an earlier run without --pdf)."""
+    from vpanalysis.pdf import html_to_pdf
+
+    try:
+        html_to_pdf(result.path, result.job.pdf_path)
+    except RuntimeError as exc:
+        result.status, result.message = "failed", f"PDF: {exc}"
+
+
+def _terminate_like_ctrl_c():
+    """Let SIGTERM clean up like Ctrl-C (kill workers, write the index); main thread only."""
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        return None

@@ -162,15 +162,28 @@ def report(municipality, step, output, comparison, years, data_dir, threshold) -
 @click.option("--county", default=None, help="All municipalities of a county, e.g. 21.")
 @click.option("--all", "all_", is_flag=True, help="All 290 municipalities.")
 @click.option("--steps", default="0,1,2,3,4,5", show_default=True)
-@click.option("--workers", type=int, default=None, help="Parallel reports (default: cores).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Reports in parallel (default: the number of cores).",
+)
 @click.option("--force", is_flag=True, help="Rebuild reports that are up to date.")
 @click.option("--pdf", is_flag=True, help="Also print each report to PDF (headless Chromium).")
 @click.option("--executor", type=click.Choice(["local", "dask"]), default="local")
 @click.option("--scheduler", default=None, help="Dask scheduler address (with --executor dask).")
 @click.option("--output", "-o", type=click.Path(file_okay=False), default=None)
+@click.option("--comparison", default=None, help="Comparison municipalities, comma-separated.")
 @click.option("--years", default="2015-2024", show_default=True)
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None)
 @click.option("--threshold", type=int, default=5, show_default=True, help="Disclosure threshold.")
+@click.option(
+    "--timeout",
+    type=click.IntRange(min=1),
+    default=600,
+    show_default=True,
+    help="Seconds a cell may run; a report's worker is killed a minute after that.",
+)
 def reports(
     municipalities,
     county,
@@ -182,11 +195,18 @@ def reports(
     executor,
     scheduler,
     output,
+    comparison,
     years,
     data_dir,
     threshold,
+    timeout,
 ) -> None:
-    """Render many reports and an index page; a failing report never stops the others."""
+    """Render many reports and an index page; a failing report never stops the others.
+
+    Reports that are up to date (same notebook, data, parameters and package version)
+    are skipped; --force rebuilds them. An interrupted run leaves only complete files:
+    run the same command again to finish it. The exit code is 1 when a report failed.
+    """
     from vpanalysis import geography
     from vpanalysis.batch import run_reports
     from vpanalysis.runner import ReportError
@@ -197,25 +217,36 @@ def reports(
         elif county:
             codes = geography.municipalities_in(county)
         elif municipalities:
-            codes = [geography.municipality_code(c) for c in municipalities.split(",") if c]
+            codes = [
+                geography.municipality_code(c.strip())
+                for c in municipalities.split(",")
+                if c.strip()
+            ]
         else:
             raise UserError("choose --municipalities, --county or --all")
-        step_list = [int(s) for s in steps.split(",") if s.strip()]
+        step_list = [s.strip() for s in steps.split(",") if s.strip()]
+        if not all(s.isdigit() for s in step_list):
+            raise UserError(f"--steps must be step numbers such as 1,2,5, got {steps!r}")
         summary = run_reports(
             codes,
-            step_list,
+            [int(s) for s in step_list],
             output_dir=output,
             workers=workers,
             force=force,
             pdf=pdf,
             executor=executor,
             scheduler=scheduler,
+            timeout=timeout,
+            comparison=geography.resolve_many(comparison) if comparison else None,
             years=_years(years),
             data_dir=data_dir,
             disclosure_threshold=threshold,
         )
     except (geography.UnknownRegionError, ReportError, ValueError) as exc:
         raise UserError(str(exc)) from exc
+    except KeyboardInterrupt:
+        click.echo("Avbrutet: färdiga rapporter finns kvar; kör samma kommando igen.", err=True)
+        raise SystemExit(130) from None
     click.echo(summary.table())
     if summary.index:
         click.echo(f"Index: {summary.index}")

@@ -15,6 +15,7 @@ import html
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Sequence
@@ -65,6 +66,10 @@ class ReportJob:
     @property
     def html_path(self) -> Path:
         return self.output_dir / f"{self.stem}.html"
+
+    @property
+    def pdf_path(self) -> Path:
+        return self.output_dir / f"{self.stem}.pdf"
 
     def parameters(self) -> dict:
         """Parameters for papermill: only str/int/list values (DESIGN §6)."""
@@ -129,19 +134,30 @@ class _KernelDirs:
             shutil.rmtree(cls.made.pop(), ignore_errors=True)
 
 
-def _ipc_kernel_manager_class():
+def _ipc_kernel_manager_class(stream=None):
     """A kernel manager on IPC sockets in a folder of its own (DESIGN §6).
 
     Many kernels on one machine over TCP race for ports; IPC with a unique socket path
     per kernel does not, and default IPC paths would collide in the working directory.
+    The kernel process's own stdout and stderr (not the cells' output, which travels over
+    the sockets) go to ``stream`` or nowhere: jupyter_client interrupts every kernel
+    before shutting it down, and the kernel's complaint about that must not reach the
+    terminal of a batch run.
     """
     from jupyter_client.manager import AsyncKernelManager
+
+    target = stream if stream is not None else subprocess.DEVNULL
 
     class IPCKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
             self.transport = "ipc"
             self.ip = os.path.join(_KernelDirs.new(), "kernel")
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            kw.setdefault("stdout", target)
+            kw.setdefault("stderr", target)
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
 
     return IPCKernelManager
 
@@ -159,6 +175,7 @@ def execute(job: ReportJob, executed_path: Path, log=None, timeout: int = 600) -
             str(executed_path),
             parameters=job.parameters(),
             kernel_name="python3",
+            language="python",
             progress_bar=False,
             log_output=log is not None,
             stdout_file=log,
@@ -166,7 +183,7 @@ def execute(job: ReportJob, executed_path: Path, log=None, timeout: int = 600) -
             request_save_on_cell_execute=False,
             start_timeout=60,
             execution_timeout=timeout,
-            kernel_manager_class=_ipc_kernel_manager_class(),
+            kernel_manager_class=_ipc_kernel_manager_class(log),
         )
     except pm.PapermillExecutionError as exc:
         raise ReportError(
@@ -269,12 +286,47 @@ class ReportResult:
         return self.job.html_path
 
 
-def render(job: ReportJob, log_path: Path | None = None, timeout: int = 600) -> ReportResult:
-    """Execute and convert one report; the HTML appears atomically or not at all.
+_IMPORT_LINE = re.compile(r"^\s*(import|from)\s+\S+", re.M)
 
-    ``timings`` holds seconds for execution (kernel start, imports and computation) and
-    conversion to HTML. A failure is returned as status ``failed`` with a one-line
-    message; the full traceback goes to ``log_path`` when given.
+
+def profile_cells(executed_path: Path) -> dict[str, float]:
+    """Seconds spent in an executed notebook's cells, by kind (from papermill's metadata).
+
+    ``imports``: cells that import modules (with the set-up they do); ``plotting``: cells
+    whose output holds an image; ``computation``: every other code cell.
+    """
+    import nbformat
+
+    nb = nbformat.read(executed_path, as_version=4)
+    spent = {"imports": 0.0, "computation": 0.0, "plotting": 0.0}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        seconds = float(cell.metadata.get("papermill", {}).get("duration") or 0.0)
+        images = any(
+            "image/png" in o.get("data", {})
+            or "image/svg+xml" in o.get("data", {})
+            or "<img" in str(o.get("data", {}).get("text/html", ""))
+            for o in cell.get("outputs", [])
+        )
+        if images:
+            spent["plotting"] += seconds
+        elif _IMPORT_LINE.search(cell.source):
+            spent["imports"] += seconds
+        else:
+            spent["computation"] += seconds
+    return spent
+
+
+def render(
+    job: ReportJob, log_path: Path | None = None, timeout: int = 600, pdf: bool = False
+) -> ReportResult:
+    """Execute and convert one report; the HTML (and PDF) appear atomically or not at all.
+
+    ``timings`` holds seconds for the whole execution (``execute``), split into the kernel's
+    start and stop (``kernel``) and the cells by kind (see :func:`profile_cells`), for the
+    conversion to HTML (``convert``) and for printing to PDF (``pdf``). A failure is returned
+    as status ``failed`` with a one-line message; the full traceback goes to ``log_path``.
     """
     start = time.perf_counter()
     name = geography.region_name(job.municipality_code)
@@ -286,11 +338,23 @@ def render(job: ReportJob, log_path: Path | None = None, timeout: int = 600) -> 
             executed = Path(tmp) / f"{job.stem}.ipynb"
             execute(job, executed, log=log, timeout=timeout)
             timings["execute"] = time.perf_counter() - start
+            cells = profile_cells(executed)
+            timings["kernel"] = max(0.0, timings["execute"] - sum(cells.values()))
+            timings.update(cells)
             t = time.perf_counter()
             page = to_html(executed, title)
             timings["convert"] = time.perf_counter() - t
         job.output_dir.mkdir(parents=True, exist_ok=True)
         write_text(job.html_path, page)
+        if pdf:
+            from vpanalysis.pdf import html_to_pdf
+
+            t = time.perf_counter()
+            try:
+                html_to_pdf(job.html_path, job.pdf_path)
+            except RuntimeError as exc:
+                raise ReportError(f"PDF of {job.stem}: {exc}") from exc
+            timings["pdf"] = time.perf_counter() - t
     except ReportError as exc:
         if log:
             import traceback
@@ -321,12 +385,15 @@ def write_index(output_dir: Path, results: Sequence[ReportResult]) -> Path:
             label = html.escape(STEPS[r.job.step][1])
             link = (
                 f'<a href="{html.escape(r.path.name)}">{label}</a>'
-                if r.status != "failed"
+                if r.status != "failed" and r.path.exists()
                 else label
             )
+            if r.status != "failed" and r.job.pdf_path.exists():
+                link += f' (<a href="{html.escape(r.job.pdf_path.name)}">PDF</a>)'
             css = "vp-status-ok" if r.status != "failed" else "vp-status-bad"
+            why = f" title='{html.escape(r.message, quote=True)}'" if r.message else ""
             rows.append(
-                f"<tr><td>{link}</td><td class='{css}'>{status_sv.get(r.status, r.status)}"
+                f"<tr><td>{link}</td><td class='{css}'{why}>{status_sv.get(r.status, r.status)}"
                 f"</td><td>{html.escape(r.finished[:10] or '–')}</td></tr>"
             )
         sections.append(

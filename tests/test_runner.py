@@ -1,0 +1,182 @@
+"""The report runner's checks that need no kernel: validation, dependency keys, index, table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from vpanalysis import geography
+from vpanalysis.batch import (
+    RunSummary,
+    data_fingerprint,
+    dependency_key,
+    is_up_to_date,
+    remove_stale_temporary_files,
+    validate_jobs,
+)
+from vpanalysis.cli import main
+from vpanalysis.runner import ReportError, ReportResult, make_job, profile_cells, write_index
+
+
+def test_unknown_municipality_is_rejected_with_the_closest_names():
+    with pytest.raises(geography.UnknownRegionError) as err:
+        make_job(1, "Ljusdl")
+    assert "Ljusdal" in err.value.suggestions
+
+
+def test_unknown_step_and_bad_years_are_rejected():
+    with pytest.raises(ReportError, match="unknown step"):
+        make_job(7, "2161")
+    with pytest.raises(ReportError, match="years"):
+        make_job(1, "2161", years=(2024, 2015))
+    with pytest.raises(ReportError, match="threshold"):
+        make_job(1, "2161", disclosure_threshold=0)
+
+
+def test_names_and_int_codes_become_four_character_string_codes(tmp_path):
+    job = make_job("1", 2161, tmp_path, comparison=["Bollnäs", 2181], years=[2016, 2023])
+    params = job.parameters()
+    assert params["municipality_code"] == "2161"
+    assert params["comparison_codes"] == ["2183", "2181"]
+    assert params["years"] == [2016, 2023]
+    # only JSON types reach papermill (DESIGN §6: no Path, no date)
+    assert json.loads(json.dumps(params)) == params
+    assert isinstance(params["data_dir"], str)
+
+
+def test_validate_jobs_dedupes_and_refuses_missing_notebooks(tmp_path, monkeypatch):
+    jobs = validate_jobs(["2161", "Ljusdal", "2183"], [1, 1], tmp_path)
+    assert [j.stem for j in jobs] == ["2161_01_samverkan", "2183_01_samverkan"]
+    empty_root = tmp_path / "root"
+    (empty_root / "notebooks").mkdir(parents=True)
+    monkeypatch.setenv("VPANALYSIS_ROOT", str(empty_root))
+    with pytest.raises(ReportError, match="notebook missing: 01_samverkan.ipynb"):
+        validate_jobs(["2161"], [1], tmp_path)
+
+
+def test_cli_rejects_bad_input_before_any_report_starts(tmp_path):
+    out = tmp_path / "out"
+    runner = CliRunner()
+    result = runner.invoke(main, ["reports", "--municipalities", "2161,Ljusdl", "-o", str(out)])
+    assert result.exit_code != 0
+    assert "Ljusdal" in result.output
+    assert not out.exists()  # nothing was started, not even the output folder
+    result = runner.invoke(main, ["reports", "--county", "99", "--steps", "1", "-o", str(out)])
+    assert result.exit_code != 0 and not out.exists()
+    result = runner.invoke(main, ["reports", "--county", "21", "--steps", "1,x", "-o", str(out)])
+    assert result.exit_code != 0 and "--steps" in result.output and not out.exists()
+    result = runner.invoke(main, ["reports", "--steps", "1", "-o", str(out)])
+    assert result.exit_code != 0 and "--county" in result.output
+
+
+def test_dependency_key_follows_notebook_parameters_and_data(tmp_path, raw_copy, monkeypatch):
+    job = make_job(1, "2161", tmp_path, data_dir=str(raw_copy))
+    fingerprint = data_fingerprint(str(raw_copy))
+    key = dependency_key(job, fingerprint)
+    assert key == dependency_key(make_job(1, "2161", tmp_path, data_dir=str(raw_copy)), fingerprint)
+    other_years = make_job(1, "2161", tmp_path, years=(2018, 2024), data_dir=str(raw_copy))
+    assert dependency_key(other_years, fingerprint) != key
+    other_place = make_job(1, "2183", tmp_path, data_dir=str(raw_copy))
+    assert dependency_key(other_place, fingerprint) != key
+
+    # a changed raw file changes the data fingerprint
+    some_file = next(p for p in sorted((raw_copy / "raw").rglob("*.csv")))
+    some_file.write_bytes(some_file.read_bytes() + b"\n")
+    assert data_fingerprint(str(raw_copy)) != fingerprint
+
+    # a changed notebook changes the key
+    root = tmp_path / "root"
+    (root / "notebooks").mkdir(parents=True)
+    (root / "notebooks" / "01_samverkan.ipynb").write_bytes(job.notebook.read_bytes())
+    monkeypatch.setenv("VPANALYSIS_ROOT", str(root))
+    assert dependency_key(job, fingerprint) == key
+    (root / "notebooks" / "01_samverkan.ipynb").write_bytes(job.notebook.read_bytes() + b" ")
+    assert dependency_key(job, fingerprint) != key
+
+
+def test_up_to_date_needs_matching_key_ok_status_and_the_file(tmp_path):
+    from vpanalysis.batch import _save_state
+
+    job = make_job(1, "2161", tmp_path)
+    result = ReportResult(job, "ok", 1.0, finished="2026-11-01T10:00:00")
+    _save_state(result, "k1")
+    assert not is_up_to_date(job, "k1")  # no HTML yet
+    job.html_path.write_text("<html></html>", encoding="utf-8")
+    assert is_up_to_date(job, "k1")
+    assert not is_up_to_date(job, "k2")
+    _save_state(ReportResult(job, "failed", 1.0, "boom"), "k1")
+    assert not is_up_to_date(job, "k1")
+
+
+def test_stale_temporary_files_are_removed(tmp_path):
+    (tmp_path / "logs").mkdir()
+    leftovers = [tmp_path / ".2161_01.html.tmp-abc", tmp_path / "logs" / ".x.log.tmp-1-2"]
+    for path in leftovers:
+        path.write_text("half", encoding="utf-8")
+    keep = tmp_path / "2161_01_samverkan.html"
+    keep.write_text("<html></html>", encoding="utf-8")
+    assert remove_stale_temporary_files(tmp_path) == 2
+    assert not any(p.exists() for p in leftovers) and keep.exists()
+
+
+def test_index_shows_status_and_date_and_links_only_existing_reports(tmp_path):
+    ok = make_job(1, "2161", tmp_path)
+    ok.html_path.write_text("<html></html>", encoding="utf-8")
+    failed = make_job(2, "2161", tmp_path)
+    skipped = make_job(1, "2183", tmp_path)
+    skipped.html_path.write_text("<html></html>", encoding="utf-8")
+    index = write_index(
+        tmp_path,
+        [
+            ReportResult(ok, "ok", 3.0, finished="2026-11-02T09:00:00"),
+            ReportResult(failed, "failed", 3.0, "NameError: x"),
+            ReportResult(skipped, "skipped", 0.0, finished="2026-10-30T08:00:00"),
+        ],
+    )
+    page = index.read_text(encoding="utf-8")
+    assert 'href="2161_01_samverkan.html"' in page
+    assert 'href="2183_01_samverkan.html"' in page
+    assert "2161_02_lagesbild.html" not in page  # a failed report is not linked
+    assert "misslyckades" in page and "oförändrad" in page and "klar" in page
+    assert "2026-11-02" in page and "2026-10-30" in page
+    assert "Ljusdal (2161)" in page and "Bollnäs (2183)" in page
+    assert "http://" not in page and "https://" not in page  # self-contained
+
+
+def test_summary_table_lists_every_report_with_status_time_and_log(tmp_path):
+    ok = make_job(1, "2161", tmp_path)
+    bad = make_job(1, "2183", tmp_path)
+    (tmp_path / "logs").mkdir()
+    log = tmp_path / "logs" / f"{bad.stem}.log"
+    log.write_text("Traceback ...", encoding="utf-8")
+    summary = RunSummary(
+        [ReportResult(ok, "skipped", 0.0), ReportResult(bad, "failed", 2.5, "cell 3: KeyError")],
+        4.0,
+        None,
+    )
+    table = summary.table()
+    assert "Ljusdal 2161" in table and "oförändrad" in table
+    assert "Bollnäs 2183" in table and "FEL" in table and str(log) in table
+    assert "cell 3: KeyError" in table
+    assert "1 misslyckade" in table
+    assert [r.job for r in summary.failed] == [bad]
+
+
+def test_profile_cells_splits_time_by_kind(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    imports = nbformat.v4.new_code_cell("import pandas as pd")
+    imports.metadata["papermill"] = {"duration": 1.5}
+    compute = nbformat.v4.new_code_cell("x = 1")
+    compute.metadata["papermill"] = {"duration": 0.25}
+    plot = nbformat.v4.new_code_cell("plot()")
+    plot.metadata["papermill"] = {"duration": 0.5}
+    plot.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBOR"})]
+    nb.cells = [imports, compute, plot, nbformat.v4.new_markdown_cell("text")]
+    path = Path(tmp_path) / "nb.ipynb"
+    nbformat.write(nb, path)
+    assert profile_cells(path) == {"imports": 1.5, "computation": 0.25, "plotting": 0.5}

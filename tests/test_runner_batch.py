@@ -1,0 +1,251 @@
+"""The batch runner with real kernels: failures isolated, resumable, killable, Dask.
+
+Most tests run tiny stand-in notebooks (a project root of their own, VPANALYSIS_ROOT) so
+that they cost a kernel start each; the kill-and-resume test runs the real step 1.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from vpanalysis import batch
+from vpanalysis.batch import data_fingerprint, read_state, run_reports
+
+pytestmark = pytest.mark.slow
+
+PARAMETERS = """\
+municipality_code = "2161"
+comparison_codes = ["2161"]
+years = [2015, 2024]
+data_dir = ""
+disclosure_threshold = 5
+"""
+
+
+def _notebook(body: str) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell(PARAMETERS)
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Testrapport\n\n## Första avsnittet"),
+        params,
+        nbformat.v4.new_code_cell(body),
+    ]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    return nb
+
+
+@pytest.fixture
+def stand_in_root(tmp_path, built_data, monkeypatch) -> Path:
+    """A project root whose step 1 notebook fails for Bollnäs (2183) and prints otherwise."""
+    root = tmp_path / "root"
+    (root / "notebooks").mkdir(parents=True)
+    body = (
+        'if municipality_code == "2183":\n'
+        '    raise ValueError("stand-in failure for " + municipality_code)\n'
+        'print("Rapport för", municipality_code)'
+    )
+    nbformat.write(_notebook(body), root / "notebooks" / "01_samverkan.ipynb")
+    nbformat.write(_notebook("print('steg 2')"), root / "notebooks" / "02_lagesbild.ipynb")
+    monkeypatch.setenv("VPANALYSIS_ROOT", str(root))
+    monkeypatch.setenv("VPANALYSIS_DATA", str(built_data))
+    return root
+
+
+def test_one_failure_does_not_stop_the_others_and_reruns_skip_what_is_done(stand_in_root, tmp_path):
+    out = tmp_path / "out"
+    first = run_reports(["2161", "2183", "2181"], [1, 2], out, workers=2, progress=False)
+    status = {r.job.stem: r.status for r in first.results}
+    assert status == {
+        "2161_01_samverkan": "ok",
+        "2161_02_lagesbild": "ok",
+        "2183_01_samverkan": "failed",
+        "2183_02_lagesbild": "ok",
+        "2181_01_samverkan": "ok",
+        "2181_02_lagesbild": "ok",
+    }
+    (failure,) = first.failed
+    assert "stand-in failure for 2183" in failure.message
+    log = out / "logs" / "2183_01_samverkan.log"
+    assert "stand-in failure" in log.read_text(encoding="utf-8")
+    page = (out / "2161_01_samverkan.html").read_text(encoding="utf-8")
+    assert "Rapport för 2161" in page and page.rstrip().endswith("</html>")
+    assert not (out / "2183_01_samverkan.html").exists()
+    assert read_state(failure.job)["status"] == "failed"
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "misslyckades" in index and 'href="2181_02_lagesbild.html"' in index
+    assert not list(out.rglob("*.tmp-*"))
+
+    # Second run: only the failed report runs again.
+    second = run_reports(["2161", "2183", "2181"], [1, 2], out, workers=2, progress=False)
+    again = {r.job.stem: r.status for r in second.results}
+    assert again.pop("2183_01_samverkan") == "failed"
+    assert set(again.values()) == {"skipped"}
+
+    # A changed notebook makes its reports out of date; --force rebuilds everything.
+    notebook = stand_in_root / "notebooks" / "02_lagesbild.ipynb"
+    nbformat.write(_notebook("print('steg 2, ny version')"), notebook)
+    third = run_reports(["2161"], [1, 2], out, workers=1, progress=False)
+    assert {r.job.step: r.status for r in third.results} == {1: "skipped", 2: "ok"}
+    assert "ny version" in (out / "2161_02_lagesbild.html").read_text(encoding="utf-8")
+    forced = run_reports(["2161"], [1], out, workers=1, force=True, progress=False)
+    assert [r.status for r in forced.results] == ["ok"]
+    # the index keeps the reports of earlier runs in the same folder
+    assert 'href="2181_01_samverkan.html"' in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_cli_exit_code_is_non_zero_when_a_report_failed(stand_in_root, tmp_path):
+    from click.testing import CliRunner
+
+    from vpanalysis.cli import main
+
+    out = tmp_path / "out"
+    args = ["reports", "--municipalities", "Ljusdal,Bollnäs", "--steps", "1", "-o", str(out)]
+    result = CliRunner().invoke(main, [*args, "--workers", "2"])
+    assert result.exit_code == 1, result.output
+    assert "FEL" in result.output and "klar" in result.output
+    assert (out / "2161_01_samverkan.html").exists()
+    ok_only = CliRunner().invoke(main, ["reports", "--municipalities", "2161", "--steps", "1"])
+    assert ok_only.exit_code == 0  # default output folder: the stand-in root's reports/
+    assert (stand_in_root / "reports" / "2161_01_samverkan.html").exists()
+
+
+def test_watchdog_kills_a_hung_report_and_the_run_goes_on(stand_in_root, tmp_path, monkeypatch):
+    real_render = batch.render
+
+    def hang_for_bollnas(job, **kwargs):
+        if job.municipality_code == "2183":
+            time.sleep(3600)
+        return real_render(job, **kwargs)
+
+    # the workers are forked, so they see the patched function
+    monkeypatch.setattr(batch, "render", hang_for_bollnas)
+    monkeypatch.setattr(batch, "WATCHDOG_GRACE", 2)
+    start = time.perf_counter()
+    summary = run_reports(["2183", "2161"], [2], tmp_path / "out", workers=2, timeout=5)
+    assert time.perf_counter() - start < 60
+    status = {r.job.municipality_code: (r.status, r.message) for r in summary.results}
+    assert status["2161"][0] == "ok"
+    assert status["2183"][0] == "failed" and "watchdog" in status["2183"][1]
+
+
+def _run_cli(out: Path, data: Path, municipalities: str, workers: int = 1) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "vpanalysis.cli",
+            "reports",
+            "--municipalities",
+            municipalities,
+            "--steps",
+            "1",
+            "--workers",
+            str(workers),
+            "--data-dir",
+            str(data),
+            "-o",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _finished(out: Path) -> set[str]:
+    """Reports whose state says they were completed (the HTML may be newer than the state)."""
+    done = set()
+    for path in (out / ".state").glob("*.json"):
+        if json.loads(path.read_text(encoding="utf-8"))["status"] == "ok":
+            done.add(path.stem)
+    return done
+
+
+def _wait_for_first_report(process: subprocess.Popen, out: Path, limit: float = 120) -> None:
+    deadline = time.monotonic() + limit
+    while not _finished(out):
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "no report appeared"
+        time.sleep(0.1)
+
+
+def _assert_complete_html(out: Path) -> None:
+    for page in out.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert text.rstrip().endswith("</html>"), f"{page.name} is cut short"
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
+def test_an_interrupted_run_leaves_whole_files_and_the_next_run_completes(
+    how, built_data, tmp_path
+):
+    out = tmp_path / "out"
+    codes = "2161,2183,2181,2184"
+    process = _run_cli(out, built_data, codes, workers=2)
+    _wait_for_first_report(process, out)
+    process.send_signal(how)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode != 0
+    if how == signal.SIGINT:
+        assert "kör samma kommando igen" in err
+        # Ctrl-C kills the workers and cleans up after them; the index lists what is done
+        assert not list(out.rglob("*.tmp-*"))
+        assert (out / "index.html").exists()
+    done_before = _finished(out)
+    fingerprint = data_fingerprint(str(built_data))
+    assert 1 <= len(done_before) < 4
+    assert done_before <= {p.stem for p in out.glob("2*.html")}
+    _assert_complete_html(out)
+    time.sleep(1.5)  # the killed run's kernels notice their parent is gone within a second
+
+    resumed = _run_cli(out, built_data, codes, workers=2)
+    stdout, stderr = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, stdout + stderr
+    assert {p.stem for p in out.glob("2*.html")} == {f"{c}_01_samverkan" for c in codes.split(",")}
+    _assert_complete_html(out)
+    assert not list(out.rglob("*.tmp-*"))
+    # What was finished before the interruption is not redone, unless the library's source
+    # changed in between (possible only in a checkout that someone is editing).
+    expected = "oförändrad" if data_fingerprint(str(built_data)) == fingerprint else "klar"
+    for stem in done_before:
+        line = next(line for line in stdout.splitlines() if line.split()[1:2] == [stem[:4]])
+        assert expected in line, stdout
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count('_01_samverkan.html"') == 4
+
+
+def test_dask_executor_on_a_local_cluster(stand_in_root, tmp_path):
+    distributed = pytest.importorskip("distributed")
+
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        summary = run_reports(
+            ["2161", "2183"],
+            [1, 2],
+            tmp_path / "out",
+            executor="dask",
+            scheduler=cluster.scheduler_address,
+            progress=False,
+        )
+    status = {r.job.stem: r.status for r in summary.results}
+    assert status == {
+        "2161_01_samverkan": "ok",
+        "2161_02_lagesbild": "ok",
+        "2183_01_samverkan": "failed",
+        "2183_02_lagesbild": "ok",
+    }
+    assert "Rapport för 2161" in (tmp_path / "out" / "2161_01_samverkan.html").read_text(
+        encoding="utf-8"
+    )
+    assert (tmp_path / "out" / "logs" / "2183_01_samverkan.log").exists()
+    assert not list((tmp_path / "out").rglob("*.tmp-*"))
