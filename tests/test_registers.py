@@ -121,7 +121,7 @@ def test_loaded_types(regs):
     assert f.loc[f["factor_id"] == "F05", "indicator_polarity"].iloc[0] == "higher_better"
     assert f.loc[f["factor_id"] == "F01", "n_forms"].iloc[0] == 4
     g = regs.goals
-    assert g.loc[g["goal_id"] == "LJ-M1", "baseline_value"].iloc[0] == 18.0
+    assert g.loc[g["goal_id"] == "LJ-M1", "baseline_value"].iloc[0] == 33.9
 
 
 def test_for_municipality_keeps_factor_catalogue(regs):
@@ -299,11 +299,11 @@ def test_intervention_end_before_start(copy):
 
 def test_goal_problems(copy):
     goals = copy / "goals.csv"
-    wrong_side = edit(goals, "2021;18,0;12,0;2026;decrease", "2021;18,0;20,0;2026;decrease")
-    bad_source = edit(goals, "kolada:N07403;;2020;930", "polisen:N07403;;2020;930")
-    bad_kpi = edit(goals, "kolada:N07403;;2020;1000", "kolada:7403;;2020;1000")
-    no_year = edit(goals, "2026;increase;2023;72,0", "2026;increase;;72,0")
-    other_municipality = edit(goals, "BO-03;2021", "LJ-01;2021")
+    wrong_side = edit(goals, "2020;33,9;25,0;2026;decrease", "2020;33,9;40,0;2026;decrease")
+    bad_source = edit(goals, "kolada:N07403;;2020;976,8", "polisen:N07403;;2020;976,8")
+    bad_kpi = edit(goals, "kolada:N07403;;2020;1061,6", "kolada:7403;;2020;1061,6")
+    no_year = edit(goals, "82,0;2026;increase;;;ja", "82,0;2026;increase;;78,0;ja")
+    other_municipality = edit(goals, "BO-03;2020", "LJ-01;2020")
     with pytest.raises(r.RegisterError) as exc:
         r.load_registers(copy)
     located = {(p.row, p.column) for p in exc.value.problems}

@@ -98,10 +98,15 @@ def test_all_six_reports_render(rendered_reports):
 
 
 def test_no_code_prompts_warnings_or_tracebacks(page):
-    assert "jp-InputArea" not in page and "jp-InputPrompt" not in page
-    assert not re.search(r"In&nbsp;\[|Out\[\d+\]", page)
-    assert "Traceback" not in page and "application/vnd.jupyter.stderr" not in page
-    assert "Warning" not in page and "jp-RenderedText" not in page
+    body = page[page.index("<body") :]
+    body = re.sub(r"<style.*?</style>", "", body, flags=re.S)
+    # markdown cells render inside jp-InputArea; code would show as an editor or highlight
+    for css_class in ("jp-CodeMirrorEditor", "highlight", "jp-InputPrompt", "jp-OutputPrompt"):
+        assert not re.search(rf'class="[^"]*\b{css_class}\b', body), css_class
+    assert not re.search(r"In&nbsp;\[|Out\[\d+\]", body)
+    assert "Traceback" not in body and "application/vnd.jupyter.stderr" not in body
+    assert "application/vnd.jupyter.stdout" not in body  # nothing printed as plain text
+    assert "Warning" not in body and "Error" not in body
     assert "&lt;NA&gt;" not in page and not re.search(r">\s*(nan|NaN|None)\s*<", page)
 
 
