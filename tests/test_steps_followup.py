@@ -272,7 +272,7 @@ def test_example_registers_follow_up_end_to_end(built_data):
     series = fu.goal_series(regs.goals, "2161", sources, registers=regs)
     status = fu.goal_status(regs.goals, series).set_index("goal_id")
     # the example register's baselines are the data's own values in the baseline year
-    for goal_id, row in status.iterrows():
+    for _, row in status.iterrows():
         here = series[
             (series["indicator"] == row["indicator"]) & (series["year"] == row["baseline_year"])
         ]
