@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install data reports test lint format bench clean
+.PHONY: install data reports test lint format bench clean pdf-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: lint
 
 bench: install
 	$(BIN)/python benchmarks/bench_indicators.py
+
+# Headless Chromium for `vpanalysis reports --pdf` and the browser tests (Debian, as root).
+pdf-deps:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
 clean:
 	rm -rf data/processed/*.parquet data/processed/*.json reports/*

@@ -224,7 +224,7 @@ def test_an_interrupted_run_leaves_whole_files_and_the_next_run_completes(
 
 
 def test_dask_executor_on_a_local_cluster(stand_in_root, tmp_path):
-    distributed = pytest.importorskip("distributed")
+    import distributed  # a dev dependency: the test fails, not skips, without it
 
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None

@@ -375,6 +375,13 @@ def run_reports(
     start = time.perf_counter()
     if executor not in ("local", "dask"):
         raise ValueError(f"unknown executor {executor!r}: choose local or dask")
+    if executor == "dask":
+        try:
+            import distributed  # noqa: F401
+        except ImportError as exc:
+            raise ReportError(
+                "--executor dask needs the package 'distributed' (pip install distributed)"
+            ) from exc
     jobs = validate_jobs(municipalities, steps, output_dir, **options)
     if not jobs:
         return RunSummary([], 0.0, None)
