@@ -25,6 +25,7 @@ import json
 import os
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -203,3 +204,45 @@ def add_rates(
     count = out["count"].astype("Float64")
     out["rate"] = (count / out["population"].astype("Float64") * per).astype("Float64")
     return out
+
+
+# ---------------------------------------------------------------- all tables at once
+
+
+@dataclass
+class Tables:
+    """The processed tables a report reads, loaded once (any may be ``None`` in tests).
+
+    ``population`` is the single-year table (any age group can be summed from it).
+    """
+
+    observations: pd.DataFrame | None = None
+    population: pd.DataFrame | None = None
+    kolada: pd.DataFrame | None = None
+    survey: pd.DataFrame | None = None
+    codebook: pd.DataFrame | None = None
+    kpis: pd.DataFrame | None = None
+
+    @classmethod
+    def load(cls, data_dir: DataDir = None) -> Tables:
+        """All tables from ``data/processed`` (built first when missing)."""
+        return cls(
+            observations=load_observations(data_dir),
+            population=load_population_single_year(data_dir),
+            kolada=load_kolada(data_dir),
+            survey=load_survey(data_dir),
+            codebook=load_codebook(data_dir),
+            kpis=load_kpis(data_dir),
+        )
+
+    def has(self, source: str, region: str) -> bool:
+        """Whether ``source`` has any row (even a suppressed one) for ``region``."""
+        if source == "kolada":
+            table = self.kolada
+        elif source == "skolenkat":
+            table = self.survey
+        else:
+            table = self.observations
+            if table is not None:
+                table = table[table["source"] == source]
+        return table is not None and bool((table["region_code"] == region).any())

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from vpanalysis.data import Tables
 from vpanalysis.registers import match_key, parse_cutoff
 
 STATUSES = ("reached", "on_track", "not_on_track", "no_data")
@@ -517,30 +517,8 @@ SOURCE_UNITS = {
 }
 
 
-@dataclass
-class Sources:
-    """The processed tables a goal indicator can be computed from (any may be ``None``)."""
-
-    survey: pd.DataFrame | None = None
-    codebook: pd.DataFrame | None = None
-    kolada: pd.DataFrame | None = None
-    kpis: pd.DataFrame | None = None
-    observations: pd.DataFrame | None = None
-    population: pd.DataFrame | None = None
-
-    @classmethod
-    def load(cls, data_dir=None) -> Sources:
-        """All tables from ``data/processed`` (built first when missing)."""
-        from vpanalysis import data
-
-        return cls(
-            survey=data.load_survey(data_dir),
-            codebook=data.load_codebook(data_dir),
-            kolada=data.load_kolada(data_dir),
-            kpis=data.load_kpis(data_dir),
-            observations=data.load_observations(data_dir),
-            population=data.load_population(data_dir),
-        )
+#: The processed tables a goal indicator can be computed from (any may be ``None``).
+Sources = Tables
 
 
 def split_indicator(indicator: str) -> tuple[str, str]:

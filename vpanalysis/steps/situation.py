@@ -13,13 +13,13 @@ anything derived from them is returned for publication.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from vpanalysis import disclosure, geography, indicators
 from vpanalysis.config import SWEDEN_CODE
+from vpanalysis.data import Tables  # noqa: F401 - the steps' name for the loaded tables
 
 PER = 100_000
 
@@ -168,40 +168,6 @@ _TREND_SV = {"up": "ökar", "down": "minskar", "flat": "ingen säker förändrin
 
 #: Local sources whose counts are counts of persons (disclosure control applies).
 LOCAL_SOURCES = ("socialtjanst", "kvinnojour", "skolenkat")
-
-
-@dataclass
-class Tables:
-    """The processed tables a step-2 style report reads (see data/processed/README.md)."""
-
-    observations: pd.DataFrame
-    population: pd.DataFrame
-    kolada: pd.DataFrame
-    survey: pd.DataFrame
-    codebook: pd.DataFrame
-    kpis: pd.DataFrame
-
-    @classmethod
-    def load(cls, data_dir=None) -> Tables:
-        from vpanalysis import data
-
-        return cls(
-            observations=data.load_observations(data_dir),
-            population=data.load_population_single_year(data_dir),
-            kolada=data.load_kolada(data_dir),
-            survey=data.load_survey(data_dir),
-            codebook=data.load_codebook(data_dir),
-            kpis=data.load_kpis(data_dir),
-        )
-
-    def has(self, source: str, region: str) -> bool:
-        """Whether ``source`` has any row (even a suppressed one) for ``region``."""
-        if source == "kolada":
-            return bool((self.kolada["region_code"] == region).any())
-        if source == "skolenkat":
-            return bool((self.survey["region_code"] == region).any())
-        obs = self.observations
-        return bool(((obs["source"] == source) & (obs["region_code"] == region)).any())
 
 
 def trend_label(result) -> str:
