@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from conftest import report_html
@@ -16,6 +17,8 @@ from vpanalysis import __version__
 from vpanalysis.runner import STEPS
 
 pytestmark = pytest.mark.slow
+
+REPO_NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
 class LocalTables(HTMLParser):
@@ -158,3 +161,22 @@ def test_local_table_parser_catches_a_small_count():
     parser.feed(page)
     assert parser.tables[0]["rows"] == [["a", "3"]]
     assert _number(parser.tables[0]["rows"][0][1]) == 3
+
+
+@pytest.mark.parametrize("step", sorted(STEPS), ids=lambda s: f"step{s}")
+def test_notebook_runs_top_to_bottom_with_its_defaults(step, built_data, monkeypatch, tmp_path):
+    """As an analyst opens it in JupyterLab: no injected parameters, the default data."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from vpanalysis.runner import STEPS as NAMES
+
+    monkeypatch.setenv("VPANALYSIS_DATA", str(built_data))
+    path = REPO_NOTEBOOKS / f"{NAMES[step][0]}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(
+        nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert any("text/html" in o.get("data", {}) for o in outputs)
