@@ -540,20 +540,24 @@ def test_baseline_check():
         ("G1", "2161", "A", "skolenkat:x", 2020, 18.0, 12.0, 2026, "decrease", None, None),
         ("G2", "2161", "B", "kolada:K", 2021, 100.0, 80.0, 2026, "decrease", None, None),
         ("G3", "2161", "C", "kolada:L", 2021, 100.0, 80.0, 2026, "decrease", None, None),
-    )
+        ("G4", "2161", "D", "register:training_coverage", 2021, 0.0, 100.0, 2025, "increase",
+         None, None),
+        ("G5", "2161", "E", "skolenkat:y", 2019, 10.0, 5.0, 2026, "decrease", None, None),
+    )  # fmt: skip
     series = pd.DataFrame(
         {
-            "indicator": ["skolenkat:x", "kolada:K", "kolada:L"],
-            "year": [2020, 2022, 2021],
-            "value": [33.0, 105.0, 125.0],
-            "lower": [30.0, np.nan, np.nan],
-            "upper": [36.0, np.nan, np.nan],
+            "indicator": ["skolenkat:x", "kolada:K", "kolada:L", "register:training_coverage",
+                          "skolenkat:y"],
+            "year": [2020, 2022, 2021, 2022, 2020],
+            "value": [33.0, 105.0, 125.0, 56.0, 30.0],
+            "lower": [30.0, np.nan, np.nan, np.nan, 28.0],
+            "upper": [36.0, np.nan, np.nan, np.nan, 32.0],
         }
-    )
+    )  # fmt: skip
     messages = fu.baseline_check(goals, series)
-    assert len(messages) == 2
-    assert messages[0].startswith("G1:") and "33,0 år 2020" in messages[0]
-    assert messages[1].startswith("G3:")
+    assert [m.split(":")[0] for m in messages] == ["G1", "G3", "G5"]
+    assert "33,0 år 2020" in messages[0]
+    assert "30,0 år 2020" in messages[2]  # the biennial survey: the nearest year counts
 
 
 def test_goal_table_shows_interval_and_status():
