@@ -153,3 +153,20 @@ def test_report_prints_to_a4_pdf(browser, rendered_reports, tmp_path):
     for width, height in boxes:  # A4 is 595 x 842 points
         assert abs(float(width) - 595.3) < 1.5 and abs(float(height) - 841.9) < 1.5
     assert not list(tmp_path.glob("*.tmp-*"))
+
+
+def test_runner_prints_pdfs_and_links_them_from_the_index(browser, built_data, tmp_path):
+    from vpanalysis.batch import run_reports
+
+    out = tmp_path / "out"
+    first = run_reports(["2161"], [1], out, pdf=True, progress=False, data_dir=str(built_data))
+    assert [r.status for r in first.results] == ["ok"]
+    pdf = out / "2161_01_samverkan.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    assert 'href="2161_01_samverkan.pdf"' in (out / "index.html").read_text(encoding="utf-8")
+    # an up-to-date report without its PDF gets the PDF without running the notebook again
+    pdf.unlink()
+    again = run_reports(["2161"], [1], out, pdf=True, progress=False, data_dir=str(built_data))
+    assert [r.status for r in again.results] == ["skipped"]
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    assert not list(out.rglob("*.tmp-*"))
