@@ -128,3 +128,17 @@ def test_goal_chart_is_embedded_with_caption(page):
     section = re.split(r"<h2[^>]*>Indikatorerna över tid", page, maxsplit=1)[1].split("<h2")[0]
     assert "data:image/png;base64," in section
     assert "Vad visar diagrammet?" in section
+
+
+def test_baseline_indicators_then_and_now(page, built_data):
+    from vpanalysis.steps import situation
+
+    tables = situation.Tables.load(built_data)
+    saved = situation.ensure_baseline(tables, REPORT_MUNICIPALITY, 5, built_data)
+    current = situation.baseline_table(tables, REPORT_MUNICIPALITY, 5)
+    changes = situation.baseline_changes(saved, current)
+    text = html.unescape(page).replace("\xa0", " ")
+    assert "Baslinjen och senaste värde" in text
+    for row in changes.itertuples(index=False):
+        assert f"<td>{row.Indikator}</td>" in text
+        assert row.Baslinje.replace("\xa0", " ") in text

@@ -165,3 +165,50 @@ def test_trend_label_in_swedish():
     flat = situation.indicators.trend_test(years, flat_counts, pop)
     assert situation.trend_label(flat) == "ingen säker förändring"
     assert situation.trend_label(None) == "för få år"
+
+
+def test_baseline_is_frozen_once_saved(built_copy):
+    tables = situation.Tables.load(built_copy)
+    first = situation.ensure_baseline(tables, "2161", 5, built_copy)
+    assert situation.baseline_path("2161", built_copy).exists()
+    assert first["saved_on"].nunique() == 1
+    # newer data arrive: the saved baseline stays, the current values move
+    changed = situation.Tables.load(built_copy)
+    obs = changed.observations
+    changed.observations = obs.assign(count=obs["count"] * 2)
+    again = situation.ensure_baseline(changed, "2161", 5, built_copy)
+    assert again["value"].astype("float64").equals(first["value"].astype("float64"))
+    current = situation.baseline_table(changed, "2161", 5)
+    changes = situation.baseline_changes(again, current).set_index("Indikator")
+    assert changes.loc["Anmälda brott: Misshandel inkl. grov", "Förändring"] == "högre"
+    assert changes.loc["Anmälda våldsbrott, antal/100 000 inv", "Förändring"] == "–"
+    assert situation.baseline_caption(again).startswith("Baslinje (sparad 20")
+
+
+def test_no_baseline_is_saved_without_data(built_copy):
+    tables = situation.Tables.load(built_copy)
+    table = situation.ensure_baseline(tables, "0180", 5, built_copy)
+    assert table.empty and not situation.baseline_path("0180", built_copy).exists()
+    assert situation.baseline_caption(table) == "Baslinje"
+
+
+def test_baseline_changes_verdicts():
+    def frame(values, lower, upper, period):
+        return pd.DataFrame(
+            {
+                "indicator": ["a", "b", "c"],
+                "label": ["A", "B", "C"],
+                "period": [period] * 3,
+                "value": pd.array(values, dtype="Float64"),
+                "lower": pd.array(lower, dtype="Float64"),
+                "upper": pd.array(upper, dtype="Float64"),
+                "unit": ["%", "%", "antal"],
+            }
+        )
+
+    saved = frame([20.0, 20.0, 12.0], [18.0, 18.0, None], [22.0, 22.0, None], "2020")
+    now = frame([30.0, 21.0, 14.0], [27.0, 19.0, None], [33.0, 23.0, None], "2024")
+    out = situation.baseline_changes(saved, now)
+    assert list(out["Förändring"]) == ["högre", "ingen säker förändring", "–"]
+    assert list(out["Baslinje"]) == ["20,0 (2020)", "20,0 (2020)", "12 (2020)"]
+    assert list(out["Senaste"]) == ["30,0 (2024)", "21,0 (2024)", "14 (2024)"]

@@ -265,6 +265,7 @@ def banner(manifest: Mapping, used: Iterable[str] | None = None, extra: Iterable
 def provenance(manifest: Mapping, used: Iterable[str], run_date: dt.date | None = None):
     """The provenance footer: sources, example or real, data vintage, version, run date."""
     run_date = run_date or dt.date.today()
+    used = list(dict.fromkeys(used))  # each source once, in the order given
     sources = manifest.get("sources", {})
     rows = []
     for name in used:

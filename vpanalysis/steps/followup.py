@@ -965,8 +965,9 @@ def baseline_check(
     """Swedish messages for goals whose baseline in the register disagrees with the data.
 
     The data's value of the baseline year (for the biennial school survey: the nearest
-    year at most one year away) is compared: the register's baseline is flagged when it lies outside the value's interval,
-    or, without an interval, differs by more than :data:`BASELINE_TOLERANCE`.
+    year at most one year away) is compared: the register's baseline is flagged when it
+    lies outside the value's interval, or, without an interval, differs by more than
+    :data:`BASELINE_TOLERANCE`.
     """
     messages = []
     for _, g in _select(goals, municipality).iterrows():

@@ -584,6 +584,9 @@ def blind_spots(data_dir=None) -> list[str]:
 
 _LOCAL_NAMES = {"socialtjanst": "Socialtjänsten", "kvinnojour": "Kvinnojouren"}
 
+#: The sources the baseline rests on (keys of the build manifest).
+BASELINE_SOURCES = ("bra", "scb", "kolada", "socialtjanst", "kvinnojour", "skolenkat")
+
 BASELINE_COLUMNS = ["indicator", "label", "period", "value", "lower", "upper", "unit"]
 
 
@@ -700,6 +703,71 @@ def save_baseline(table: pd.DataFrame, region: str, data_dir=None):
 
     path = baseline_path(region, data_dir)
     return atomic_write_with(path, lambda tmp: table.to_parquet(tmp, index=False))
+
+
+def ensure_baseline(tables: Tables, region: str, threshold: int, data_dir=None) -> pd.DataFrame:
+    """The frozen baseline of ``region``: the saved one, or computed, saved and returned.
+
+    Once saved, the baseline stays as it was when the lägesbild was first made, so that
+    step 5 follows up against a fixed starting point even when newer data arrive. Delete
+    ``data/processed/baseline_<code>.parquet`` to set a new baseline. The column
+    ``saved_on`` holds the date it was made.
+    """
+    import datetime as dt
+
+    path = baseline_path(region, data_dir)
+    if path.exists():
+        return pd.read_parquet(path)
+    table = baseline_table(tables, region, threshold).assign(saved_on=dt.date.today().isoformat())
+    if not table.empty:  # nothing to follow up yet: save nothing, so data to come count
+        save_baseline(table, region, data_dir)
+    return table
+
+
+def baseline_caption(baseline: pd.DataFrame) -> str:
+    """The baseline table's caption with the date it was saved."""
+    if baseline.empty or "saved_on" not in baseline.columns:
+        return "Baslinje"
+    return f"Baslinje (sparad {baseline['saved_on'].iloc[0]})"
+
+
+def baseline_changes(saved: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
+    """Each baseline indicator then and now, for step 5 (Swedish columns).
+
+    ``Förändring`` compares the current value's 95 % interval with the baseline value:
+    ``högre``/``lägre`` when the baseline lies outside it, ``ingen säker förändring``
+    when inside; ``–`` without an interval (Kolada, local counts) or a value.
+    """
+    from vpanalysis.report import number
+
+    both = saved.merge(current, on="indicator", how="left", suffixes=("_then", "_now"))
+    verdicts = []
+    for r in both.itertuples(index=False):
+        if pd.isna(r.value_then) or pd.isna(r.lower_now) or pd.isna(r.upper_now):
+            verdicts.append("–")
+        elif r.value_then < r.lower_now:
+            verdicts.append("högre")
+        elif r.value_then > r.upper_now:
+            verdicts.append("lägre")
+        else:
+            verdicts.append("ingen säker förändring")
+    is_count = both["unit_then"] == "antal"
+    decimals = [0 if c else 1 for c in is_count]
+    return pd.DataFrame(
+        {
+            "Indikator": both["label_then"],
+            "Baslinje": [
+                f"{number(v, d)} ({p})"
+                for v, d, p in zip(both["value_then"], decimals, both["period_then"], strict=True)
+            ],
+            "Senaste": [
+                "–" if pd.isna(p) else f"{number(v, d)} ({p})"
+                for v, d, p in zip(both["value_now"], decimals, both["period_now"], strict=True)
+            ],
+            "Förändring": verdicts,
+            "Enhet": both["unit_then"],
+        }
+    )
 
 
 def baseline_display(table: pd.DataFrame) -> pd.DataFrame:
