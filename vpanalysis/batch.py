@@ -312,7 +312,8 @@ class RunSummary:
         status_sv = {"ok": "klar", "failed": "FEL", "skipped": "oförändrad"}
         lines = [f"{'kommun':<18} {'steg':<24} {'status':<10} {'tid (s)':>8}  logg"]
         for r in sorted(self.results, key=lambda r: (r.job.municipality_code, r.job.step)):
-            name = f"{geography.region_name(r.job.municipality_code)} {r.job.municipality_code}"
+            code = r.job.municipality_code
+            name = f"{geography.region_name(code)[:13]} {code}"
             step = STEPS[r.job.step][0]
             log = _log_path(r.job)
             shown = str(log) if log.exists() else ""
