@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from conftest import REPORT_MUNICIPALITY, report_html
 
+from vpanalysis import registers
 from vpanalysis.report import interval, number
-from vpanalysis.steps import situation
+from vpanalysis.steps import followup, situation
 
 pytestmark = pytest.mark.slow
 
@@ -74,12 +75,18 @@ def test_survey_shares_and_suppression(page, tables):
 
 def test_baseline_is_saved_for_step_5(built_data, tables):
     saved = pd.read_parquet(situation.baseline_path(REPORT_MUNICIPALITY, built_data))
-    fresh = situation.baseline_table(tables, REPORT_MUNICIPALITY, 5)
+    goals = registers.load_registers(built_data / "raw" / "registers").goals
+    year = followup.baseline_year(goals, REPORT_MUNICIPALITY)
+    assert year == 2020  # Ljusdal's goals start from 2020
+    fresh = situation.baseline_table(tables.up_to(year), REPORT_MUNICIPALITY, 5)
     assert list(saved["indicator"]) == list(fresh["indicator"])
     assert saved["value"].astype("float64").equals(fresh["value"].astype("float64"))
     assert {"bra:Misshandel inkl. grov", "kolada:N07403", "skolenkat:utsatt_fysiskt"} <= set(
         saved["indicator"]
     )
+    periods = dict(zip(saved["indicator"], saved["period"], strict=True))
+    assert periods["bra:Misshandel inkl. grov"] == "2018–2020"
+    assert periods["skolenkat:utsatt_fysiskt"] == "2020"
 
 
 def test_coverage_matrix_names_blind_spots(page):

@@ -648,3 +648,16 @@ def test_report_summary_box():
     box = report.summary(["Ett <mål>", ""], title="Rubrik", empty="Inget").data
     assert "<li>Ett &lt;mål&gt;</li>" in box and box.count("<li>") == 1
     assert "Inget" in report.summary([], title="Rubrik", empty="Inget").data
+
+
+def test_baseline_year_is_the_most_common_goal_baseline():
+    goals = goals_table(
+        ("G1", "2161", "A", "kolada:K", 2020, 1.0, 0.5, 2026, "decrease", None, None),
+        ("G2", "2161", "B", "kolada:K", 2019, 1.0, 0.5, 2026, "decrease", None, None),
+        ("G3", "2161", "C", "kolada:K", 2020, 1.0, 0.5, 2026, "decrease", None, None),
+        ("G4", "2183", "D", "kolada:K", 2018, 1.0, 0.5, 2026, "decrease", None, None),
+        ("G5", "2183", "E", "kolada:K", 2021, 1.0, 0.5, 2026, "decrease", None, None),
+    )
+    assert fu.baseline_year(goals, "2161") == 2020
+    assert fu.baseline_year(goals, "2183") == 2018  # a tie: the earliest
+    assert fu.baseline_year(goals, "0180") is None

@@ -212,3 +212,13 @@ def test_baseline_changes_verdicts():
     assert list(out["Förändring"]) == ["högre", "ingen säker förändring", "–"]
     assert list(out["Baslinje"]) == ["20,0 (2020)", "20,0 (2020)", "12 (2020)"]
     assert list(out["Senaste"]) == ["30,0 (2024)", "21,0 (2024)", "14 (2024)"]
+
+
+def test_baseline_as_of_a_year_uses_only_data_up_to_it(built_copy):
+    tables = situation.Tables.load(built_copy)
+    table = situation.ensure_baseline(tables, "2161", 5, built_copy, as_of=2019)
+    periods = dict(zip(table["indicator"], table["period"], strict=True))
+    assert periods["bra:Ofredande"] == "2017–2019"
+    assert periods["kolada:N07403"] == "2019"
+    assert periods["skolenkat:utsatt_hot"] == "2018"  # the survey runs every other year
+    assert tables.up_to(None) is tables

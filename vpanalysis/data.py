@@ -235,6 +235,23 @@ class Tables:
             kpis=load_kpis(data_dir),
         )
 
+    def up_to(self, year: int | None) -> Tables:
+        """The same tables with only the years up to ``year`` (all when ``None``)."""
+        if year is None:
+            return self
+
+        def cut(table: pd.DataFrame | None) -> pd.DataFrame | None:
+            return None if table is None else table[table["year"] <= int(year)]
+
+        return Tables(
+            observations=cut(self.observations),
+            population=cut(self.population),
+            kolada=cut(self.kolada),
+            survey=cut(self.survey),
+            codebook=self.codebook,
+            kpis=self.kpis,
+        )
+
     def has(self, source: str, region: str) -> bool:
         """Whether ``source`` has any row (even a suppressed one) for ``region``."""
         if source == "kolada":

@@ -220,7 +220,9 @@ def add_table_of_contents(page: str) -> str:
         inner = re.sub(r'<a class="anchor-link".*?</a>', "", inner, flags=re.S)
         text = html.unescape(_TAG.sub("", inner)).strip()
         found = re.search(r'id="([^"]+)"', attrs)
-        anchor = found.group(1) if found else _slug(text)
+        # keep a plain ASCII id; nbconvert's ids are percent-encoded for å, ä, ö
+        plain = found and re.fullmatch(r"[A-Za-z0-9_-]+", found.group(1))
+        anchor = found.group(1) if plain else _slug(text)
         base, n = anchor, 2
         while anchor in used:
             anchor, n = f"{base}-{n}", n + 1

@@ -521,6 +521,16 @@ SOURCE_UNITS = {
 Sources = Tables
 
 
+def baseline_year(goals: pd.DataFrame, municipality: str | None = None) -> int | None:
+    """The year the municipality's goals start from (the most common ``baseline_year``;
+    the earliest of equally common ones), or ``None`` without goals."""
+    years = _select(goals, municipality)["baseline_year"].dropna().astype(int)
+    if years.empty:
+        return None
+    counts = years.value_counts()
+    return int(min(counts[counts == counts.max()].index))
+
+
 def split_indicator(indicator: str) -> tuple[str, str]:
     """``"skolenkat:risk_normer"`` -> ``("skolenkat", "risk_normer")``; ``register:...``
     keeps its whole name as the measure's source (``("register", "training_coverage")``)."""

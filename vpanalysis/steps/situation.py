@@ -705,11 +705,15 @@ def save_baseline(table: pd.DataFrame, region: str, data_dir=None):
     return atomic_write_with(path, lambda tmp: table.to_parquet(tmp, index=False))
 
 
-def ensure_baseline(tables: Tables, region: str, threshold: int, data_dir=None) -> pd.DataFrame:
+def ensure_baseline(
+    tables: Tables, region: str, threshold: int, data_dir=None, *, as_of: int | None = None
+) -> pd.DataFrame:
     """The frozen baseline of ``region``: the saved one, or computed, saved and returned.
 
-    Once saved, the baseline stays as it was when the lägesbild was first made, so that
-    step 5 follows up against a fixed starting point even when newer data arrive. Delete
+    ``as_of`` is the last year the baseline may use (the year the goals start from, see
+    :func:`vpanalysis.steps.followup.baseline_year`; ``None``: the latest data). Once
+    saved, the baseline stays as it was, so that step 5 follows up against a fixed
+    starting point even when newer data arrive. Delete
     ``data/processed/baseline_<code>.parquet`` to set a new baseline. The column
     ``saved_on`` holds the date it was made.
     """
@@ -718,7 +722,9 @@ def ensure_baseline(tables: Tables, region: str, threshold: int, data_dir=None) 
     path = baseline_path(region, data_dir)
     if path.exists():
         return pd.read_parquet(path)
-    table = baseline_table(tables, region, threshold).assign(saved_on=dt.date.today().isoformat())
+    table = baseline_table(tables.up_to(as_of), region, threshold).assign(
+        saved_on=dt.date.today().isoformat()
+    )
     if not table.empty:  # nothing to follow up yet: save nothing, so data to come count
         save_baseline(table, region, data_dir)
     return table
