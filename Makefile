@@ -33,8 +33,9 @@ format: install
 test: lint
 	$(BIN)/python -m pytest
 
-bench: install
+bench: data
 	$(BIN)/python benchmarks/bench_indicators.py
+	$(BIN)/python benchmarks/bench_reports.py
 
 # Headless Chromium for `vpanalysis reports --pdf` and the browser tests (Debian, as root).
 pdf-deps:
