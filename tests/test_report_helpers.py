@@ -59,3 +59,11 @@ def test_banner_only_for_example_sources():
     manifest = {"sources": {"bra": {"example": True}, "kolada": {"example": False}}}
     assert "EXEMPELDATA" in report.banner(manifest).data
     assert report.banner(manifest, used=["kolada"]).data == ""
+
+
+def test_banner_repeats_on_every_printed_page():
+    manifest = {"sources": {"bra": {"example": True}}}
+    markup = report.banner(manifest).data
+    assert "@media print" in markup and "@top-center" in markup and "EXEMPELDATA" in markup
+    css = (TEMPLATE_DIR / "vpreport" / "report.css").read_text(encoding="utf-8")
+    assert "size: A4" in css and "counter(pages)" in css

@@ -258,8 +258,17 @@ def banner(manifest: Mapping, used: Iterable[str] | None = None, extra: Iterable
     return _html(
         '<div class="vp-banner vp-banner-fixed" role="note">'
         "EXEMPELDATA – rapporten bygger på påhittade (syntetiska) uppgifter och beskriver inte "
-        f"verkligheten i någon kommun. Gäller: {html.escape(labels)}.</div>"
+        f"verkligheten i någon kommun. Gäller: {html.escape(labels)}.</div>" + _PRINT_BANNER
     )
+
+
+#: On paper the banner is repeated in the top margin of every page (CSS page margin box).
+_PRINT_BANNER = (
+    '<style>@media print { @page { @top-center { content: "EXEMPELDATA – påhittade '
+    '(syntetiska) uppgifter, beskriver inte verkligheten i någon kommun"; '
+    "font: 600 8pt sans-serif; color: #5c4200; background: #fff3cd; "
+    "border: 1px solid #b58105; padding: 1mm 3mm; } } }</style>"
+)
 
 
 def provenance(manifest: Mapping, used: Iterable[str], run_date: dt.date | None = None):
