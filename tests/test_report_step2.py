@@ -56,9 +56,10 @@ def test_police_table_has_every_category_with_interval(page, tables):
     )
     summary = situation.police_summary(rated, REPORT_MUNICIPALITY, "0021")
     assert len(summary) == 11
-    for row in summary.itertuples(index=False):
-        assert row[0] in page
-        assert number(row[3], 1) in page  # the rate, to one decimal
+    for _, row in summary.iterrows():
+        assert row["Brottskategori"] in page
+        assert number(row["Per 100 000 inv. och år"], 1) in page  # the rate, one decimal
+    assert "Fysiskt våld" in set(summary["Form av våld"])
     assert "likvärdigt" in page and "Jämfört med länet" in page
 
 

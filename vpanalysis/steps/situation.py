@@ -202,10 +202,16 @@ def police_rolling(rate_table: pd.DataFrame) -> pd.DataFrame:
 
 
 def police_summary(
-    rate_table: pd.DataFrame, focus: str, county: str, sweden: str = SWEDEN_CODE
+    rate_table: pd.DataFrame,
+    focus: str,
+    county: str,
+    sweden: str = SWEDEN_CODE,
+    *,
+    data_dir=None,
 ) -> pd.DataFrame:
-    """One row per BRÅ category for the report: latest 3-year rate of ``focus`` with its
-    interval, the county's and Sweden's rates, the comparisons and the trend.
+    """One row per BRÅ category for the report: its form of violence (as the definition in
+    ``data_dir`` names it), the latest 3-year rate of ``focus`` with its interval, the
+    county's and Sweden's rates, the comparisons and the trend.
 
     Columns are Swedish and ready to show.
     """
@@ -215,10 +221,12 @@ def police_summary(
     latest = int(rolled.dropna(subset=["value"])["year_to"].max())
     last = rolled[rolled["year_to"] == latest]
     mine = last[last["region_code"] == focus].set_index("category")
+    forms = _form_labels(rate_table, data_dir)
     rows = []
     for category, row in mine.iterrows():
         record = {
             "Brottskategori": category,
+            "Form av våld": forms.get(category, ""),
             "Period": f"{latest - 2}–{latest}",
             "Antal (3 år)": row["count"],
             "Per 100 000 inv. och år": row["value"],
@@ -240,9 +248,23 @@ def police_summary(
     out = pd.DataFrame(rows)
     out["Antal (3 år)"] = out["Antal (3 år)"].astype("Int64")
     ci = out.pop("95 % konfidensintervall")
-    out.insert(4, "Nedre gräns", [c[0] for c in ci])
-    out.insert(5, "Övre gräns", [c[1] for c in ci])
+    out.insert(5, "Nedre gräns", [c[0] for c in ci])
+    out.insert(6, "Övre gräns", [c[1] for c in ci])
     return out
+
+
+def _form_labels(rate_table: pd.DataFrame, data_dir=None) -> dict[str, str]:
+    """Category -> the Swedish label of its form of violence (from the definition)."""
+    if "form" not in rate_table.columns or rate_table.empty:
+        return {}
+    from vpanalysis import definitions
+
+    definition = definitions.load_definition(data_dir)
+    pairs = rate_table[["category", "form"]].drop_duplicates()
+    return {
+        c: definition.label("forms", f)
+        for c, f in zip(pairs["category"], pairs["form"], strict=True)
+    }
 
 
 def focus_series(rolled: pd.DataFrame, category: str, regions: Sequence[str]) -> pd.DataFrame:
