@@ -180,3 +180,21 @@ def test_profile_cells_splits_time_by_kind(tmp_path):
     path = Path(tmp_path) / "nb.ipynb"
     nbformat.write(nb, path)
     assert profile_cells(path) == {"imports": 1.5, "computation": 0.25, "plotting": 0.5}
+
+
+def test_index_carries_the_example_banner_only_for_example_data(built_copy, tmp_path):
+    import json
+
+    job = make_job(1, "2161", tmp_path / "out", data_dir=str(built_copy))
+    job.output_dir.mkdir(parents=True)
+    job.html_path.write_text("<html></html>", encoding="utf-8")
+    result = ReportResult(job, "ok", 1.0, finished="2026-11-02T09:00:00")
+    page = write_index(job.output_dir, [result]).read_text(encoding="utf-8")
+    assert "EXEMPELDATA" in page and "@top-center" in page
+    manifest_path = built_copy / "processed" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    for info in manifest["sources"].values():
+        info["example"] = False
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    page = write_index(job.output_dir, [result]).read_text(encoding="utf-8")
+    assert "EXEMPELDATA" not in page

@@ -373,6 +373,23 @@ def render(
 # ---------------------------------------------------------------- index page
 
 
+def _index_banner(results: Sequence[ReportResult]) -> str:
+    """The example-data banner for the index when the reports' data are (partly) synthetic."""
+    import json
+
+    from vpanalysis import report
+
+    data_dirs = {r.job.data_dir for r in results} or {None}
+    for data_dir in data_dirs:
+        manifest_path = get_paths(data_dir).processed / "manifest.json"
+        if not manifest_path.exists():
+            continue
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if report.example_sources(manifest):
+            return report.banner(manifest).data
+    return ""
+
+
 def write_index(output_dir: Path, results: Sequence[ReportResult]) -> Path:
     """``index.html`` linking every report of a run, with its status and date."""
     output_dir = Path(output_dir)
@@ -410,7 +427,8 @@ def write_index(output_dir: Path, results: Sequence[ReportResult]) -> Path:
         f"<title>Våldsförebyggande arbete – rapporter</title><style>{css}</style></head>"
         "<body class='jp-Notebook'><main class='jp-RenderedHTMLCommon'>"
         "<h1>Våldsförebyggande arbete – rapporter</h1>"
-        "<p>Rapporter per kommun enligt de fem stegen i handboken <em>Inget att vänta på</em>."
+        + _index_banner(results)
+        + "<p>Rapporter per kommun enligt de fem stegen i handboken <em>Inget att vänta på</em>."
         "</p>" + "".join(sections) + f"<p class='vp-note'>vpanalysis {__version__}</p>"
         "</main></body></html>"
     )
