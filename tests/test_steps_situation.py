@@ -224,3 +224,11 @@ def test_baseline_as_of_a_year_uses_only_data_up_to_it(built_copy):
     assert periods["kolada:N07403"] == "2019"
     assert periods["skolenkat:utsatt_hot"] == "2018"  # the survey runs every other year
     assert tables.up_to(None) is tables
+
+
+def test_trend_of_a_perfectly_flat_series_is_no_change():
+    years = np.arange(2015, 2025)
+    result = situation.indicators.trend_test(years, np.full(10, 200), np.full(10, 20_000.0))
+    assert result.rate_ratio == pytest.approx(1.0)
+    assert not result.significant and result.dispersion == pytest.approx(0.0, abs=1e-9)
+    assert situation.trend_label(result) == "ingen säker förändring"

@@ -19,6 +19,7 @@ Confidence levels are fractions: 0.95 for 95 %, 0.998 for 99.8 %.
 from __future__ import annotations
 
 import numbers
+import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -963,13 +964,22 @@ class TrendResult:
 
 
 def _poisson_fits(y, X, offset):
-    """Poisson GLM and the same model with the Pearson (quasi-Poisson) scale."""
+    """Poisson GLM, the same model with the Pearson (quasi-Poisson) scale, and that scale."""
     import statsmodels.api as sm  # imported here: statsmodels is slow to import
+    from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
     model = sm.GLM(y, X, family=sm.families.Poisson(), offset=offset)
-    fit = model.fit()
-    quasi = model.fit(scale="X2")
-    return fit, quasi
+    with warnings.catch_warnings():
+        # a series the model fits exactly is no error for a Poisson rate (see below)
+        warnings.simplefilter("ignore", PerfectSeparationWarning)
+        fit = model.fit()
+        # Pearson chi2 / df; a series the model fits exactly (chi2 = 0) has nothing to
+        # scale by, and statsmodels' scale="X2" fails there: keep the Poisson fit then.
+        dispersion = float(fit.pearson_chi2 / fit.df_resid) if fit.df_resid > 0 else 0.0
+        if dispersion < 1e-12:
+            dispersion = 0.0
+        quasi = model.fit(scale=dispersion) if dispersion > 0 else fit
+    return fit, quasi, dispersion
 
 
 def _clean_series(years, counts, populations):
@@ -1007,7 +1017,7 @@ def trend_test(years, counts, populations, alpha: float = 0.05) -> TrendResult:
     if y.sum() == 0:
         raise ValueError("all counts are zero; no trend can be estimated")
     X = np.column_stack([np.ones_like(t), t - t.mean()])
-    fit, quasi = _poisson_fits(y, X, np.log(n))
+    fit, quasi, dispersion = _poisson_fits(y, X, np.log(n))
     ci = fit.conf_int(alpha)[1]
     ci_quasi = quasi.conf_int(alpha)[1]
     p, p_quasi = float(fit.pvalues[1]), float(quasi.pvalues[1])
@@ -1017,7 +1027,7 @@ def trend_test(years, counts, populations, alpha: float = 0.05) -> TrendResult:
         lower=float(np.exp(ci[0])),
         upper=float(np.exp(ci[1])),
         p_value=p,
-        dispersion=float(quasi.scale),
+        dispersion=dispersion,
         lower_quasi=float(np.exp(ci_quasi[0])),
         upper_quasi=float(np.exp(ci_quasi[1])),
         p_value_quasi=p_quasi,
@@ -1084,7 +1094,7 @@ def segmented_regression(
         raise ValueError("all counts are zero; nothing to model")
     time = t - intervention_year
     X = np.column_stack([np.ones_like(time), time, after, time * after]).astype(float)
-    fit, quasi = _poisson_fits(y, X, np.log(n))
+    fit, quasi, dispersion = _poisson_fits(y, X, np.log(n))
 
     contrasts = {
         "trend_before": [0, 1, 0, 0],
@@ -1111,6 +1121,6 @@ def segmented_regression(
         n_before=n_before,
         n_after=n_after,
         intervention_year=float(intervention_year),
-        dispersion=float(quasi.scale),
+        dispersion=dispersion,
         alpha=alpha,
     )
