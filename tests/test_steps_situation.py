@@ -232,3 +232,13 @@ def test_trend_of_a_perfectly_flat_series_is_no_change():
     assert result.rate_ratio == pytest.approx(1.0)
     assert not result.significant and result.dispersion == pytest.approx(0.0, abs=1e-9)
     assert situation.trend_label(result) == "ingen säker förändring"
+
+
+def test_tables_within_a_report_s_years(built_data):
+    tables = situation.Tables.load(built_data)
+    part = tables.within([2016, 2020])
+    assert part.observations["year"].between(2016, 2020).all()
+    assert sorted(part.survey["year"].unique()) == [2016, 2018, 2020]
+    assert part.kolada["year"].max() == 2020 and part.population["year"].min() == 2016
+    prevalence = situation.survey_prevalence(part, "2161", 5)
+    assert set(prevalence["year"]) == {2020}  # the latest survey inside the years

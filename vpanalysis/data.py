@@ -237,11 +237,22 @@ class Tables:
 
     def up_to(self, year: int | None) -> Tables:
         """The same tables with only the years up to ``year`` (all when ``None``)."""
-        if year is None:
-            return self
+        return self if year is None else self.within([None, year])
+
+    def within(self, years) -> Tables:
+        """The same tables with only the years ``years[0]``..``years[-1]`` (a report's
+        ``years`` parameter; ``None`` leaves that end open)."""
+        first, last = years[0], years[-1]
 
         def cut(table: pd.DataFrame | None) -> pd.DataFrame | None:
-            return None if table is None else table[table["year"] <= int(year)]
+            if table is None:
+                return None
+            keep = pd.Series(True, index=table.index)
+            if first is not None:
+                keep &= table["year"] >= int(first)
+            if last is not None:
+                keep &= table["year"] <= int(last)
+            return table[keep]
 
         return Tables(
             observations=cut(self.observations),
