@@ -483,3 +483,30 @@ def test_analyse_on_the_example_data(built_data):
     assert analysis.indicators["factor_id"].is_unique
     stockholm = fx.analyse(regs.factors, "0180", ["2161", "2183", "2181"], [2015, 2024], built_data)
     assert stockholm.indicators.empty and len(stockholm.priorities) == 2
+
+
+def test_priority_table_and_profile_never_show_a_withheld_share(built_data):
+    """A share resting on 3 of 299 pupils is withheld everywhere, not only in the survey
+    table (else 299 × share would give back the 3 pupils)."""
+    import dataclasses
+
+    from vpanalysis import registers
+
+    regs = registers.load_registers(built_data / "raw" / "registers").for_municipality("2161")
+    analysis = fx.analyse(regs.factors, "2161", ["2161", "2183", "2181"], [2015, 2024], built_data)
+    chosen = analysis.priorities["factor_id"].iloc[0]
+    ind = analysis.indicators.copy()
+    row = (ind["factor_id"] == chosen) & (ind["source"] == "skolenkat")
+    assert row.any()
+    ind.loc[row, ["numerator", "denominator"]] = [3, 299]
+    ind.loc[row, ["value", "lower", "upper"]] = [100 * 3 / 299, 0.3, 2.9]
+    leaky = dataclasses.replace(analysis, indicators=ind)
+    shown = fx.priority_table(leaky, 5).set_index("Faktor")
+    name = analysis.priorities.set_index("factor_id").loc[chosen, "name"]
+    assert pd.isna(shown.loc[name, "Kommunen"])
+    assert fx.spine_data(leaky, 5)["factor"].str.startswith(name[:10]).sum() == 0
+    survey = fx.survey_indicator_table(leaky, 5)
+    assert not survey.astype(str).apply(lambda c: c.str.contains("1,0")).any().any()
+    # with the example data's own counts the value is shown
+    assert shown.shape[0] == fx.priority_table(analysis, 5).shape[0]
+    assert fx.priority_table(analysis, 5)["Kommunen"].notna().iloc[0]

@@ -938,6 +938,24 @@ def _protect_shares(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
     return out
 
 
+def published_indicators(analysis: FactorAnalysis, threshold: int | None = None) -> pd.DataFrame:
+    """``analysis.indicators`` as they may be published: survey shares (and intervals)
+    blanked where :func:`_protect_shares` withholds them. Every table or chart of local
+    values reads this, never ``analysis.indicators`` directly."""
+    from vpanalysis.config import DISCLOSURE_THRESHOLD  # noqa: PLC0415
+
+    threshold = DISCLOSURE_THRESHOLD if threshold is None else threshold
+    ind = analysis.indicators
+    if ind.empty:
+        return ind
+    survey = ind["source"] == "skolenkat"
+    out = ind.copy()
+    protected = _protect_shares(ind[survey], threshold)
+    for column in ("value", "lower", "upper", "denominator"):
+        out.loc[survey, column] = protected[column]
+    return out
+
+
 def survey_indicator_table(analysis: FactorAnalysis, threshold: int | None = None) -> pd.DataFrame:
     """Survey-based indicators per factor, protected for publication (Swedish columns).
 
@@ -1012,15 +1030,16 @@ SPINE_LABEL_MAX = 32
 PROFILE_WIDTH = 10
 
 
-def spine_data(analysis: FactorAnalysis) -> pd.DataFrame:
-    """The input of :func:`vpanalysis.plots.spine`: one row per factor with a local value.
+def spine_data(analysis: FactorAnalysis, threshold: int | None = None) -> pd.DataFrame:
+    """The input of :func:`vpanalysis.plots.spine`: one row per factor with a publishable
+    local value (:func:`published_indicators`).
 
     ``factor`` is a short label (``"Normer som … (risk)"``, name cut at
     :data:`SPINE_LABEL_MAX` characters), ``value``
     and ``comparator`` as in the indicators, ``range_low``/``range_high`` the comparison
     areas' range, ``judgement``; in rank order.
     """
-    ind = analysis.indicators.dropna(subset=["value", "comparator"])
+    ind = published_indicators(analysis, threshold).dropna(subset=["value", "comparator"])
     scored = analysis.scored[analysis.scored["factor_id"].isin(ind["factor_id"])]
     merged = scored[["factor_id", "name", "type", "judgement"]].merge(
         ind[["factor_id", "value", "comparator", "range_low", "range_high"]], on="factor_id"
@@ -1076,10 +1095,11 @@ def score_table(analysis: FactorAnalysis) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def priority_table(analysis: FactorAnalysis) -> pd.DataFrame:
-    """The 2–5 priorities: why each was chosen, its local value and comparator."""
+def priority_table(analysis: FactorAnalysis, threshold: int | None = None) -> pd.DataFrame:
+    """The 2–5 priorities: why each was chosen, its local value (as published, see
+    :func:`published_indicators`) and comparator."""
     p = analysis.priorities
-    ind = analysis.indicators.set_index("factor_id")
+    ind = published_indicators(analysis, threshold).set_index("factor_id")
 
     def label(fid, column):
         return ind[column].get(fid, pd.NA) if column in ind else pd.NA
@@ -1091,7 +1111,7 @@ def priority_table(analysis: FactorAnalysis) -> pd.DataFrame:
             "Nivå": p["level"].map(_level_label),
             "Typ": p["type"].map(lambda t: _TYPE_LABELS.get(t, t)),
             "Grund": p["basis_label"],
-            "Kommunen": p["value"].astype("Float64"),
+            "Kommunen": pd.array([label(f, "value") for f in p["factor_id"]], dtype="Float64"),
             "Jämförelse": p["comparator"].astype("Float64"),
             "Jämförs med": [
                 "uppgift saknas" if _blank(v := label(f, "comparator_label")) else v
@@ -1140,12 +1160,12 @@ def key_figures(analysis: FactorAnalysis) -> list[tuple[str, str]]:
     ]
 
 
-def profile_chart(analysis: FactorAnalysis, title: str = ""):
+def profile_chart(analysis: FactorAnalysis, title: str = "", threshold: int | None = None):
     """The spine chart of :func:`spine_data` (:func:`vpanalysis.plots.spine`), widened so
-    the factor labels fit; ``None`` when no factor has a local value."""
+    the factor labels fit; ``None`` when no factor has a publishable local value."""
     from vpanalysis import plots  # noqa: PLC0415
 
-    data = spine_data(analysis)
+    data = spine_data(analysis, threshold)
     if data.empty:
         return None
     fig = plots.spine(data, title=title)
