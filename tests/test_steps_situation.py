@@ -147,7 +147,7 @@ def test_baseline_display_separates_counts_from_rates():
     shown = situation.baseline_display(table)
     assert list(shown["Värde"]) == ["12,3", "900,0", "", ""]
     assert list(shown["95 % KI"]) == ["10,0–15,0", "–", "", ""]
-    assert shown["Antal"].tolist()[2] == 17 and pd.isna(shown["Antal"].tolist()[3])
+    assert shown["Antal"].tolist() == ["", "", "17", ".."]
 
 
 def test_trend_label_in_swedish():
@@ -208,11 +208,13 @@ def test_baseline_changes_verdicts():
         )
 
     saved = frame([20.0, 20.0, 12.0], [18.0, 18.0, None], [22.0, 22.0, None], "2020")
-    now = frame([30.0, 21.0, 14.0], [27.0, 19.0, None], [33.0, 23.0, None], "2024")
+    # a: intervals apart; b: the baseline value lies outside the new interval, but the
+    # intervals overlap, so no sure change; c: no intervals
+    now = frame([30.0, 24.0, 14.0], [27.0, 21.0, None], [33.0, 27.0, None], "2024")
     out = situation.baseline_changes(saved, now)
     assert list(out["Förändring"]) == ["högre", "ingen säker förändring", "–"]
     assert list(out["Baslinje"]) == ["20,0 (2020)", "20,0 (2020)", "12 (2020)"]
-    assert list(out["Senaste"]) == ["30,0 (2024)", "21,0 (2024)", "14 (2024)"]
+    assert list(out["Senaste"]) == ["30,0 (2024)", "24,0 (2024)", "14 (2024)"]
 
 
 def test_baseline_as_of_a_year_uses_only_data_up_to_it(built_copy):
@@ -242,3 +244,41 @@ def test_tables_within_a_report_s_years(built_data):
     assert part.kolada["year"].max() == 2020 and part.population["year"].min() == 2016
     prevalence = situation.survey_prevalence(part, "2161", 5)
     assert set(prevalence["year"]) == {2020}  # the latest survey inside the years
+
+
+@pytest.mark.parametrize(
+    ("sex", "age", "label"),
+    [
+        ("T", "totalt", "invånare"),
+        ("K", "totalt", "kvinnor"),
+        ("K", "18+", "kvinnor 18 år och äldre"),
+        ("T", "0-17", "barn 0–17 år"),
+        ("M", "18-64", "män 18–64 år"),
+    ],
+)
+def test_population_label(sex, age, label):
+    assert situation.population_label(sex, age) == label
+
+
+def test_police_summary_says_who_each_rate_is_per(tables):
+    rated = situation.police_rates(tables, ["2161", "0021", "0000"], range(2015, 2025))
+    summary = situation.police_summary(rated, "2161", "0021").set_index("Brottskategori")
+    assert summary.loc["Misshandel mot kvinna 18 år eller äldre", "Per 100 000 av"] == (
+        "kvinnor 18 år och äldre"
+    )
+    assert summary.loc["Grov kvinnofridskränkning", "Per 100 000 av"] == "kvinnor"
+    assert summary.loc["Ofredande", "Per 100 000 av"] == "invånare"
+
+
+def test_counts_by_year_keeps_withheld_categories_and_age_groups():
+    rows = []
+    for year in (2023, 2024):
+        for age, count in (("0-17", 6 if year == 2024 else 2), ("18+", 3)):
+            rows.append(("Heder", year, "T", age, count))
+        rows.append(("Ekonomiskt", year, "T", "18+", 2))
+    protected = pd.DataFrame(rows, columns=["category", "year", "sex", "age_group", "count"])
+    protected["count"] = protected["count"].astype("Int64").mask(protected["count"] < 5)
+    table = situation.counts_by_year(protected).set_index("Kategori")
+    assert list(table.index) == ["Heder (0-17 år)", "Heder (18+ år)", "Ekonomiskt"]
+    assert table.loc["Heder (0-17 år)", "2024"] == 6
+    assert table.loc["Heder (18+ år)"].isna().all()  # withheld every year, still listed

@@ -296,8 +296,9 @@ def provenance(manifest: Mapping, used: Iterable[str], run_date: dt.date | None 
         + "</ul>"
         + f"<p>Underlaget byggt: {html.escape(str(built))}. Rapporten skapad: "
         f"{run_date.isoformat()} med vpanalysis {html.escape(__version__)}. "
-        "Antal personer under sekretessgränsen från lokala källor redovisas inte (visas som "
-        f"{SUPPRESSED}).</p></div>"
+        f"{SUPPRESSED} betyder att uppgiften saknas eller inte redovisas: antal personer under "
+        "sekretessgränsen från lokala källor, och antal som skulle gå att räkna fram ur summor, "
+        "visas inte.</p></div>"
     )
 
 

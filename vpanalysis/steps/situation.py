@@ -222,6 +222,7 @@ def police_summary(
     last = rolled[rolled["year_to"] == latest]
     mine = last[last["region_code"] == focus].set_index("category")
     forms = _form_labels(rate_table, data_dir)
+    per = _population_labels(rate_table)
     rows = []
     for category, row in mine.iterrows():
         record = {
@@ -229,7 +230,7 @@ def police_summary(
             "Form av våld": forms.get(category, ""),
             "Period": f"{latest - 2}–{latest}",
             "Antal (3 år)": row["count"],
-            "Per 100 000 inv. och år": row["value"],
+            "Per 100 000 och år": row["value"],
             "95 % konfidensintervall": (row["lower"], row["upper"]),
         }
         for code, name in ((county, "länet"), (sweden, "riket")):
@@ -244,6 +245,7 @@ def police_summary(
             (rate_table["region_code"] == focus) & (rate_table["category"] == category)
         ]
         record["Trend (årsvärden)"] = trend_label(_safe_trend(series))
+        record["Per 100 000 av"] = per.get(category, "invånare")
         rows.append(record)
     out = pd.DataFrame(rows)
     out["Antal (3 år)"] = out["Antal (3 år)"].astype("Int64")
@@ -251,6 +253,31 @@ def police_summary(
     out.insert(5, "Nedre gräns", [c[0] for c in ci])
     out.insert(6, "Övre gräns", [c[1] for c in ci])
     return out
+
+
+def population_label(sex: str, age_group: str) -> str:
+    """Who a rate is per: ``("T", "totalt")`` -> ``"invånare"``, ``("K", "18+")`` ->
+    ``"kvinnor 18 år och äldre"``, ``("T", "0-17")`` -> ``"barn 0–17 år"``."""
+    age = str(age_group).strip().lower()
+    if age in ("totalt", "alla", ""):
+        return {"K": "kvinnor", "M": "män"}.get(sex, "invånare")
+    if age == "0-17":
+        return {"K": "flickor 0–17 år", "M": "pojkar 0–17 år"}.get(sex, "barn 0–17 år")
+    who = {"K": "kvinnor", "M": "män"}.get(sex, "personer")
+    if age.endswith("+"):
+        return f"{who} {age[:-1]} år och äldre"
+    return f"{who} {age.replace('-', '–')} år"
+
+
+def _population_labels(rate_table: pd.DataFrame) -> dict[str, str]:
+    """Category -> who its rate is per (:func:`population_label`)."""
+    if rate_table.empty:
+        return {}
+    first = rate_table.drop_duplicates("category")
+    return {
+        c: population_label(x, a)
+        for c, x, a in zip(first["category"], first["sex"], first["age_group"], strict=True)
+    }
 
 
 def _form_labels(rate_table: pd.DataFrame, data_dir=None) -> dict[str, str]:
@@ -355,15 +382,19 @@ def counts_by_year(protected: pd.DataFrame) -> pd.DataFrame:
         (d["sex"] == "T")
         | ~d.groupby(["category", "year"])["sex"].transform(lambda s: (s == "T").any())
     ]
+    # a category reported for several age groups gets one row per age group, every year
+    several = totals.groupby("category")["age_group"].transform("nunique") > 1
     label = totals["category"].where(
-        totals["age_group"].isin(["totalt"]) | ~totals.duplicated(["category", "year"], keep=False),
-        totals["category"] + " (" + totals["age_group"] + " år)",
+        ~several, totals["category"] + " (" + totals["age_group"] + " år)"
     )
-    wide = totals.assign(Kategori=label).pivot_table(
-        index="Kategori", columns="year", values="count", aggfunc="first", sort=False
-    )
+    long = totals.assign(Kategori=label).drop_duplicates(["Kategori", "year"])
+    # unstack keeps a category whose every year is withheld (a row of ".."), where a
+    # pivot table would drop it without a word
+    wide = long.set_index(["Kategori", "year"])["count"].unstack("year")
+    wide = wide.reindex(index=list(dict.fromkeys(long["Kategori"])))
     wide = wide.reindex(columns=sorted(totals["year"].unique()))
     wide.columns = [str(c) for c in wide.columns]
+    wide.columns.name = None
     return wide.astype("Int64").reset_index()
 
 
@@ -407,7 +438,9 @@ def survey_prevalence(
     persons with the relations K + M = T and åk9 + gy2 = Alla (pupils without a stated
     sex count only in the total, so those relations are partial); a suppressed numerator
     blanks its share and interval. Also suppressed: groups with fewer than ``threshold``
-    respondents, or fewer than ``threshold`` pupils who did *not* answer yes.
+    respondents, or fewer than ``threshold`` pupils who did *not* answer yes. Pupils
+    without a stated sex or grade are left out altogether when they are so few that the
+    totals would reveal them (:func:`published_respondents`).
     """
     from vpanalysis.steps.factors import share_at_risk
 
@@ -415,7 +448,7 @@ def survey_prevalence(
     if s.empty:
         return pd.DataFrame()
     year = int(s["year"].max()) if year is None else year
-    s = s[s["year"] == year]
+    s = published_respondents(s[s["year"] == year], threshold)
     book = tables.codebook
     items = book[book["kind"].isin(list(kinds)) & book["item"].isin(s.columns)]
     frames = []
@@ -462,6 +495,21 @@ def survey_prevalence(
     return protected.assign(year=year).reset_index(drop=True)
 
 
+def published_respondents(survey: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """The respondents a survey table may rest on.
+
+    Pupils without a stated sex (or grade) count in the totals but in no sex (grade)
+    group, so totals minus groups reveal how many they are. When they are 1..threshold-1
+    they are left out of every published figure; more of them, or none, stay in.
+    """
+    keep = pd.Series(True, index=survey.index)
+    for column in ("sex", "grade"):
+        unstated = survey[column].isna()
+        if 1 <= int(unstated.sum()) < threshold:
+            keep &= ~unstated
+    return survey[keep]
+
+
 GRADE_LABELS = {"åk9": "Åk 9", "gy2": "Gy 2", "Alla": "Alla"}
 SEX_LABELS = {"K": "Tjejer", "M": "Killar", "T": "Alla"}
 
@@ -506,20 +554,22 @@ def survey_table(prevalence: pd.DataFrame) -> pd.DataFrame:
     return wide.reset_index()
 
 
-def survey_respondents(prevalence: pd.DataFrame) -> pd.DataFrame:
-    """Respondents per group (the largest number that answered any item), for the report."""
-    if prevalence.empty:
+def survey_respondents(tables: Tables, region: str, threshold: int) -> pd.DataFrame:
+    """Pupils who answered the latest survey, per published group (Alla, Tjejer, Killar,
+    Åk 9, Gy 2), counted on the same respondents as :func:`survey_prevalence`, so the
+    grades add up to Alla. Groups under ``threshold`` show as ``<NA>``."""
+    s = tables.survey[tables.survey["region_code"] == region]
+    if s.empty:
         return pd.DataFrame()
-    d = prevalence.assign(
-        group=[
-            _group_label(g, x) for g, x in zip(prevalence["grade"], prevalence["sex"], strict=True)
-        ]
-    )
-    n = d.groupby("group")["denominator"].max()
-    n = n.reindex([g for g in SURVEY_GROUPS if g in n.index])
-    return pd.DataFrame({"Grupp": n.index, "Antal svarande": n.astype("Int64").to_numpy()}).assign(
-        År=int(prevalence["year"].iloc[0])
-    )[["År", "Grupp", "Antal svarande"]]
+    year = int(s["year"].max())
+    s = published_respondents(s[s["year"] == year], threshold)
+    counts = {"Alla": len(s)}
+    counts.update({SEX_LABELS[k]: int((s["sex"] == k).sum()) for k in ("K", "M")})
+    counts.update({GRADE_LABELS[g]: int((s["grade"] == g).sum()) for g in ("åk9", "gy2")})
+    n = pd.array(list(counts.values()), dtype="Int64")
+    n = n.copy()
+    n[(n >= 1) & (n < threshold)] = pd.NA
+    return pd.DataFrame({"År": year, "Grupp": list(counts), "Antal svarande": n})
 
 
 def survey_chart_data(prevalence: pd.DataFrame) -> pd.DataFrame:
@@ -632,6 +682,7 @@ def baseline_table(
     county = county or geography.county_of(region)
     rated = police_rates(tables, [region], sorted(tables.observations["year"].unique()))
     rolled = police_rolling(rated).dropna(subset=["value"])
+    per = _population_labels(rated)
     if not rolled.empty:
         latest = int(rolled["year_to"].max())
         for r in rolled[rolled["year_to"] == latest].itertuples(index=False):
@@ -643,7 +694,7 @@ def baseline_table(
                     "value": r.value,
                     "lower": r.lower,
                     "upper": r.upper,
-                    "unit": "per 100 000 inv. och år",
+                    "unit": f"per 100 000 {per.get(r.category, 'invånare')} och år",
                 }
             )
     titles = tables.kpis.set_index("kpi")["title"] if "title" in tables.kpis else {}
@@ -762,20 +813,23 @@ def baseline_caption(baseline: pd.DataFrame) -> str:
 def baseline_changes(saved: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
     """Each baseline indicator then and now, for step 5 (Swedish columns).
 
-    ``Förändring`` compares the current value's 95 % interval with the baseline value:
-    ``högre``/``lägre`` when the baseline lies outside it, ``ingen säker förändring``
-    when inside; ``–`` without an interval (Kolada, local counts) or a value.
+    ``Förändring`` compares the two 95 % intervals: ``högre``/``lägre`` when they do not
+    overlap, ``ingen säker förändring`` when they do; ``–`` without intervals (Kolada,
+    local counts) or a value. Both values are estimates, so the baseline is not treated
+    as exact; non-overlap is a conservative test (a real change can hide in overlapping
+    intervals, an apparent one rarely does).
     """
     from vpanalysis.report import number
 
     both = saved.merge(current, on="indicator", how="left", suffixes=("_then", "_now"))
     verdicts = []
     for r in both.itertuples(index=False):
-        if pd.isna(r.value_then) or pd.isna(r.lower_now) or pd.isna(r.upper_now):
+        limits = (r.lower_then, r.upper_then, r.lower_now, r.upper_now)
+        if any(pd.isna(x) for x in limits):
             verdicts.append("–")
-        elif r.value_then < r.lower_now:
+        elif r.lower_now > r.upper_then:
             verdicts.append("högre")
-        elif r.value_then > r.upper_now:
+        elif r.upper_now < r.lower_then:
             verdicts.append("lägre")
         else:
             verdicts.append("ingen säker förändring")
@@ -823,7 +877,9 @@ def baseline_display(table: pd.DataFrame) -> pd.DataFrame:
             "Period": table["period"],
             "Värde": value,
             "95 % KI": ci,
-            "Antal": table["value"].where(is_count).astype("Float64").round().astype("Int64"),
+            "Antal": [
+                "" if not c else number(v, 0) for v, c in zip(table["value"], is_count, strict=True)
+            ],
             "Enhet": table["unit"],
             "Id": table["indicator"],
         }
