@@ -625,3 +625,19 @@ def test_property_long_sex_tables(values):
     for row, v in enumerate(df["count"]):
         if 1 <= v < 5:
             assert upper[row] >= 5 - 1e-6
+
+
+def test_small_share_withholds_small_groups_on_either_side():
+    from vpanalysis.disclosure import small_share
+
+    numerators = [0, 3, 10, 296, 5, 2, None]
+    denominators = [300, 300, 300, 300, 5, 4, 300]
+    assert small_share(numerators, denominators, 5).tolist() == [
+        False,  # nobody answered yes: publishable
+        True,  # 3 pupils
+        False,
+        True,  # 4 pupils did not answer yes
+        False,  # all 5 answered yes: 0 without, 5 with
+        True,  # 4 in all
+        False,  # missing counts are not small
+    ]

@@ -743,6 +743,22 @@ def _group_label(part: pd.DataFrame, group_dims: Sequence[str]) -> str:
 # ---------------------------------------------------------------- derived values
 
 
+def small_share(numerator, denominator, threshold: int = DISCLOSURE_THRESHOLD) -> np.ndarray:
+    """Where a share of persons must be withheld: the persons with the answer, without it,
+    or in all (numerator, denominator − numerator, denominator) are 1..threshold-1.
+
+    A share with its interval gives back numerator and denominator, so either count being
+    small discloses a small group. Missing values count as not small.
+    """
+    num = pd.to_numeric(pd.Series(np.asarray(numerator, dtype="float64")), errors="coerce")
+    den = pd.to_numeric(pd.Series(np.asarray(denominator, dtype="float64")), errors="coerce")
+
+    def small(v: pd.Series) -> pd.Series:
+        return ((v >= 1) & (v < threshold)).fillna(False)
+
+    return (small(num) | small(den - num) | small(den)).to_numpy(dtype=bool)
+
+
 def suppress_derived(
     frame: pd.DataFrame | pd.Series, mask: pd.DataFrame | pd.Series
 ) -> pd.DataFrame | pd.Series:

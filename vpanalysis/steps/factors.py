@@ -922,19 +922,15 @@ def _protect_shares(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
     the number of respondents when it is itself under the threshold."""
     from vpanalysis import disclosure  # noqa: PLC0415
 
-    num = frame["numerator"].astype("Float64")
     den = frame["denominator"].astype("Float64")
-    rest = den - num
-
-    def small(v):
-        return ((v >= 1) & (v < threshold)).fillna(False).astype(bool)
-
-    hide_share = small(num) | small(rest) | small(den)
+    hide_share = pd.Series(
+        disclosure.small_share(frame["numerator"], den, threshold), index=frame.index
+    )
     shares = frame[["value", "lower", "upper"]]
     mask = pd.DataFrame({c: hide_share for c in shares.columns}, index=frame.index)
     out = frame.copy()
     out[["value", "lower", "upper"]] = disclosure.suppress_derived(shares, mask)
-    out["denominator"] = frame["denominator"].mask(small(den))
+    out["denominator"] = frame["denominator"].mask(((den >= 1) & (den < threshold)).fillna(False))
     return out
 
 

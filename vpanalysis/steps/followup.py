@@ -22,6 +22,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from vpanalysis import disclosure
 from vpanalysis.data import Tables
 from vpanalysis.registers import match_key, parse_cutoff
 
@@ -603,9 +604,7 @@ def _survey_series(
     ci = indicators.proportion(num.to_numpy(), den.to_numpy(), per=100).reset_index(drop=True)
     # Counts of pupils: a share is withheld when the pupils with, or without, the answer
     # are 1..threshold-1 (one is derivable from the other and the total).
-    rest = den - num
-    small = ((num > 0) & (num < threshold)) | ((rest > 0) & (rest < threshold)) | (den < threshold)
-    small = small.to_numpy()
+    small = disclosure.small_share(num, den, threshold)
     frame = pd.DataFrame(
         {
             "year": shares["year"].to_numpy(),

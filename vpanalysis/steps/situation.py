@@ -479,11 +479,8 @@ def survey_prevalence(
         protect_missing=False,
         partial_totals=True,
     )
-    complement = (protected["denominator"] - d["count"]).astype("Float64")
+    small = disclosure.small_share(d["count"], d["denominator"], threshold)
     respondents = protected["denominator"].astype("Float64")
-    small = ((complement >= 1) & (complement < threshold)) | (
-        (respondents >= 1) & (respondents < threshold)
-    )
     protected["denominator"] = (
         protected["denominator"]
         .astype("Int64")
