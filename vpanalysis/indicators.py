@@ -406,6 +406,18 @@ def _per_row(values, codes: np.ndarray, name: str) -> np.ndarray:
     )
 
 
+def _grouped_inputs(count, population, groups, confidence: float):
+    """Checked inputs of :func:`dsr` and :func:`isr`: confidence, counts and populations
+    as float arrays of equal length, and the grouping (keys, per-row group codes)."""
+    confidence = _check_confidence(confidence)
+    x = _as_float(count, "count")
+    n = _as_float(population, "population")
+    if len(n) != len(x):
+        raise ValueError(f"count has {len(x)} rows but population has {len(n)}")
+    keys, codes = _grouping(groups, len(x), reference=count)
+    return confidence, x, n, keys, codes
+
+
 def dsr(
     count,
     population,
@@ -436,12 +448,7 @@ def dsr(
     NaN (not computed) when the total count is under 10. Negative counts, populations
     or standard populations, and populations of 0 or missing, raise ``ValueError``.
     """
-    confidence = _check_confidence(confidence)
-    x = _as_float(count, "count")
-    n = _as_float(population, "population")
-    if len(n) != len(x):
-        raise ValueError(f"count has {len(x)} rows but population has {len(n)}")
-    keys, codes = _grouping(groups, len(x), reference=count)
+    confidence, x, n, keys, codes = _grouped_inputs(count, population, groups, confidence)
     std = _per_row(standard_population, codes, "standard_population")
     _refuse_negative(x, "count")
     _refuse_negative(n, "population")
@@ -537,12 +544,7 @@ def isr(
         raise ValueError(f"kind must be 'ratio' or 'rate', got {kind!r}")
     if per is None:
         per = 100 if kind == "ratio" else 100_000
-    confidence = _check_confidence(confidence)
-    x = _as_float(count, "count")
-    n = _as_float(population, "population")
-    if len(n) != len(x):
-        raise ValueError(f"count has {len(x)} rows but population has {len(n)}")
-    keys, codes = _grouping(groups, len(x), reference=count)
+    confidence, x, n, keys, codes = _grouped_inputs(count, population, groups, confidence)
     rx = _per_row(ref_count, codes, "ref_count")
     rn = _per_row(ref_population, codes, "ref_population")
     for array, name in ((x, "count"), (n, "population"), (rx, "ref_count")):

@@ -17,6 +17,7 @@ from vpanalysis import geography, indicators
 from vpanalysis.config import SWEDEN_CODE
 from vpanalysis.steps.situation import (
     Tables,
+    item_label,
     police_rates,
     police_rolling,
     region_label,
@@ -137,7 +138,6 @@ def survey_side_by_side(tables: Tables, codes: Sequence[str], threshold: int) ->
     """Share of all pupils (%) answering yes per exposure item and municipality, with
     intervals; ``..`` where withheld, columns only for municipalities with survey data."""
     from vpanalysis.report import interval, number
-    from vpanalysis.steps.situation import _short_item
 
     columns = {}
     for code in codes:
@@ -151,7 +151,7 @@ def survey_side_by_side(tables: Tables, codes: Sequence[str], threshold: int) ->
                 number(v, 1) if pd.isna(v) else f"{number(v, 1)} ({interval(lo, up, 1)})"
                 for v, lo, up in zip(p["value"], p["lower"], p["upper"], strict=True)
             ],
-            index=p["item"].map(_short_item).to_numpy(),
+            index=p["item"].map(item_label).to_numpy(),
         )
     if not columns:
         return pd.DataFrame()

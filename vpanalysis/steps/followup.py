@@ -621,12 +621,12 @@ def _survey_series(
 
 
 def _kolada_series(kolada: pd.DataFrame | None, kpi: str, municipality: str) -> pd.DataFrame:
+    from vpanalysis.steps.situation import kolada_series
+
     if kolada is None:
         return _empty_series()
-    rows = kolada[
-        (kolada["kpi"] == kpi) & (kolada["region_code"] == municipality) & (kolada["sex"] == "T")
-    ]
-    return pd.DataFrame({"year": rows["year"], "value": rows["value"]}).dropna()
+    rows = kolada_series(Tables(kolada=kolada), kpi, [municipality])
+    return pd.DataFrame({"year": rows["year"], "value": rows["value"]})
 
 
 def _bra_series(

@@ -540,11 +540,11 @@ def survey_table(prevalence: pd.DataFrame) -> pd.DataFrame:
                 prevalence["value"], prevalence["lower"], prevalence["upper"], strict=True
             )
         ],
-        label=prevalence["item"].map(_short_item),
+        label=prevalence["item"].map(item_label),
     )
     wide = d.pivot_table(index="label", columns="group", values="shown", aggfunc="first")
     wide = wide.reindex(columns=[g for g in SURVEY_GROUPS if g in wide.columns])
-    order = [_short_item(i) for i in dict.fromkeys(prevalence["item"])]
+    order = [item_label(i) for i in dict.fromkeys(prevalence["item"])]
     wide = wide.reindex(sorted(wide.index, key=order.index))
     wide.columns.name = None
     wide.index.name = "Andel ja, % (95 % KI)"
@@ -577,7 +577,7 @@ def survey_chart_data(prevalence: pd.DataFrame) -> pd.DataFrame:
     d = d.dropna(subset=["value"])
     return pd.DataFrame(
         {
-            "Fråga": d["item"].map(_short_item),
+            "Fråga": d["item"].map(item_label),
             "Kön": d["sex"].map(SEX_LABELS),
             "value": d["value"].astype("float64"),
             "lower": d["lower"].astype("float64"),
@@ -597,7 +597,9 @@ _ITEM_SHORT = {
 }
 
 
-def _short_item(item: str) -> str:
+def item_label(item: str) -> str:
+    """A short Swedish label for a survey item (``utsatt_hot`` -> ``Hot``); the item's
+    name when it has none."""
     return _ITEM_SHORT.get(item, item)
 
 
@@ -718,7 +720,7 @@ def baseline_table(
             rows.append(
                 {
                     "indicator": f"skolenkat:{r.item}",
-                    "label": f"Skolenkät: {_short_item(r.item)}",
+                    "label": f"Skolenkät: {item_label(r.item)}",
                     "period": str(int(r.year)),
                     "value": r.value,
                     "lower": r.lower,
@@ -905,11 +907,17 @@ def definition_tables(data_dir=None) -> dict[str, pd.DataFrame]:
 
 
 def key_figures(
-    tables: Tables, rolled: pd.DataFrame, region: str, threshold: int
+    tables: Tables,
+    rolled: pd.DataFrame,
+    region: str,
+    threshold: int,
+    *,
+    prevalence: pd.DataFrame | None = None,
 ) -> list[tuple[str, str]]:
     """A few headline figures for the top of the step-2 report (Swedish labels, formatted).
 
     Only figures the data have for ``region``; local counts only when publishable.
+    ``prevalence`` is :func:`survey_prevalence` when the caller has it already.
     """
     from vpanalysis.report import interval, number
 
@@ -934,7 +942,8 @@ def key_figures(
                 number(last["value"], 0),
             )
         )
-    prevalence = survey_prevalence(tables, region, threshold)
+    if prevalence is None:
+        prevalence = survey_prevalence(tables, region, threshold)
     if not prevalence.empty:
         hit = prevalence[
             (prevalence["item"] == "utsatt_fysiskt")
