@@ -35,7 +35,7 @@ import yaml
 from vpanalysis import geography
 from vpanalysis.batch import run_reports
 from vpanalysis.config import COLLABORATING, DEFAULT_YEARS, get_paths
-from vpanalysis.runner import STEPS
+from vpanalysis.catalogue import BY_ID as STEPS
 
 BIN = Path(sys.executable).parent
 
@@ -94,7 +94,7 @@ def naive(codes, steps, data: Path, out: Path) -> dict[str, float]:
     spent = {"papermill": 0.0, "nbconvert": 0.0}
     for code in codes:
         for step in steps:
-            stem = STEPS[step][0]
+            stem = STEPS[step].slug
             executed = out / f"{code}_{stem}.ipynb"
             parameters = {
                 "municipality_code": code,
@@ -137,7 +137,7 @@ def main() -> None:
 
     codes = geography.municipalities_in("21")[: args.municipalities]
     steps = [
-        s for s, (stem, _) in STEPS.items() if (get_paths().notebooks / f"{stem}.ipynb").exists()
+        s for s, spec in STEPS.items() if (get_paths().notebooks / spec.notebook_name).exists()
     ]
     n = len(codes) * len(steps)
     workers = args.workers or len(os.sched_getaffinity(0))

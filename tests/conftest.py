@@ -74,7 +74,8 @@ def rendered_reports(built_data: Path, tmp_path_factory: pytest.TempPathFactory)
     notebook present in notebooks/. A failed render fails the test that asks for it
     (with the runner's one-line message and the kernel log).
     """
-    from vpanalysis.runner import STEPS, make_job, render
+    from vpanalysis.catalogue import BY_ID as STEPS
+    from vpanalysis.runner import make_job, render
 
     out = tmp_path_factory.mktemp("reports")
     reports = {}

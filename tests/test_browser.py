@@ -20,13 +20,14 @@ import pytest
 from conftest import report_html
 
 from vpanalysis.pdf import CHROMIUM_FLAGS, find_chromium, html_to_pdf
-from vpanalysis.runner import STEPS, get_paths, write_index
+from vpanalysis.catalogue import BY_ID as STEPS
+from vpanalysis.runner import get_paths, write_index
 
 pytestmark = pytest.mark.slow
 
 REQUIRED = os.environ.get("VPANALYSIS_REQUIRE_BROWSER", "") not in ("", "0")
 STEPS_PRESENT = [
-    step for step, (stem, _) in STEPS.items() if (get_paths().notebooks / f"{stem}.ipynb").exists()
+    step for step, spec in STEPS.items() if (get_paths().notebooks / spec.notebook_name).exists()
 ]
 
 
@@ -138,7 +139,7 @@ def test_report_in_browser(step, browser, rendered_reports, screenshots):
     assert len(found["toc"]) >= 2, "no table of contents"
     assert all(href.startswith("#") for href in found["toc"])
     assert_links_resolve(found, path)
-    assert found["title"].startswith(STEPS[step][1].split(" – ")[0])
+    assert found["title"].startswith(STEPS[step].title.split(" – ")[0])
     _assert_png(shot)
 
 

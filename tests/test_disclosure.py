@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from vpanalysis import disclosure
-from vpanalysis.report import DisclosureError
+from vpanalysis.errors import DisclosureError
 
 # ---------------------------------------------------------------- helpers
 

@@ -14,7 +14,7 @@ import pytest
 from conftest import report_html
 
 from vpanalysis import __version__
-from vpanalysis.runner import STEPS
+from vpanalysis.catalogue import BY_ID as STEPS
 
 pytestmark = pytest.mark.slow
 
@@ -169,10 +169,8 @@ def test_notebook_runs_top_to_bottom_with_its_defaults(step, built_data, monkeyp
     import nbformat
     from nbclient import NotebookClient
 
-    from vpanalysis.runner import STEPS as NAMES
-
     monkeypatch.setenv("VPANALYSIS_DATA", str(built_data))
-    path = REPO_NOTEBOOKS / f"{NAMES[step][0]}.ipynb"
+    path = REPO_NOTEBOOKS / STEPS[step].notebook_name
     nb = nbformat.read(path, as_version=4)
     NotebookClient(
         nb, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(tmp_path)}}

@@ -29,9 +29,10 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from vpanalysis import __version__
+from vpanalysis import __version__, catalogue, geography
 from vpanalysis.atomic import write_text
 from vpanalysis.config import get_paths
+from vpanalysis.pdf import html_to_pdf
 from vpanalysis.runner import (
     ReportError,
     ReportJob,
@@ -306,15 +307,13 @@ class RunSummary:
 
     def table(self) -> str:
         """A plain-text summary: municipality × step, status, time, log."""
-        from vpanalysis import geography
-        from vpanalysis.runner import STEPS
 
         status_sv = {"ok": "klar", "failed": "FEL", "skipped": "oförändrad"}
         lines = [f"{'kommun':<18} {'steg':<24} {'status':<10} {'tid (s)':>8}  logg"]
         for r in sorted(self.results, key=lambda r: (r.job.municipality_code, r.job.step)):
             code = r.job.municipality_code
             name = f"{geography.region_name(code)[:13]} {code}"
-            step = STEPS[r.job.step][0]
+            step = catalogue.get(r.job.step).slug
             log = _log_path(r.job)
             shown = str(log) if log.exists() else ""
             status = status_sv.get(r.status, r.status)
@@ -439,7 +438,6 @@ def _cores() -> int:
 
 def _print_pdf(result: ReportResult) -> None:
     """PDF for a report that is up to date but has none yet (an earlier run without --pdf)."""
-    from vpanalysis.pdf import html_to_pdf
 
     try:
         html_to_pdf(result.path, result.job.pdf_path)

@@ -19,6 +19,8 @@ DISCLOSURE_THRESHOLD = 5
 DEFAULT_YEARS = (2015, 2024)
 #: Region codes in Kolada style, used in every tidy table: Sweden and counties.
 SWEDEN_CODE = "0000"
+#: Local sources: counts of persons from them are protected before publication.
+LOCAL_SOURCES = ("socialtjanst", "kvinnojour", "skolenkat")
 
 
 @dataclass(frozen=True)

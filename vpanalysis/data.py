@@ -30,7 +30,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from vpanalysis import pipeline
 from vpanalysis.config import get_paths
+from vpanalysis.io.kolada import read_kpis
+from vpanalysis.io.survey import read_codebook
 
 DataDir = str | os.PathLike | None
 
@@ -41,7 +44,6 @@ def _processed(data_dir: DataDir) -> Path:
 
 def ensure_built(data_dir: DataDir = None) -> Path:
     """``data/processed``, built first when the manifest or a table is missing."""
-    from vpanalysis import pipeline
 
     processed = _processed(data_dir)
     needed = [processed / pipeline.MANIFEST, *(processed / n for n in pipeline.TABLES.values())]
@@ -51,7 +53,6 @@ def ensure_built(data_dir: DataDir = None) -> Path:
 
 
 def _load(name: str, data_dir: DataDir) -> pd.DataFrame:
-    from vpanalysis import pipeline
 
     return pd.read_parquet(ensure_built(data_dir) / pipeline.TABLES[name])
 
@@ -83,7 +84,6 @@ def load_survey(data_dir: DataDir = None) -> pd.DataFrame:
 
 def load_manifest(data_dir: DataDir = None) -> dict:
     """``manifest.json``: inputs, build time, version and which sources are example data."""
-    from vpanalysis import pipeline
 
     path = ensure_built(data_dir) / pipeline.MANIFEST
     return json.loads(path.read_text(encoding="utf-8"))
@@ -91,14 +91,12 @@ def load_manifest(data_dir: DataDir = None) -> dict:
 
 def load_kpis(data_dir: DataDir = None) -> pd.DataFrame:
     """The KPI list ``data/raw/kolada/kpis.csv``: title, kind, polarity, level per KPI."""
-    from vpanalysis.io.kolada import read_kpis
 
     return read_kpis(get_paths(data_dir).raw / "kolada" / "kpis.csv")
 
 
 def load_codebook(data_dir: DataDir = None) -> pd.DataFrame:
     """The school-survey codebook ``data/raw/skolenkat/codebook.csv`` (validated)."""
-    from vpanalysis.io.survey import read_codebook
 
     return read_codebook(get_paths(data_dir).raw / "skolenkat" / "codebook.csv")
 

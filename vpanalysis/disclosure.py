@@ -23,7 +23,7 @@ Public API
 :func:`attacker_intervals`
     The interval an attacker can derive for every suppressed cell (for audits).
 :func:`assert_no_small_counts`
-    Last-line check that raises :class:`vpanalysis.report.DisclosureError`.
+    Last-line check that raises :class:`vpanalysis.errors.DisclosureError`.
 
 Totals
 ------
@@ -101,6 +101,7 @@ import pandas as pd
 from scipy.optimize import linprog
 
 from vpanalysis.config import DISCLOSURE_THRESHOLD
+from vpanalysis.errors import DisclosureError
 
 __all__ = [
     "SEX_COLUMNS",
@@ -833,13 +834,12 @@ def assert_no_small_counts(
     columns: Sequence[str] | None = None,
     what: str = "the table",
 ) -> None:
-    """Raise :class:`vpanalysis.report.DisclosureError` if a value is ``1 .. threshold-1``.
+    """Raise :class:`vpanalysis.errors.DisclosureError` if a value is ``1 .. threshold-1``.
 
     ``values``: a DataFrame (its ``columns``, default every numeric column — name the
     count columns of a long table), a Series, an array or list, or a scalar. Missing
     values pass. Values ``>= 1`` and ``< threshold`` fail.
     """
-    from vpanalysis.report import DisclosureError
 
     threshold = _check_threshold(threshold)
     if isinstance(values, pd.DataFrame):

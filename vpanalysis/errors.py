@@ -35,3 +35,11 @@ class DataError(ValueError):
         prefix = ", ".join(where)
         detail = f" (value {value!r})" if value is not None else ""
         super().__init__(f"{prefix}: {message}{detail}" if prefix else f"{message}{detail}")
+
+
+class DisclosureError(RuntimeError):
+    """A table from a local source would publish a count of persons under the threshold."""
+
+
+class ReportError(RuntimeError):
+    """A report could not be produced; the message says which and why."""

@@ -50,6 +50,7 @@ import pandas as pd
 import yaml
 
 from vpanalysis import geography
+from vpanalysis.catalogue import HANDBOOK_STEPS
 from vpanalysis.config import get_paths
 from vpanalysis.errors import DataError
 
@@ -176,15 +177,7 @@ DATA_SOURCES = Vocabulary(
 )
 
 #: The five steps of *Inget att vänta på*.
-STEPS = Vocabulary(
-    {
-        1: "Initiera samverkan",
-        2: "Beskriv våld som problem",
-        3: "Identifiera förändringsfaktorer",
-        4: "Utveckla insatser",
-        5: "Implementera, följ upp och sprid",
-    }
-)
+STEPS = Vocabulary(dict(HANDBOOK_STEPS))
 
 #: Socio-ecological levels of a factor.
 FACTOR_LEVELS = Vocabulary(

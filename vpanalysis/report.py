@@ -13,12 +13,13 @@ import html
 import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
-from vpanalysis import __version__
-from vpanalysis.config import COLLABORATING, DISCLOSURE_THRESHOLD, get_paths
+from vpanalysis import __version__, catalogue
+from vpanalysis.config import DISCLOSURE_THRESHOLD
+from vpanalysis.errors import DisclosureError
 
 SUPPRESSED = ".."
 
@@ -32,10 +33,6 @@ SOURCE_LABELS = {
     "skolenkat": "Skolenkät (lokal uppgift)",
     "registers": "Kommunens register för det våldsförebyggande arbetet",
 }
-
-
-class DisclosureError(RuntimeError):
-    """A table from a local source would publish a count of persons under the threshold."""
 
 
 def setup() -> None:
@@ -306,70 +303,35 @@ def provenance(manifest: Mapping, used: Iterable[str], run_date: dt.date | None 
 
 
 @dataclass
-class ReportContext:
-    """What every notebook needs: the municipality, comparators, paths and the manifest."""
+class Page:
+    """The Swedish frame of one report: title, banner, "missing" notices and footer.
 
-    municipality_code: str
-    comparison_codes: list[str] = field(default_factory=lambda: list(COLLABORATING))
-    years: list[int] = field(default_factory=lambda: [2015, 2024])
-    data_dir: str | None = None
-    disclosure_threshold: int = DISCLOSURE_THRESHOLD
+    Built from the report's :class:`vpanalysis.context.Context` and its catalogue id
+    (:mod:`vpanalysis.catalogue`)::
 
-    def __post_init__(self) -> None:
-        from vpanalysis import geography
+        page = report.Page(ctx, 2)
+        display(page.header(["bra", "scb"]))
+    """
 
-        self.municipality_code = geography.municipality_code(self.municipality_code)
-        self.comparison_codes = geography.resolve_many(list(self.comparison_codes))
-        self.paths = get_paths(self.data_dir)
-        self.county_code = geography.county_of(self.municipality_code)
+    context: object
+    report_id: int
 
     @property
     def name(self) -> str:
-        from vpanalysis import geography
+        return self.context.name
 
-        return geography.region_name(self.municipality_code)
-
-    @property
-    def county_name(self) -> str:
-        from vpanalysis import geography
-
-        return geography.region_name(self.county_code)
-
-    @property
-    def year_range(self) -> range:
-        return range(int(self.years[0]), int(self.years[-1]) + 1)
-
-    @property
-    def manifest(self) -> dict:
-        """The build manifest of ``data/processed`` (built first when missing)."""
-        if not hasattr(self, "_manifest"):
-            from vpanalysis import data
-
-            self._manifest = data.load_manifest(self.data_dir)
-        return self._manifest
-
-    def registers(self):
-        """The municipality's registers (steps 1, 3, 4, 5), validated; the catalogue is shared."""
-        from vpanalysis import registers
-
-        return registers.load_registers(self.paths.raw / "registers").for_municipality(
-            self.municipality_code
-        )
-
-    def header(self, step: int, used: Iterable[str], *, registers=None):
+    def header(self, used: Iterable[str]):
         """Title, example-data banner and table-of-contents placeholder of a report.
 
-        ``used`` lists the data sources the report rests on (keys of the manifest);
-        ``registers`` (a :class:`vpanalysis.registers.Registers`) adds the registers to
-        the banner when any of their rows is an example row.
+        ``used`` lists the data sources the report rests on (keys of the manifest); the
+        registers join the banner when any of their rows shown is an example row.
         """
-        from vpanalysis.runner import STEPS
-
-        extra = ["registers"] if registers is not None and registers_are_example(registers) else []
-        title = f"{STEPS[step][1]} – {self.name}"
+        regs = self.context.registers
+        extra = ["registers"] if regs is not None and registers_are_example(regs) else []
+        title = f"{catalogue.get(self.report_id).title} – {self.name}"
         return _html(
             f'<h1 class="vp-title">{html.escape(title)}</h1>'
-            + banner(self.manifest, used=used, extra=extra).data
+            + banner(self.context.manifest, used=used, extra=extra).data
             + '<div class="vp-toc-placeholder"></div>'
         )
 
@@ -379,7 +341,7 @@ class ReportContext:
 
     def footer(self, used: Iterable[str]):
         """The provenance footer for the sources in ``used``."""
-        return provenance(self.manifest, used)
+        return provenance(self.context.manifest, used)
 
 
 def registers_are_example(regs) -> bool:

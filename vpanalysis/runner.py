@@ -22,25 +22,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vpanalysis import __version__, geography
+from vpanalysis import __version__, catalogue, geography, report
 from vpanalysis.atomic import write_text
 from vpanalysis.config import COLLABORATING, DEFAULT_YEARS, DISCLOSURE_THRESHOLD, get_paths
+from vpanalysis.errors import ReportError
+from vpanalysis.pdf import html_to_pdf
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
-
-#: step number -> (notebook stem, Swedish title)
-STEPS: dict[int, tuple[str, str]] = {
-    0: ("00_jamforelse", "Jämförelse mellan samverkanskommunerna"),
-    1: ("01_samverkan", "Steg 1: Initiera samverkan"),
-    2: ("02_lagesbild", "Steg 2: Beskriv våld som problem – lägesbild"),
-    3: ("03_forandringsfaktorer", "Steg 3: Identifiera förändringsfaktorer"),
-    4: ("04_insatser", "Steg 4: Utveckla insatser"),
-    5: ("05_uppfoljning", "Steg 5: Implementera, följ upp och sprid"),
-}
-
-
-class ReportError(RuntimeError):
-    """A report could not be produced; the message says which and why."""
 
 
 @dataclass(frozen=True)
@@ -57,11 +45,11 @@ class ReportJob:
 
     @property
     def notebook(self) -> Path:
-        return get_paths().notebooks / f"{STEPS[self.step][0]}.ipynb"
+        return get_paths().notebooks / catalogue.get(self.step).notebook_name
 
     @property
     def stem(self) -> str:
-        return f"{self.municipality_code}_{STEPS[self.step][0]}"
+        return f"{self.municipality_code}_{catalogue.get(self.step).slug}"
 
     @property
     def html_path(self) -> Path:
@@ -94,8 +82,9 @@ def make_job(
 ) -> ReportJob:
     """Validate user input (step, municipality by code or name) into a :class:`ReportJob`."""
     step_no = int(step)
-    if step_no not in STEPS:
-        raise ReportError(f"unknown step {step!r}: choose one of {', '.join(map(str, STEPS))}")
+    if step_no not in catalogue.BY_ID:
+        valid = ", ".join(map(str, catalogue.BY_ID))
+        raise ReportError(f"unknown step {step!r}: choose one of {valid}")
     code = geography.municipality_code(municipality)
     comparators = tuple(geography.resolve_many(list(comparison or COLLABORATING)))
     if len(years) != 2 or int(years[0]) > int(years[-1]):
@@ -332,7 +321,7 @@ def render(
     """
     start = time.perf_counter()
     name = geography.region_name(job.municipality_code)
-    title = f"{STEPS[job.step][1]} – {name}"
+    title = f"{catalogue.get(job.step).title} – {name}"
     timings: dict[str, float] = {}
     log = open(log_path, "w", encoding="utf-8") if log_path else None  # noqa: SIM115
     try:
@@ -349,8 +338,6 @@ def render(
         job.output_dir.mkdir(parents=True, exist_ok=True)
         write_text(job.html_path, page)
         if pdf:
-            from vpanalysis.pdf import html_to_pdf
-
             t = time.perf_counter()
             try:
                 html_to_pdf(job.html_path, job.pdf_path)
@@ -377,8 +364,6 @@ def _index_banner(results: Sequence[ReportResult]) -> str:
     """The example-data banner for the index when the reports' data are (partly) synthetic."""
     import json
 
-    from vpanalysis import report
-
     data_dirs = {r.job.data_dir for r in results} or {None}
     for data_dir in data_dirs:
         manifest_path = get_paths(data_dir).processed / "manifest.json"
@@ -401,7 +386,7 @@ def write_index(output_dir: Path, results: Sequence[ReportResult]) -> Path:
     for code, items in sorted(by_municipality.items()):
         rows = []
         for r in sorted(items, key=lambda r: r.job.step):
-            label = html.escape(STEPS[r.job.step][1])
+            label = html.escape(catalogue.get(r.job.step).title)
             link = (
                 f'<a href="{html.escape(r.path.name)}">{label}</a>'
                 if r.status != "failed" and r.path.exists()

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from vpanalysis import geography
+from vpanalysis import definitions, geography
 from vpanalysis.config import get_paths
 from vpanalysis.errors import DataError
 from vpanalysis.fetch import provenance
@@ -283,7 +283,6 @@ def fetch_bra(
     client: HttpClient | None = None,
 ) -> FetchResult:
     """Read BRÅ's CSV from ``source`` (file or URL) into ``data/raw/bra/hamtat/``."""
-    from vpanalysis import definitions
 
     paths = get_paths(data_dir)
     try:

@@ -23,10 +23,12 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from vpanalysis import geography
-from vpanalysis.config import get_paths
+from vpanalysis.config import COLLABORATING, SWEDEN_CODE, get_paths
 from vpanalysis.errors import DataError
 from vpanalysis.fetch import provenance
 from vpanalysis.fetch.http import FetchError, HttpClient
+from vpanalysis.io.conventions import display_path
+from vpanalysis.io.kolada import KPI_PATTERN, parse_kolada, read_kpis
 
 DEFAULT_URL = "https://api.kolada.se/v3"
 ENV_URL = "VPANALYSIS_KOLADA_URL"
@@ -50,7 +52,6 @@ class FetchResult:
     note: str = ""
 
     def summary(self) -> str:
-        from vpanalysis.io.conventions import display_path
 
         text = (
             f"Fetched {self.rows} values from {len(self.urls)} request(s) into "
@@ -74,7 +75,6 @@ def kolada_ids(values: Iterable[str | int]) -> list[str]:
 
 def default_municipalities() -> list[str]:
     """The collaborating municipalities' county (every municipality), the county and Sweden."""
-    from vpanalysis.config import COLLABORATING, SWEDEN_CODE
 
     county = geography.county_of(COLLABORATING[0])
     return [*geography.municipalities_in(county), county, SWEDEN_CODE]
@@ -82,7 +82,6 @@ def default_municipalities() -> list[str]:
 
 def listed_kpis(raw: Path) -> list[str]:
     """The KPIs of ``kolada/kpis.csv`` (the documented default set)."""
-    from vpanalysis.io.kolada import read_kpis
 
     path = raw / "kolada" / "kpis.csv"
     if not path.exists():
@@ -119,7 +118,6 @@ def fetch_kolada(
     client: HttpClient | None = None,
 ) -> FetchResult:
     """Fetch Kolada values and replace ``data/raw/kolada/hamtat/`` (see module docstring)."""
-    from vpanalysis.io.kolada import KPI_PATTERN, parse_kolada
 
     raw = get_paths(data_dir).raw
     listed = listed_kpis(raw)
@@ -131,8 +129,6 @@ def fetch_kolada(
         raise FetchError(f"not Kolada KPI ids (N or U and five digits): {', '.join(bad)}")
     unlisted = [k for k in kpis if k not in listed]
     if unlisted:
-        from vpanalysis.io.conventions import display_path
-
         raise FetchError(
             f"KPIs not listed in {display_path(raw / 'kolada' / 'kpis.csv')}: "
             f"{', '.join(unlisted)}; add a row (kpi;title;kind;polarity;level;unit;note) for "

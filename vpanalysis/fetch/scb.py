@@ -25,11 +25,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from vpanalysis import geography
+from vpanalysis.cleaning import clean_population
 from vpanalysis.config import SWEDEN_CODE, get_paths
 from vpanalysis.errors import DataError
 from vpanalysis.fetch import provenance
 from vpanalysis.fetch.http import FetchError, HttpClient
 from vpanalysis.fetch.kolada import FetchResult, default_municipalities, kolada_ids
+from vpanalysis.io.pxweb import read_jsonstat2
 
 DEFAULT_URL = "https://statistikdatabasen.scb.se/api/v2"
 ENV_URL = "VPANALYSIS_SCB_URL"
@@ -114,8 +116,6 @@ def query(regions: Sequence[str], years: Sequence[str]) -> dict[str, str]:
 
 def _check(body, name: str, url: str, regions: Sequence[str], years: Sequence[str]) -> int:
     """Decode and check one response; the number of population values in it."""
-    from vpanalysis.cleaning import clean_population
-    from vpanalysis.io.pxweb import read_jsonstat2
 
     try:
         frame = read_jsonstat2(body, file=name)

@@ -43,6 +43,7 @@ import pandas as pd
 
 from vpanalysis.errors import DataError
 from vpanalysis.io import local_tables as lt
+from vpanalysis.io.kolada import POLARITY_ALIASES
 
 ROLES = ("respondent_id", "region", "year", "grade", "sex")
 REQUIRED_ROLES = ("respondent_id", "region", "year")
@@ -85,7 +86,6 @@ def read_codebook(path: str | os.PathLike) -> pd.DataFrame:
     for column in CODEBOOK_COLUMNS:
         if column not in raw.columns:
             raw[column] = ""
-    from vpanalysis.io.kolada import POLARITY_ALIASES
 
     raw["polarity"] = raw["polarity"].map(lambda p: POLARITY_ALIASES.get(p.strip().lower(), p))
     roles_seen: dict[str, int] = {}
