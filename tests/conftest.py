@@ -74,20 +74,21 @@ def rendered_reports(built_data: Path, tmp_path_factory: pytest.TempPathFactory)
     notebook present in notebooks/. A failed render fails the test that asks for it
     (with the runner's one-line message and the kernel log).
     """
+    from vpanalysis import baseline
     from vpanalysis.catalogue import BY_ID as STEPS
     from vpanalysis.runner import make_job, render
 
     out = tmp_path_factory.mktemp("reports")
+    jobs = [make_job(step, REPORT_MUNICIPALITY, out, data_dir=str(built_data)) for step in STEPS]
+    jobs = [job for job in jobs if job.notebook.exists()]
+    baseline.freeze_for(jobs)  # as a run does, before the notebooks
     reports = {}
-    for step in STEPS:
-        job = make_job(step, REPORT_MUNICIPALITY, out, data_dir=str(built_data))
-        if not job.notebook.exists():
-            continue
+    for job in jobs:
         log = out / f"{job.stem}.log"
         result = render(job, log_path=log)
-        reports[step] = {"result": result, "path": job.html_path, "log": log}
+        reports[job.step] = {"result": result, "path": job.html_path, "log": log}
         if result.status == "ok":
-            reports[step]["html"] = job.html_path.read_text(encoding="utf-8")
+            reports[job.step]["html"] = job.html_path.read_text(encoding="utf-8")
     return reports
 
 

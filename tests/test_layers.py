@@ -46,6 +46,7 @@ LAYERS = {
     "report": 4,
     "plots": 4,
     "runner": 5,
+    "baseline": 5,  # the frozen baseline, a stage of a report run
     "batch": 5,
     "pdf": 5,
     "cli": 5,

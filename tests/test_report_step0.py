@@ -7,18 +7,22 @@ import html
 import pytest
 from conftest import report_html
 
+from vpanalysis import data
+from vpanalysis.presentation import comparison as view
 from vpanalysis.report import number
-from vpanalysis.steps import comparison, situation
+from vpanalysis.steps import comparison
 
 pytestmark = pytest.mark.slow
 
 
 def test_side_by_side_table_and_charts(rendered_reports, built_data):
     page = html.unescape(report_html(rendered_reports, 0))
-    tables = situation.Tables.load(built_data)
+    tables = data.Tables.load(built_data)
     rolled = comparison.county_rolled(tables, "0021", range(2015, 2025))
-    table = comparison.side_by_side(
-        rolled, ["2161", "2183", "2181"], "0021", comparison.DEFAULT_CATEGORY
+    table = view.side_by_side(
+        comparison.side_by_side(
+            rolled, ["2161", "2183", "2181"], "0021", comparison.DEFAULT_CATEGORY
+        )
     )
     for _, row in table.iterrows():
         assert f"<td>{row['Område']}</td>" in page
@@ -26,5 +30,5 @@ def test_side_by_side_table_and_charts(rendered_reports, built_data):
     # funnel, map and small multiples are embedded images with captions
     assert page.count('<figure class="vp-figure">') == 3
     assert "Trattdiagram" in page and "Karta över länet" in page
-    shares = comparison.survey_side_by_side(tables, ["2161", "2183", "2181"], 5)
+    shares = view.survey_side_by_side(comparison.survey_shares(tables, ["2161", "2183", "2181"], 5))
     assert shares.iloc[0, 1] in page

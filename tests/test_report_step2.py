@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from conftest import REPORT_MUNICIPALITY, report_html
 
-from vpanalysis import registers
+from vpanalysis import data, definitions, registers
+from vpanalysis.presentation import situation as view
 from vpanalysis.report import interval, number
 from vpanalysis.steps import followup, situation
 
@@ -22,8 +23,8 @@ def page(rendered_reports) -> str:
 
 
 @pytest.fixture(scope="module")
-def tables(built_data) -> situation.Tables:
-    return situation.Tables.load(built_data)
+def tables(built_data) -> data.Tables:
+    return data.Tables.load(built_data)
 
 
 def _cards(page: str) -> dict[str, str]:
@@ -54,7 +55,10 @@ def test_police_table_has_every_category_with_interval(page, tables):
     rated = situation.police_rates(
         tables, situation.comparison_regions(REPORT_MUNICIPALITY, []), range(2015, 2025)
     )
-    summary = situation.police_summary(rated, REPORT_MUNICIPALITY, "0021")
+    summary = view.police_table(
+        situation.police_summary(rated, REPORT_MUNICIPALITY, "0021"),
+        definitions.load_definition(),
+    )
     assert len(summary) == 11
     for _, row in summary.iterrows():
         assert row["Brottskategori"] in page
@@ -75,7 +79,7 @@ def test_survey_shares_and_suppression(page, tables):
 
 
 def test_baseline_is_saved_for_step_5(built_data, tables):
-    saved = pd.read_parquet(situation.baseline_path(REPORT_MUNICIPALITY, built_data))
+    saved = pd.read_parquet(data.baseline_path(REPORT_MUNICIPALITY, built_data))
     goals = registers.load_registers(built_data / "raw" / "registers").goals
     year = followup.baseline_year(goals, REPORT_MUNICIPALITY)
     assert year == 2020  # Ljusdal's goals start from 2020

@@ -131,12 +131,14 @@ def test_goal_chart_is_embedded_with_caption(page):
 
 
 def test_baseline_indicators_then_and_now(page, built_data):
+    from vpanalysis import baseline, data
+    from vpanalysis.presentation import situation as view
     from vpanalysis.steps import situation
 
-    tables = situation.Tables.load(built_data)
-    saved = situation.ensure_baseline(tables, REPORT_MUNICIPALITY, 5, built_data)
+    tables = data.Tables.load(built_data)
+    saved = baseline.ensure(tables, REPORT_MUNICIPALITY, 5, built_data)
     current = situation.baseline_table(tables, REPORT_MUNICIPALITY, 5)
-    changes = situation.baseline_changes(saved, current)
+    changes = view.baseline_changes(saved, current)
     text = html.unescape(page).replace("\xa0", " ")
     assert "Baslinjen och senaste värde" in text
     for row in changes.itertuples(index=False):

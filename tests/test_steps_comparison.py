@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from vpanalysis import geography
-from vpanalysis.steps import comparison, situation
+from vpanalysis import data, geography
+from vpanalysis.presentation import comparison as view
+from vpanalysis.steps import comparison
 
 
 @pytest.fixture(scope="module")
 def rolled(built_data):
-    tables = situation.Tables.load(built_data)
+    tables = data.Tables.load(built_data)
     return comparison.county_rolled(tables, "0021", range(2015, 2025))
 
 
@@ -48,7 +49,9 @@ def test_county_funnel_uses_all_ten_municipalities(rolled):
 
 
 def test_side_by_side_compares_with_the_county(rolled):
-    table = comparison.side_by_side(rolled, ["2161", "2183"], "0021", "Misshandel inkl. grov")
+    table = view.side_by_side(
+        comparison.side_by_side(rolled, ["2161", "2183"], "0021", "Misshandel inkl. grov")
+    )
     assert list(table["Område"]) == ["Ljusdal", "Bollnäs", "Gävleborgs län", "Riket"]
     county = table.iloc[2]["Per 100 000 inv. och år"]
     for _, row in table.iloc[:2].iterrows():

@@ -7,12 +7,14 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
+from vpanalysis import baseline, data, definitions
+from vpanalysis.presentation import situation as view
 from vpanalysis.steps import situation
 
 
 @pytest.fixture(scope="module")
-def tables(built_data) -> situation.Tables:
-    return situation.Tables.load(built_data)
+def tables(built_data) -> data.Tables:
+    return data.Tables.load(built_data)
 
 
 def test_police_rates_use_the_population_of_the_same_age_and_sex(tables):
@@ -30,7 +32,9 @@ def test_police_summary_compares_with_county_and_sweden(tables):
     regions = situation.comparison_regions("2161", ["2161", "2183"])
     assert regions == ["2161", "2183", "0021", "0000"]
     rated = situation.police_rates(tables, regions, range(2015, 2025))
-    summary = situation.police_summary(rated, "2161", "0021").set_index("Brottskategori")
+    summary = view.police_table(
+        situation.police_summary(rated, "2161", "0021"), definitions.load_definition()
+    ).set_index("Brottskategori")
     row = summary.loc["Misshandel inkl. grov"]
     rolled = situation.police_rolling(rated)
     county = rolled[
@@ -74,8 +78,8 @@ def test_local_counts_are_protected_across_sexes(tables):
 
 def test_counts_by_year_and_sex_use_the_protected_values(tables):
     protected = situation.local_counts(tables, "socialtjanst", "2161", 5, range(2015, 2025))
-    by_year = situation.counts_by_year(protected).set_index("Kategori")
-    by_sex = situation.counts_by_sex(protected).set_index("Kategori")
+    by_year = view.counts_by_year(protected).set_index("Kategori")
+    by_sex = view.counts_by_sex(protected).set_index("Kategori")
     t = protected[(protected["sex"] == "T") & (protected["year"] == 2024)]
     fysiskt = t[t["category"] == "Barn utsatta för fysiskt våld"]["count"].iloc[0]
     assert by_year.loc["Barn utsatta för fysiskt våld", "2024"] == fysiskt
@@ -107,7 +111,7 @@ def test_survey_prevalence_matches_wilson_and_hides_small_groups(tables):
 
 
 def test_survey_table_layout(tables):
-    table = situation.survey_table(situation.survey_prevalence(tables, "2161", 5))
+    table = view.survey_table(situation.survey_prevalence(tables, "2161", 5))
     assert list(table.columns) == [
         "Andel ja, % (95 % KI)",
         "Alla",
@@ -123,11 +127,13 @@ def test_survey_table_layout(tables):
 def test_survey_sources_missing_for_other_municipalities(tables):
     assert situation.survey_prevalence(tables, "0180", 5).empty
     assert situation.local_counts(tables, "kvinnojour", "0180", 5, range(2015, 2025)).empty
-    assert situation.counts_by_year(pd.DataFrame()).empty
+    assert view.counts_by_year(pd.DataFrame()).empty
 
 
 def test_blind_spots_only_for_specific_forms_and_relations(tmp_path):
-    spots = situation.blind_spots()
+    definition = definitions.load_definition()
+    matrix = situation.coverage(definition, definitions.category_mapping(definition=definition))
+    spots = view.blind_spot_sentences(situation.blind_spots(matrix, definition), definition)
     assert "Ingen källa ser försummelse i kategorin våld i nära relation." in spots
     assert not any("ospecificerad" in s for s in spots)
 
@@ -144,7 +150,7 @@ def test_baseline_display_separates_counts_from_rates():
             "unit": ["per 100 000", "enligt Kolada", "antal", "antal"],
         }
     )
-    shown = situation.baseline_display(table)
+    shown = view.baseline_display(table)
     assert list(shown["Värde"]) == ["12,3", "900,0", "", ""]
     assert list(shown["95 % KI"]) == ["10,0–15,0", "–", "", ""]
     assert shown["Antal"].tolist() == ["", "", "17", ".."]
@@ -156,41 +162,41 @@ def test_trend_label_in_swedish():
     counts = np.random.default_rng(7).poisson(200 * 1.1 ** (years - 2015))
     rising = situation.indicators.trend_test(years, counts, pop)
     assert rising.significant and rising.agree
-    label = situation.trend_label(rising)
+    label = view.trend_label(rising)
     change = float(label.split("(")[1].split(" %")[0].replace(",", "."))
     assert label.startswith("ökar (+") and change == pytest.approx(
         (rising.rate_ratio - 1) * 100, abs=0.05
     )
     flat_counts = np.random.default_rng(3).poisson(np.full(10, 200))
     flat = situation.indicators.trend_test(years, flat_counts, pop)
-    assert situation.trend_label(flat) == "ingen säker förändring"
-    assert situation.trend_label(None) == "för få år"
+    assert view.trend_label(flat) == "ingen säker förändring"
+    assert view.trend_label(None) == "för få år"
 
 
 def test_baseline_is_frozen_once_saved(built_copy):
-    situation.baseline_path("2161", built_copy).unlink(missing_ok=True)  # a report's
-    tables = situation.Tables.load(built_copy)
-    first = situation.ensure_baseline(tables, "2161", 5, built_copy)
-    assert situation.baseline_path("2161", built_copy).exists()
+    data.baseline_path("2161", built_copy).unlink(missing_ok=True)  # a report's
+    tables = data.Tables.load(built_copy)
+    first = baseline.ensure(tables, "2161", 5, built_copy)
+    assert data.baseline_path("2161", built_copy).exists()
     assert first["saved_on"].nunique() == 1
     # newer data arrive: the saved baseline stays, the current values move
-    changed = situation.Tables.load(built_copy)
+    changed = data.Tables.load(built_copy)
     obs = changed.observations
     changed.observations = obs.assign(count=obs["count"] * 2)
-    again = situation.ensure_baseline(changed, "2161", 5, built_copy)
+    again = baseline.ensure(changed, "2161", 5, built_copy)
     assert again["value"].astype("float64").equals(first["value"].astype("float64"))
     current = situation.baseline_table(changed, "2161", 5)
-    changes = situation.baseline_changes(again, current).set_index("Indikator")
+    changes = view.baseline_changes(again, current).set_index("Indikator")
     assert changes.loc["Anmälda brott: Misshandel inkl. grov", "Förändring"] == "högre"
     assert changes.loc["Anmälda våldsbrott, antal/100 000 inv", "Förändring"] == "–"
-    assert situation.baseline_caption(again).startswith("Baslinje (sparad 20")
+    assert view.baseline_caption(again).startswith("Baslinje (sparad 20")
 
 
 def test_no_baseline_is_saved_without_data(built_copy):
-    tables = situation.Tables.load(built_copy)
-    table = situation.ensure_baseline(tables, "0180", 5, built_copy)
-    assert table.empty and not situation.baseline_path("0180", built_copy).exists()
-    assert situation.baseline_caption(table) == "Baslinje"
+    tables = data.Tables.load(built_copy)
+    table = baseline.ensure(tables, "0180", 5, built_copy)
+    assert table.empty and not data.baseline_path("0180", built_copy).exists()
+    assert view.baseline_caption(table) == "Baslinje"
 
 
 def test_baseline_changes_verdicts():
@@ -211,16 +217,16 @@ def test_baseline_changes_verdicts():
     # a: intervals apart; b: the baseline value lies outside the new interval, but the
     # intervals overlap, so no sure change; c: no intervals
     now = frame([30.0, 24.0, 14.0], [27.0, 21.0, None], [33.0, 27.0, None], "2024")
-    out = situation.baseline_changes(saved, now)
+    out = view.baseline_changes(saved, now)
     assert list(out["Förändring"]) == ["högre", "ingen säker förändring", "–"]
     assert list(out["Baslinje"]) == ["20,0 (2020)", "20,0 (2020)", "12 (2020)"]
     assert list(out["Senaste"]) == ["30,0 (2024)", "24,0 (2024)", "14 (2024)"]
 
 
 def test_baseline_as_of_a_year_uses_only_data_up_to_it(built_copy):
-    situation.baseline_path("2161", built_copy).unlink(missing_ok=True)  # a report's
-    tables = situation.Tables.load(built_copy)
-    table = situation.ensure_baseline(tables, "2161", 5, built_copy, as_of=2019)
+    data.baseline_path("2161", built_copy).unlink(missing_ok=True)  # a report's
+    tables = data.Tables.load(built_copy)
+    table = baseline.ensure(tables, "2161", 5, built_copy, as_of=2019)
     periods = dict(zip(table["indicator"], table["period"], strict=True))
     assert periods["bra:Ofredande"] == "2017–2019"
     assert periods["kolada:N07403"] == "2019"
@@ -233,11 +239,11 @@ def test_trend_of_a_perfectly_flat_series_is_no_change():
     result = situation.indicators.trend_test(years, np.full(10, 200), np.full(10, 20_000.0))
     assert result.rate_ratio == pytest.approx(1.0)
     assert not result.significant and result.dispersion == pytest.approx(0.0, abs=1e-9)
-    assert situation.trend_label(result) == "ingen säker förändring"
+    assert view.trend_label(result) == "ingen säker förändring"
 
 
 def test_tables_within_a_report_s_years(built_data):
-    tables = situation.Tables.load(built_data)
+    tables = data.Tables.load(built_data)
     part = tables.within([2016, 2020])
     assert part.observations["year"].between(2016, 2020).all()
     assert sorted(part.survey["year"].unique()) == [2016, 2018, 2020]
@@ -257,12 +263,14 @@ def test_tables_within_a_report_s_years(built_data):
     ],
 )
 def test_population_label(sex, age, label):
-    assert situation.population_label(sex, age) == label
+    assert view.population_label(sex, age) == label
 
 
 def test_police_summary_says_who_each_rate_is_per(tables):
     rated = situation.police_rates(tables, ["2161", "0021", "0000"], range(2015, 2025))
-    summary = situation.police_summary(rated, "2161", "0021").set_index("Brottskategori")
+    summary = view.police_table(
+        situation.police_summary(rated, "2161", "0021"), definitions.load_definition()
+    ).set_index("Brottskategori")
     assert summary.loc["Misshandel mot kvinna 18 år eller äldre", "Per 100 000 av"] == (
         "kvinnor 18 år och äldre"
     )
@@ -278,7 +286,7 @@ def test_counts_by_year_keeps_withheld_categories_and_age_groups():
         rows.append(("Ekonomiskt", year, "T", "18+", 2))
     protected = pd.DataFrame(rows, columns=["category", "year", "sex", "age_group", "count"])
     protected["count"] = protected["count"].astype("Int64").mask(protected["count"] < 5)
-    table = situation.counts_by_year(protected).set_index("Kategori")
+    table = view.counts_by_year(protected).set_index("Kategori")
     assert list(table.index) == ["Heder (0-17 år)", "Heder (18+ år)", "Ekonomiskt"]
     assert table.loc["Heder (0-17 år)", "2024"] == 6
     assert table.loc["Heder (18+ år)"].isna().all()  # withheld every year, still listed

@@ -136,7 +136,8 @@ def _years(text: str) -> tuple[int, int]:
 @click.option("--threshold", type=int, default=5, show_default=True, help="Disclosure threshold.")
 def report(municipality, step, output, comparison, years, data_dir, threshold) -> None:
     """Execute one step notebook for one municipality and render it to HTML."""
-    from vpanalysis import geography
+    from vpanalysis import baseline, geography
+    from vpanalysis.errors import DataError
     from vpanalysis.runner import ReportError, make_job, render
 
     try:
@@ -149,7 +150,8 @@ def report(municipality, step, output, comparison, years, data_dir, threshold) -
             data_dir=data_dir,
             disclosure_threshold=threshold,
         )
-    except (geography.UnknownRegionError, ReportError) as exc:
+        baseline.freeze_for([job])  # before the notebook runs
+    except (geography.UnknownRegionError, ReportError, DataError) as exc:
         raise UserError(str(exc)) from exc
     result = render(job)
     if result.status == "failed":

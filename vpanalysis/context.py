@@ -10,6 +10,7 @@ files themselves::
     ctx = context.load("2161", ["2161", "2183", "2181"], [2015, 2024])
     ctx.tables.observations      # only 2015..2024
     ctx.registers.goals          # Ljusdal's goals
+    ctx.baseline                 # the frozen baseline, or None
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ class Context:
     #: The validated category mapping (source categories -> form, relation, WHO type).
     mapping: pd.DataFrame | None = None
     manifest: dict = field(default_factory=dict)
+    #: The municipality's frozen baseline (:func:`vpanalysis.data.load_baseline`), ``None``
+    #: when it has not been frozen yet (:mod:`vpanalysis.baseline`).
+    baseline: pd.DataFrame | None = None
 
     @property
     def data_dir(self) -> str:
@@ -107,4 +111,5 @@ def load(
         mapping=definitions.category_mapping(paths.data, definition=definition),
         registers=regs,
         manifest=data.load_manifest(paths.data),
+        baseline=data.load_baseline(code, paths.data),
     )

@@ -101,6 +101,19 @@ def load_codebook(data_dir: DataDir = None) -> pd.DataFrame:
     return read_codebook(get_paths(data_dir).raw / "skolenkat" / "codebook.csv")
 
 
+def baseline_path(region: str, data_dir: DataDir = None) -> Path:
+    """Where the frozen baseline of ``region`` is kept: ``data/processed/baseline_<code>.parquet``
+    (written by :func:`vpanalysis.baseline.freeze`)."""
+    return _processed(data_dir) / f"baseline_{region}.parquet"
+
+
+def load_baseline(region: str, data_dir: DataDir = None) -> pd.DataFrame | None:
+    """The frozen baseline of ``region`` (see :func:`baseline_path`), ``None`` when there is
+    none yet."""
+    path = baseline_path(region, data_dir)
+    return pd.read_parquet(path) if path.exists() else None
+
+
 # ---------------------------------------------------------------- population and rates
 
 

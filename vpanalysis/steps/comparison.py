@@ -1,9 +1,10 @@
 """The comparison report (``00_jamforelse``): the collaborating municipalities side by side.
 
 Built on the step-2 functions of :mod:`vpanalysis.steps.situation`: police-reported
-crime as 3-year rates with intervals for every municipality of the county (a funnel plot
-and a map show them all; a table shows the collaborating ones with their comparison
-with the county), Kolada KPIs and school-survey shares per municipality.
+crime as 3-year rates with intervals for every municipality of the county (for a funnel
+plot and a map), the collaborating municipalities with their comparison with the county,
+and school-survey shares per municipality. :mod:`vpanalysis.presentation.comparison`
+turns them into the Swedish report.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ import pandas as pd
 
 from vpanalysis import geography, indicators
 from vpanalysis.config import SWEDEN_CODE
+from vpanalysis.data import Tables
 from vpanalysis.steps.situation import (
-    Tables,
-    item_label,
     police_rates,
     police_rolling,
     region_label,
@@ -26,6 +26,11 @@ from vpanalysis.steps.situation import (
 
 #: The category compared by default: the broadest category of physical violence.
 DEFAULT_CATEGORY = "Misshandel inkl. grov"
+
+
+def collaborating(focus: str, comparison_codes: Sequence[str]) -> list[str]:
+    """The municipality in focus first, then the other collaborating municipalities."""
+    return [focus] + [c for c in comparison_codes if c != focus]
 
 
 def county_rolled(tables: Tables, county: str, years: Sequence[int]) -> pd.DataFrame:
@@ -85,40 +90,47 @@ def funnel_limits(baseline: float, populations: Sequence[float], years: int = 3)
 def side_by_side(
     rolled: pd.DataFrame, codes: Sequence[str], county: str, category: str
 ) -> pd.DataFrame:
-    """The collaborating municipalities' latest 3-year rate of ``category`` with intervals
-    and the comparison with the county (Swedish columns)."""
+    """The collaborating municipalities' latest 3-year rate of ``category`` with intervals,
+    then the county's and Sweden's.
+
+    One row per region: ``region_code``, ``region``, ``role`` (``municipality``,
+    ``county``, ``country``), ``year_from``, ``year_to``, ``count``, ``value``, ``lower``,
+    ``upper`` (missing where the region has no value) and, for the municipalities,
+    ``comparison`` with the county (a code of :func:`vpanalysis.indicators.compare`).
+    Empty when nobody has a value.
+    """
     d = latest(rolled, category)
     if d.empty:
         return pd.DataFrame()
     county_value = d.loc[d["region_code"] == county, "value"]
     comparator = float(county_value.iloc[0]) if len(county_value) else np.nan
     rows = []
+    roles = {county: "county", SWEDEN_CODE: "country"}
     for code in [*codes, county, SWEDEN_CODE]:
+        record = {
+            "region_code": code,
+            "region": region_label(code),
+            "role": roles.get(code, "municipality"),
+        }
         hit = d[d["region_code"] == code]
-        if hit.empty:
-            rows.append({"Område": region_label(code), "Period": ""})
-            continue
-        r = hit.iloc[0]
-        verdict = (
-            indicators.compare(
-                pd.Series([r["lower"]]), pd.Series([r["upper"]]), pd.Series([comparator])
-            ).iloc[0]
-            if code not in (county, SWEDEN_CODE)
-            else ""
-        )
-        rows.append(
-            {
-                "Område": region_label(code),
-                "Period": f"{int(r['year_from'])}–{int(r['year_to'])}",
-                "Antal (3 år)": r["count"],
-                "Per 100 000 inv. och år": r["value"],
-                "Nedre gräns": r["lower"],
-                "Övre gräns": r["upper"],
-                "Jämfört med länet": indicators.SWEDISH_LABELS.get(verdict, verdict),
-            }
-        )
-    out = pd.DataFrame(rows)
-    return out.astype({"Antal (3 år)": "Int64"})
+        if not hit.empty:
+            r = hit.iloc[0]
+            record.update(
+                year_from=int(r["year_from"]),
+                year_to=int(r["year_to"]),
+                count=r["count"],
+                value=r["value"],
+                lower=r["lower"],
+                upper=r["upper"],
+            )
+            if code not in roles:
+                record["comparison"] = indicators.compare(
+                    pd.Series([r["lower"]]), pd.Series([r["upper"]]), pd.Series([comparator])
+                ).iloc[0]
+        rows.append(record)
+    columns = ["region_code", "region", "role", "year_from", "year_to", "count", "value"]
+    out = pd.DataFrame(rows, columns=[*columns, "lower", "upper", "comparison"])
+    return out.astype({"count": "Int64", "year_from": "Int64", "year_to": "Int64"})
 
 
 def panels(rolled: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:
@@ -134,30 +146,24 @@ def map_values(rolled: pd.DataFrame, county: str, category: str) -> pd.Series:
     return d.reindex(geography.municipalities_in(county))
 
 
-def survey_side_by_side(tables: Tables, codes: Sequence[str], threshold: int) -> pd.DataFrame:
-    """Share of all pupils (%) answering yes per exposure item and municipality, with
-    intervals; ``..`` where withheld, columns only for municipalities with survey data."""
-    from vpanalysis.report import interval, number
-
-    columns = {}
+def survey_shares(tables: Tables, codes: Sequence[str], threshold: int) -> pd.DataFrame:
+    """Share of all pupils (%) answering yes per exposure item for each of ``codes`` with
+    a survey, in their latest survey year: ``region_code``, ``region``, ``year``, ``item``,
+    ``value``, ``lower``, ``upper`` (``<NA>`` where withheld)."""
+    frames = []
     for code in codes:
         p = survey_prevalence(tables, code, threshold)
         if p.empty:
             continue
         p = p[(p["grade"] == "Alla") & (p["sex"] == "T")]
-        year = int(p["year"].iloc[0])
-        columns[f"{region_label(code)} ({year})"] = pd.Series(
-            [
-                number(v, 1) if pd.isna(v) else f"{number(v, 1)} ({interval(lo, up, 1)})"
-                for v, lo, up in zip(p["value"], p["lower"], p["upper"], strict=True)
-            ],
-            index=p["item"].map(item_label).to_numpy(),
+        shares = p[["item", "value", "lower", "upper"]].reset_index(drop=True)
+        frames.append(
+            shares.assign(region_code=code, region=region_label(code), year=int(p["year"].iloc[0]))
         )
-    if not columns:
-        return pd.DataFrame()
-    out = pd.DataFrame(columns)
-    out.index.name = "Andel ja, % (95 % KI)"
-    return out.reset_index()
+    columns = ["region_code", "region", "year", "item", "value", "lower", "upper"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]
 
 
 def county_funnel(rolled: pd.DataFrame, county: str, category: str):

@@ -1,10 +1,12 @@
-"""Step 2, *Beskriv våld som problem*: the lägesbild from the tidy tables.
+"""Step 2, *Beskriv våld som problem*: the lägesbild computed from the loaded tables.
 
-Functions here turn ``observations``, ``population``, ``kolada`` and ``survey`` (see
-``data/processed/README.md``) into the tables and series the step-2 report shows:
-rates with confidence intervals, 3-year rolling rates, trends, comparisons with the
-county, Sweden and the collaborating municipalities, breakdowns by sex and age,
-survey prevalences, and the baseline that step 5 follows up.
+Functions here take the tables of a :class:`vpanalysis.data.Tables` (``observations``,
+``population``, ``kolada``, ``survey``, see ``data/processed/README.md``), the violence
+definition and its category mapping, and return tidy frames with English columns: rates
+with confidence intervals, 3-year rolling rates, trends, comparisons with the county,
+Sweden and the collaborating municipalities, protected local counts, survey prevalences,
+which source sees which violence, and the baseline that step 5 follows up.
+:mod:`vpanalysis.presentation.situation` turns them into the Swedish report.
 
 Counts of persons from local sources pass through :mod:`vpanalysis.disclosure` before
 anything derived from them is returned for publication.
@@ -17,9 +19,10 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from vpanalysis import disclosure, geography, indicators
+from vpanalysis import definitions, disclosure, geography, indicators
 from vpanalysis.config import SWEDEN_CODE
-from vpanalysis.data import Tables  # noqa: F401 - the steps' name for the loaded tables
+from vpanalysis.data import Tables, add_population
+from vpanalysis.steps.factors import share_at_risk
 
 PER = 100_000
 
@@ -47,8 +50,6 @@ def rates(
         obs = obs[obs["region_code"].isin(list(regions))]
     if years is not None:
         obs = obs[obs["year"].isin(list(years))]
-    from vpanalysis.data import add_population
-
     obs = add_population(obs.reset_index(drop=True), population)
     counts = obs["count"].astype("Float64")
     if threshold is not None:
@@ -66,7 +67,7 @@ def rates(
 
 
 def region_label(code: str) -> str:
-    """Short Swedish label of a region code for charts and tables."""
+    """The name of a region code as charts and tables show it (:mod:`vpanalysis.geography`)."""
     return geography.region_name(code)
 
 
@@ -145,8 +146,10 @@ def protected_crosstab(
     columns: str = "year",
     sex: str = "T",
     threshold: int = 5,
+    total: str = "total",
 ) -> pd.DataFrame:
-    """A local source's counts of persons as a crosstab with totals, disclosure-protected."""
+    """A local source's counts of persons as a crosstab with totals (row and column
+    ``total``), disclosure-protected."""
     d = observations[
         (observations["source"] == source)
         & (observations["region_code"] == region)
@@ -154,31 +157,22 @@ def protected_crosstab(
     ]
     table = d.pivot_table(index=rows, columns=columns, values="count", aggfunc="sum", margins=False)
     table = table.astype("Int64")
-    table.loc["Totalt"] = table.sum(axis=0, skipna=False)
-    table["Totalt"] = table.sum(axis=1, skipna=False)
-    return disclosure.protect_table(
-        table, threshold=threshold, total_row="Totalt", total_col="Totalt"
-    )
+    table.loc[total] = table.sum(axis=0, skipna=False)
+    table[total] = table.sum(axis=1, skipna=False)
+    return disclosure.protect_table(table, threshold=threshold, total_row=total, total_col=total)
 
 
-# ---------------------------------------------------------------- the step-2 report
-
-#: Swedish trend words for :func:`trend_label`.
-_TREND_SV = {"up": "ökar", "down": "minskar", "flat": "ingen säker förändring"}
-
-#: Local sources whose counts are counts of persons (disclosure control applies).
-LOCAL_SOURCES = ("socialtjanst", "kvinnojour", "skolenkat")
+# ---------------------------------------------------------------- police-reported crime
 
 
-def trend_label(result) -> str:
-    """A trend test result in plain Swedish: direction and yearly change when significant."""
+def trend_direction(result: indicators.TrendResult | None) -> str:
+    """A trend test result as ``up`` or ``down`` (significant, both models agree), ``flat``
+    (no sure change) or ``too_few`` (no test: too few years, or ``None``)."""
     if result is None or (isinstance(result, float) and np.isnan(result)):
-        return "för få år"
+        return "too_few"
     if not result.significant or not result.agree:
-        return _TREND_SV["flat"]
-    change = (result.rate_ratio - 1) * 100
-    word = _TREND_SV["up"] if change > 0 else _TREND_SV["down"]
-    return f"{word} ({change:+.1f} % per år)".replace(".", ",").replace("+", "+")
+        return "flat"
+    return "up" if result.rate_ratio > 1 else "down"
 
 
 def _safe_trend(group: pd.DataFrame):
@@ -201,19 +195,25 @@ def police_rolling(rate_table: pd.DataFrame) -> pd.DataFrame:
     return rolling(rate_table, by=["category"])
 
 
-def police_summary(
-    rate_table: pd.DataFrame,
-    focus: str,
-    county: str,
-    sweden: str = SWEDEN_CODE,
-    *,
-    data_dir=None,
-) -> pd.DataFrame:
-    """One row per BRÅ category for the report: its form of violence (as the definition in
-    ``data_dir`` names it), the latest 3-year rate of ``focus`` with its interval, the
-    county's and Sweden's rates, the comparisons and the trend.
+def rate_population(rate_table: pd.DataFrame) -> pd.DataFrame:
+    """Who each category's rate is per: ``sex`` and ``age_group`` by ``category`` (index)."""
+    if rate_table.empty:
+        return pd.DataFrame(columns=["sex", "age_group"], index=pd.Index([], name="category"))
+    return rate_table.drop_duplicates("category").set_index("category")[["sex", "age_group"]]
 
-    Columns are Swedish and ready to show.
+
+def police_summary(
+    rate_table: pd.DataFrame, focus: str, county: str, sweden: str = SWEDEN_CODE
+) -> pd.DataFrame:
+    """One row per BRÅ category: the latest 3-year rate of ``focus`` with its interval,
+    the county's and Sweden's rates and the comparisons with them, and the trend.
+
+    Columns: ``category``, ``form`` (key of the definition's forms, ``<NA>`` when the
+    rates carry none), ``year_from``, ``year_to``, ``count``, ``value``, ``lower``,
+    ``upper``, ``county_value``, ``county_comparison``, ``sweden_value``,
+    ``sweden_comparison`` (codes of :func:`vpanalysis.indicators.compare`), ``trend``
+    (:func:`trend_direction`), ``trend_rate_ratio``, and ``sex`` and ``age_group`` (who the
+    rate is per). Empty when ``focus`` has no rate.
     """
     rolled = police_rolling(rate_table)
     if rolled.empty or not (rolled["region_code"] == focus).any():
@@ -221,77 +221,41 @@ def police_summary(
     latest = int(rolled.dropna(subset=["value"])["year_to"].max())
     last = rolled[rolled["year_to"] == latest]
     mine = last[last["region_code"] == focus].set_index("category")
-    forms = _form_labels(rate_table, data_dir)
-    per = _population_labels(rate_table)
+    forms = {}
+    if "form" in rate_table.columns:
+        pairs = rate_table[["category", "form"]].drop_duplicates()
+        forms = dict(zip(pairs["category"], pairs["form"], strict=True))
+    per = rate_population(rate_table)
     rows = []
     for category, row in mine.iterrows():
         record = {
-            "Brottskategori": category,
-            "Form av våld": forms.get(category, ""),
-            "Period": f"{latest - 2}–{latest}",
-            "Antal (3 år)": row["count"],
-            "Per 100 000 och år": row["value"],
-            "95 % konfidensintervall": (row["lower"], row["upper"]),
+            "category": category,
+            "form": forms.get(category, pd.NA),
+            "year_from": latest - 2,
+            "year_to": latest,
+            "count": row["count"],
+            "value": row["value"],
+            "lower": row["lower"],
+            "upper": row["upper"],
         }
-        for code, name in ((county, "länet"), (sweden, "riket")):
+        for code, name in ((county, "county"), (sweden, "sweden")):
             other = last[(last["region_code"] == code) & (last["category"] == category)]
             value = other["value"].iloc[0] if len(other) else np.nan
-            record[f"I {name}"] = value
-            verdict = indicators.compare(
+            record[f"{name}_value"] = value
+            record[f"{name}_comparison"] = indicators.compare(
                 pd.Series([row["lower"]]), pd.Series([row["upper"]]), pd.Series([value])
             ).iloc[0]
-            record[f"Jämfört med {name}"] = indicators.SWEDISH_LABELS.get(verdict, verdict)
         series = rate_table[
             (rate_table["region_code"] == focus) & (rate_table["category"] == category)
         ]
-        record["Trend (årsvärden)"] = trend_label(_safe_trend(series))
-        record["Per 100 000 av"] = per.get(category, "invånare")
+        result = _safe_trend(series)
+        record["trend"] = trend_direction(result)
+        record["trend_rate_ratio"] = np.nan if result is None else result.rate_ratio
+        who = per.loc[category] if category in per.index else {"sex": "T", "age_group": "totalt"}
+        record["sex"], record["age_group"] = who["sex"], who["age_group"]
         rows.append(record)
     out = pd.DataFrame(rows)
-    out["Antal (3 år)"] = out["Antal (3 år)"].astype("Int64")
-    ci = out.pop("95 % konfidensintervall")
-    out.insert(5, "Nedre gräns", [c[0] for c in ci])
-    out.insert(6, "Övre gräns", [c[1] for c in ci])
-    return out
-
-
-def population_label(sex: str, age_group: str) -> str:
-    """Who a rate is per: ``("T", "totalt")`` -> ``"invånare"``, ``("K", "18+")`` ->
-    ``"kvinnor 18 år och äldre"``, ``("T", "0-17")`` -> ``"barn 0–17 år"``."""
-    age = str(age_group).strip().lower()
-    if age in ("totalt", "alla", ""):
-        return {"K": "kvinnor", "M": "män"}.get(sex, "invånare")
-    if age == "0-17":
-        return {"K": "flickor 0–17 år", "M": "pojkar 0–17 år"}.get(sex, "barn 0–17 år")
-    who = {"K": "kvinnor", "M": "män"}.get(sex, "personer")
-    if age.endswith("+"):
-        return f"{who} {age[:-1]} år och äldre"
-    return f"{who} {age.replace('-', '–')} år"
-
-
-def _population_labels(rate_table: pd.DataFrame) -> dict[str, str]:
-    """Category -> who its rate is per (:func:`population_label`)."""
-    if rate_table.empty:
-        return {}
-    first = rate_table.drop_duplicates("category")
-    return {
-        c: population_label(x, a)
-        for c, x, a in zip(first["category"], first["sex"], first["age_group"], strict=True)
-    }
-
-
-def _form_labels(rate_table: pd.DataFrame, data_dir=None) -> dict[str, str]:
-    """Category -> the Swedish label of its form of violence (from the definition)."""
-    if "form" not in rate_table.columns or rate_table.empty:
-        return {}
-    from vpanalysis import definitions
-
-    definition = definitions.load_definition(data_dir)
-    pairs = rate_table[["category", "form"]].drop_duplicates()
-    return {
-        c: definition.label("forms", f)
-        for c, f in zip(pairs["category"], pairs["form"], strict=True)
-    }
+    return out.astype({"count": "Int64", "year_from": "int64", "year_to": "int64"})
 
 
 def focus_series(rolled: pd.DataFrame, category: str, regions: Sequence[str]) -> pd.DataFrame:
@@ -310,27 +274,60 @@ def focus_series(rolled: pd.DataFrame, category: str, regions: Sequence[str]) ->
     ).reset_index(drop=True)
 
 
-def kolada_table(tables: Tables, kpis: Sequence[str], regions: Sequence[str]) -> pd.DataFrame:
-    """Kolada KPIs (total for both sexes) per region for the latest year with a value."""
+def category_panels(rolled: pd.DataFrame, regions: Sequence[str]) -> pd.DataFrame:
+    """Rolling rates of every category for ``regions`` with a ``region`` label and ``year``.
+
+    Empty when the first region (the municipality in focus) has no value.
+    """
+    d = rolled[rolled["region_code"].isin(list(regions))].dropna(subset=["value"])
+    if not (d["region_code"] == regions[0]).any():
+        return d.iloc[0:0]
+    return d.assign(year=d["year_to"]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- Kolada
+
+
+def kpi_titles(tables: Tables) -> dict[str, str]:
+    """KPI id -> its title in the KPI list (``data/raw/kolada/kpis.csv``)."""
+    if tables.kpis is None or "title" not in tables.kpis:
+        return {}
+    return dict(zip(tables.kpis["kpi"], tables.kpis["title"].astype(str), strict=True))
+
+
+def kolada_latest(tables: Tables, kpis: Sequence[str], regions: Sequence[str]) -> pd.DataFrame:
+    """Kolada KPIs (total for both sexes) for ``regions`` in the latest year with a value.
+
+    One row per KPI (in the order of ``kpis``; KPIs without any value left out) and region
+    (in the order of ``regions``): ``kpi``, ``title``, ``year``, ``region_code``,
+    ``region``, ``value`` (NaN where the region has none that year).
+    """
+    columns = ["kpi", "title", "year", "region_code", "region", "value"]
     k = tables.kolada
     k = k[k["kpi"].isin(list(kpis)) & k["region_code"].isin(list(regions)) & (k["sex"] == "T")]
     k = k.dropna(subset=["value"])
     if k.empty:
-        return pd.DataFrame()
-    titles = tables.kpis.set_index("kpi")["title"] if "title" in tables.kpis else {}
+        return pd.DataFrame(columns=columns)
+    titles = kpi_titles(tables)
     rows = []
     for kpi in kpis:
         part = k[k["kpi"] == kpi]
         if part.empty:
             continue
         year = int(part["year"].max())
-        record = {"Nyckeltal": f"{titles.get(kpi, kpi)} ({kpi})", "År": year}
         for code in regions:
             hit = part[(part["region_code"] == code) & (part["year"] == year)]
-            record[region_label(code)] = hit["value"].iloc[0] if len(hit) else np.nan
-        rows.append(record)
-    out = pd.DataFrame(rows)
-    return out.astype({"År": "Int64"})
+            rows.append(
+                {
+                    "kpi": kpi,
+                    "title": titles.get(kpi, kpi),
+                    "year": year,
+                    "region_code": code,
+                    "region": region_label(code),
+                    "value": hit["value"].iloc[0] if len(hit) else np.nan,
+                }
+            )
+    return pd.DataFrame(rows, columns=columns)
 
 
 def kolada_series(tables: Tables, kpi: str, regions: Sequence[str]) -> pd.DataFrame:
@@ -344,6 +341,9 @@ def kolada_series(tables: Tables, kpi: str, regions: Sequence[str]) -> pd.DataFr
     if not len(regions) or not (d["region_code"] == regions[0]).any():
         return d.iloc[0:0].assign(region=pd.Series(dtype="string"))
     return d.assign(region=d["region_code"].map(region_label)).sort_values(["region_code", "year"])
+
+
+# ---------------------------------------------------------------- local sources
 
 
 def local_counts(
@@ -371,55 +371,53 @@ def local_counts(
     )
 
 
-def counts_by_year(protected: pd.DataFrame) -> pd.DataFrame:
-    """Category × year table of a protected local source (both sexes, all ages)."""
+def local_measure(category: str, age_group: str) -> str:
+    """The measure of a local category reported for several age groups, as the goals
+    register names it: ``"Hedersrelaterat våld (0-17 år)"``."""
+    return f"{category} ({age_group} år)"
+
+
+def totals_by_year(protected: pd.DataFrame) -> pd.DataFrame:
+    """A protected local source per category and year, both sexes and all ages.
+
+    One row per ``measure`` (the category, or :func:`local_measure` for a category
+    reported for several age groups: one per age group) and year, in the order of the
+    source: ``measure``, ``category``, ``age_group``, ``year``, ``count`` (``<NA>`` where
+    withheld). Age groups are never summed: that would re-open suppressed cells.
+    """
+    columns = ["measure", "category", "age_group", "year", "count"]
     if protected.empty:
-        return pd.DataFrame()
+        return pd.DataFrame(columns=columns)
     d = protected
     # one row per category and year: the T row where the source has K/M/T, else the
-    # only sex it has; summing age groups would re-open suppressed cells, so keep them.
+    # only sex it has
     totals = d[
         (d["sex"] == "T")
         | ~d.groupby(["category", "year"])["sex"].transform(lambda s: (s == "T").any())
     ]
-    # a category reported for several age groups gets one row per age group, every year
     several = totals.groupby("category")["age_group"].transform("nunique") > 1
-    label = totals["category"].where(
-        ~several, totals["category"] + " (" + totals["age_group"] + " år)"
-    )
-    long = totals.assign(Kategori=label).drop_duplicates(["Kategori", "year"])
-    # unstack keeps a category whose every year is withheld (a row of ".."), where a
-    # pivot table would drop it without a word
-    wide = long.set_index(["Kategori", "year"])["count"].unstack("year")
-    wide = wide.reindex(index=list(dict.fromkeys(long["Kategori"])))
-    wide = wide.reindex(columns=sorted(totals["year"].unique()))
-    wide.columns = [str(c) for c in wide.columns]
-    wide.columns.name = None
-    return wide.astype("Int64").reset_index()
+    named = [
+        local_measure(c, a) for c, a in zip(totals["category"], totals["age_group"], strict=True)
+    ]
+    measure = totals["category"].where(~several, pd.Series(named, index=totals.index))
+    long = totals.assign(measure=measure).drop_duplicates(["measure", "year"])
+    return long[columns].reset_index(drop=True)
 
 
-def counts_by_sex(protected: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
-    """Category × sex (flickor/kvinnor, pojkar/män, totalt) for one year of a protected source."""
+def totals_by_sex(protected: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
+    """The rows of a protected local source for one year (default: the latest) whose
+    category and age group have all of ``K``, ``M`` and ``T``, for a breakdown by sex."""
     if protected.empty:
-        return pd.DataFrame()
+        return protected
     year = int(protected["year"].max()) if year is None else year
     d = protected[protected["year"] == year]
     has_all = d.groupby(["category", "age_group"])["sex"].transform(
         lambda s: {"K", "M", "T"} <= set(s)
     )
-    d = d[has_all.astype(bool)]
-    if d.empty:
-        return pd.DataFrame()
-    label = d["category"] + " (" + d["age_group"].replace({"totalt": "alla åldrar"}) + ")"
-    wide = d.assign(Kategori=label).pivot_table(
-        index="Kategori", columns="sex", values="count", aggfunc="first", sort=False
-    )
-    wide = wide.reindex(columns=[c for c in ("K", "M", "T") if c in wide.columns])
-    wide = wide.rename(columns={"K": "Flickor/kvinnor", "M": "Pojkar/män", "T": "Totalt"})
-    wide.columns.name = None
-    out = wide.astype("Int64").reset_index()
-    out.insert(1, "År", year)
-    return out
+    return d[has_all.astype(bool)]
+
+
+# ---------------------------------------------------------------- school survey
 
 
 def survey_prevalence(
@@ -442,8 +440,6 @@ def survey_prevalence(
     without a stated sex or grade are left out altogether when they are so few that the
     totals would reveal them (:func:`published_respondents`).
     """
-    from vpanalysis.steps.factors import share_at_risk
-
     s = tables.survey[tables.survey["region_code"] == region]
     if s.empty:
         return pd.DataFrame()
@@ -507,78 +503,49 @@ def published_respondents(survey: pd.DataFrame, threshold: int) -> pd.DataFrame:
     return survey[keep]
 
 
-GRADE_LABELS = {"åk9": "Åk 9", "gy2": "Gy 2", "Alla": "Alla"}
-SEX_LABELS = {"K": "Tjejer", "M": "Killar", "T": "Alla"}
-
-
-SURVEY_GROUPS = ["Alla", "Tjejer", "Killar", "Åk 9", "Gy 2"]
-
-
-def _group_label(grade: str, sex: str) -> str:
-    if grade == "Alla":
-        return SEX_LABELS[sex]
-    return GRADE_LABELS.get(grade, grade)
-
-
-def survey_table(prevalence: pd.DataFrame) -> pd.DataFrame:
-    """Item × group (Alla, Tjejer, Killar, Åk 9, Gy 2): ``share (lower–upper)`` in per cent.
-
-    Suppressed shares show as ``..``. The respondents per group are in
-    :func:`survey_respondents`.
-    """
-    from vpanalysis.report import interval, number
-
-    if prevalence.empty:
-        return pd.DataFrame()
-    d = prevalence.assign(
-        group=[
-            _group_label(g, x) for g, x in zip(prevalence["grade"], prevalence["sex"], strict=True)
-        ],
-        shown=[
-            number(v, 1) if pd.isna(v) else f"{number(v, 1)} ({interval(lo, up, 1)})"
-            for v, lo, up in zip(
-                prevalence["value"], prevalence["lower"], prevalence["upper"], strict=True
-            )
-        ],
-        label=prevalence["item"].map(item_label),
-    )
-    wide = d.pivot_table(index="label", columns="group", values="shown", aggfunc="first")
-    wide = wide.reindex(columns=[g for g in SURVEY_GROUPS if g in wide.columns])
-    order = [item_label(i) for i in dict.fromkeys(prevalence["item"])]
-    wide = wide.reindex(sorted(wide.index, key=order.index))
-    wide.columns.name = None
-    wide.index.name = "Andel ja, % (95 % KI)"
-    return wide.reset_index()
+#: The published survey groups as (grade, sex): all pupils, girls, boys, the two grades.
+SURVEY_GROUPS = [("Alla", "T"), ("Alla", "K"), ("Alla", "M"), ("åk9", "T"), ("gy2", "T")]
 
 
 def survey_respondents(tables: Tables, region: str, threshold: int) -> pd.DataFrame:
-    """Pupils who answered the latest survey, per published group (Alla, Tjejer, Killar,
-    Åk 9, Gy 2), counted on the same respondents as :func:`survey_prevalence`, so the
-    grades add up to Alla. Groups under ``threshold`` show as ``<NA>``."""
+    """Pupils who answered the latest survey, per published group (:data:`SURVEY_GROUPS`),
+    counted on the same respondents as :func:`survey_prevalence`, so the grades add up to
+    all pupils: ``year``, ``grade``, ``sex``, ``respondents`` (``<NA>`` under
+    ``threshold``). Empty without a survey."""
     s = tables.survey[tables.survey["region_code"] == region]
     if s.empty:
         return pd.DataFrame()
     year = int(s["year"].max())
     s = published_respondents(s[s["year"] == year], threshold)
-    counts = {"Alla": len(s)}
-    counts.update({SEX_LABELS[k]: int((s["sex"] == k).sum()) for k in ("K", "M")})
-    counts.update({GRADE_LABELS[g]: int((s["grade"] == g).sum()) for g in ("åk9", "gy2")})
-    n = pd.array(list(counts.values()), dtype="Int64")
-    n = n.copy()
+    everyone = pd.Series(True, index=s.index)
+    counts = []
+    for grade, sex in SURVEY_GROUPS:
+        in_grade = everyone if grade == "Alla" else (s["grade"] == grade).fillna(False)
+        in_sex = everyone if sex == "T" else (s["sex"] == sex).fillna(False)
+        counts.append(int((in_grade & in_sex).sum()))
+    n = pd.array(counts, dtype="Int64")
     n[(n >= 1) & (n < threshold)] = pd.NA
-    return pd.DataFrame({"År": year, "Grupp": list(counts), "Antal svarande": n})
+    return pd.DataFrame(
+        {
+            "year": year,
+            "grade": [g for g, _ in SURVEY_GROUPS],
+            "sex": [x for _, x in SURVEY_GROUPS],
+            "respondents": n,
+        }
+    )
 
 
-def survey_chart_data(prevalence: pd.DataFrame) -> pd.DataFrame:
-    """Shares by sex (both grades together) for a bar chart; suppressed shares dropped."""
+def survey_by_sex(prevalence: pd.DataFrame) -> pd.DataFrame:
+    """The published shares of girls and boys (both grades together), withheld ones left
+    out: ``item``, ``sex``, ``value``, ``lower``, ``upper`` (float)."""
     if prevalence.empty:
         return pd.DataFrame()
     d = prevalence[(prevalence["grade"] == "Alla") & (prevalence["sex"].isin(["K", "M"]))]
     d = d.dropna(subset=["value"])
     return pd.DataFrame(
         {
-            "Fråga": d["item"].map(item_label),
-            "Kön": d["sex"].map(SEX_LABELS),
+            "item": d["item"],
+            "sex": d["sex"],
             "value": d["value"].astype("float64"),
             "lower": d["lower"].astype("float64"),
             "upper": d["upper"].astype("float64"),
@@ -586,79 +553,98 @@ def survey_chart_data(prevalence: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-_ITEM_SHORT = {
-    "utsatt_fysiskt": "Fysiskt våld",
-    "utsatt_hot": "Hot",
-    "utsatt_sexuellt": "Sexuella trakasserier/övergrepp",
-    "utsatt_mobbning": "Mobbning/kränkning i skolan",
-    "utsatt_digitalt": "Digitalt våld",
-    "utsatt_vuxen_hemma": "Våld av vuxen i familjen",
-    "utovat_vald": "Har själv utövat våld",
-}
+# ---------------------------------------------------------------- definition and coverage
 
 
-def item_label(item: str) -> str:
-    """A short Swedish label for a survey item (``utsatt_hot`` -> ``Hot``); the item's
-    name when it has none."""
-    return _ITEM_SHORT.get(item, item)
+def coverage(definition: definitions.Definition, mapping: pd.DataFrame) -> pd.DataFrame:
+    """Form × relation (keys of the definition): the sources with a category there
+    (``"bra, socialtjanst"``; ``""`` where none), from the category mapping."""
+    return definitions.coverage_matrix(definition=definition, mapping=mapping)
 
 
-def coverage_table(data_dir=None) -> pd.DataFrame:
-    """Form × relation: which sources see it (Swedish labels; ``–`` marks a blind spot)."""
-    from vpanalysis import definitions
-
-    m = definitions.coverage_matrix(data_dir, labels=True)
-    names = {
-        "bra": "Polisen/BRÅ",
-        "socialtjanst": "Socialtjänsten",
-        "kvinnojour": "Kvinnojouren",
-        "skolenkat": "Skolenkäten",
-        "kolada": "Kolada",
-    }
-    shown = m.map(
-        lambda cell: ", ".join(names.get(s.strip(), s.strip()) for s in cell.split(",") if s) or "–"
+def coverage_counts(matrix: pd.DataFrame) -> pd.DataFrame:
+    """The number of sources in each cell of :func:`coverage` (0 = nobody sees it)."""
+    return matrix.map(lambda cell: len([s for s in str(cell).split(",") if s.strip()])).astype(
+        "int64"
     )
-    shown.index.name = "Form av våld"
-    shown.columns.name = None
-    return shown.reset_index()
 
 
-def coverage_counts(data_dir=None) -> pd.DataFrame:
-    """Form × relation: the number of sources that see it (0 = nobody), for a heat map."""
-    from vpanalysis import definitions
-
-    m = definitions.coverage_matrix(data_dir, labels=True)
-    return m.map(lambda cell: len([s for s in cell.split(",") if s.strip()])).astype("int64")
-
-
-def blind_spots(data_dir=None) -> list[str]:
-    """Sentences naming each specific form × specific relation that no source sees.
-
-    The catch-all levels (unspecified forms or relations) are not blind spots.
-    """
-    from vpanalysis import definitions
-
-    definition = definitions.load_definition(data_dir)
-    m = definitions.coverage_matrix(data_dir, definition=definition)
+def blind_spots(matrix: pd.DataFrame, definition: definitions.Definition) -> pd.DataFrame:
+    """Each specific form × specific relation of :func:`coverage` that no source sees:
+    ``form``, ``relation`` (keys). The catch-all levels (unspecified forms or relations)
+    are not blind spots."""
     forms = definition.forms[~definition.forms["aggregate"].astype(bool)]["key"]
     relations = definition.relations[~definition.relations["aggregate"].astype(bool)]["key"]
-    return [
-        f"Ingen källa ser {definition.label('forms', f).lower()} i kategorin "
-        f"{definition.label('relations', r).lower()}."
-        for f in forms
-        for r in relations
-        if not str(m.loc[f, r]).strip()
-    ]
+    spots = [(f, r) for f in forms for r in relations if not str(matrix.loc[f, r]).strip()]
+    return pd.DataFrame(spots, columns=["form", "relation"])
+
+
+# ---------------------------------------------------------------- key figures
+
+
+def key_figures(
+    tables: Tables,
+    rolled: pd.DataFrame,
+    region: str,
+    threshold: int,
+    *,
+    prevalence: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """A few headline figures for the top of the step-2 report, those the data have for
+    ``region`` (local ones only when publishable).
+
+    One row per ``figure``: ``kolada_violence`` (Kolada N07403, the latest year),
+    ``assault`` (police-reported assault, the latest 3-year rate with its interval) and
+    ``pupils_physical`` (the share of pupils exposed to physical violence); with
+    ``year_from``, ``year_to``, ``value``, ``lower``, ``upper``. ``prevalence`` is
+    :func:`survey_prevalence` when the caller has it already.
+    """
+    rows = []
+    k = kolada_series(tables, "N07403", [region])
+    if not k.empty:
+        last = k[k["year"] == k["year"].max()].iloc[0]
+        year = int(last["year"])
+        rows.append(("kolada_violence", year, year, last["value"], np.nan, np.nan))
+    mine = rolled[(rolled["region_code"] == region)].dropna(subset=["value"])
+    assault = mine[mine["category"] == "Misshandel inkl. grov"]
+    if not assault.empty:
+        last = assault[assault["year_to"] == assault["year_to"].max()].iloc[0]
+        year = int(last["year_to"])
+        rows.append(("assault", year - 2, year, last["value"], last["lower"], last["upper"]))
+    if prevalence is None:
+        prevalence = survey_prevalence(tables, region, threshold)
+    if not prevalence.empty:
+        hit = prevalence[
+            (prevalence["item"] == "utsatt_fysiskt")
+            & (prevalence["grade"] == "Alla")
+            & (prevalence["sex"] == "T")
+        ]
+        if len(hit) and pd.notna(hit["value"].iloc[0]):
+            year = int(hit["year"].iloc[0])
+            r = hit.iloc[0]
+            rows.append(("pupils_physical", year, year, r["value"], r["lower"], r["upper"]))
+    return pd.DataFrame(rows, columns=["figure", "year_from", "year_to", "value", "lower", "upper"])
 
 
 # ---------------------------------------------------------------- baseline for step 5
 
-_LOCAL_NAMES = {"socialtjanst": "Socialtjänsten", "kvinnojour": "Kvinnojouren"}
-
 #: The sources the baseline rests on (keys of the build manifest).
 BASELINE_SOURCES = ("bra", "scb", "kolada", "socialtjanst", "kvinnojour", "skolenkat")
 
-BASELINE_COLUMNS = ["indicator", "label", "period", "value", "lower", "upper", "unit"]
+#: The columns of :func:`baseline_table` (a frozen baseline adds ``saved_on``).
+BASELINE_COLUMNS = [
+    "indicator",
+    "source",
+    "measure",
+    "name",
+    "kind",
+    "sex",
+    "age_group",
+    "period",
+    "value",
+    "lower",
+    "upper",
+]
 
 
 def baseline_table(
@@ -673,30 +659,38 @@ def baseline_table(
 
     ``indicator`` is ``source:measure`` as in the goals register (``bra:<category>``,
     ``kolada:<KPI>``, ``skolenkat:<item>``, ``socialtjanst:<category>``,
-    ``kvinnojour:<category>``); ``period`` the years it covers (3-year rolling rates for
-    police-reported crime, the latest year otherwise); ``value`` with its interval where
-    the source allows one. Local counts are disclosure-protected (``<NA>`` when withheld).
+    ``kvinnojour:<category>``); ``name`` what the source calls it (category, KPI title,
+    item); ``kind`` ``rate`` (per 100 000 of ``sex`` and ``age_group`` and year), ``kpi``,
+    ``share`` (% of pupils) or ``count`` (persons); ``period`` the years it covers (3-year
+    rolling rates for police-reported crime, the latest year otherwise); ``value`` with
+    its interval where the source allows one. Local counts are disclosure-protected
+    (``<NA>`` when withheld).
     """
     rows: list[dict] = []
-    county = county or geography.county_of(region)
-    rated = police_rates(tables, [region], sorted(tables.observations["year"].unique()))
+    years = sorted(tables.observations["year"].unique())
+    rated = police_rates(tables, [region], years)
     rolled = police_rolling(rated).dropna(subset=["value"])
-    per = _population_labels(rated)
+    per = rate_population(rated)
     if not rolled.empty:
         latest = int(rolled["year_to"].max())
         for r in rolled[rolled["year_to"] == latest].itertuples(index=False):
+            who = per.loc[r.category]
             rows.append(
                 {
                     "indicator": f"bra:{r.category}",
-                    "label": f"Anmälda brott: {r.category}",
+                    "source": "bra",
+                    "measure": r.category,
+                    "name": r.category,
+                    "kind": "rate",
+                    "sex": who["sex"],
+                    "age_group": who["age_group"],
                     "period": f"{latest - 2}–{latest}",
                     "value": r.value,
                     "lower": r.lower,
                     "upper": r.upper,
-                    "unit": f"per 100 000 {per.get(r.category, 'invånare')} och år",
                 }
             )
-    titles = tables.kpis.set_index("kpi")["title"] if "title" in tables.kpis else {}
+    titles = kpi_titles(tables)
     for kpi in kolada_kpis:
         k = kolada_series(tables, kpi, [region])
         if k.empty:
@@ -705,12 +699,12 @@ def baseline_table(
         rows.append(
             {
                 "indicator": f"kolada:{kpi}",
-                "label": str(titles.get(kpi, kpi)),
+                "source": "kolada",
+                "measure": kpi,
+                "name": titles.get(kpi, kpi),
+                "kind": "kpi",
                 "period": str(int(last["year"])),
                 "value": float(last["value"]),
-                "lower": np.nan,
-                "upper": np.nan,
-                "unit": "enligt Kolada",
             }
         )
     prevalence = survey_prevalence(tables, region, threshold)
@@ -720,253 +714,57 @@ def baseline_table(
             rows.append(
                 {
                     "indicator": f"skolenkat:{r.item}",
-                    "label": f"Skolenkät: {item_label(r.item)}",
+                    "source": "skolenkat",
+                    "measure": r.item,
+                    "name": r.item,
+                    "kind": "share",
                     "period": str(int(r.year)),
                     "value": r.value,
                     "lower": r.lower,
                     "upper": r.upper,
-                    "unit": "% av eleverna",
                 }
             )
-    years = sorted(tables.observations["year"].unique())
     for source in ("socialtjanst", "kvinnojour"):
         protected = local_counts(tables, source, region, threshold, years)
         if protected.empty:
             continue
         latest = int(protected["year"].max())
-        table = counts_by_year(protected)
-        for _, r in table.iterrows():
-            value = r[str(latest)]
+        totals = totals_by_year(protected)
+        for measure, group in totals.groupby("measure", sort=False):
+            value = group.loc[group["year"] == latest, "count"]
             rows.append(
                 {
-                    "indicator": f"{source}:{r['Kategori']}",
-                    "label": f"{_LOCAL_NAMES[source]}: {r['Kategori']}",
+                    "indicator": f"{source}:{measure}",
+                    "source": source,
+                    "measure": measure,
+                    "name": measure,
+                    "kind": "count",
                     "period": str(latest),
-                    "value": np.nan if pd.isna(value) else float(value),
-                    "lower": np.nan,
-                    "upper": np.nan,
-                    "unit": "antal",
+                    "value": np.nan if value.empty or pd.isna(value.iloc[0]) else value.iloc[0],
                 }
             )
     out = pd.DataFrame(rows, columns=BASELINE_COLUMNS)
+    strings = ["indicator", "source", "measure", "name", "kind", "sex", "age_group", "period"]
     return out.astype(
         {
-            "indicator": "string",
-            "label": "string",
-            "period": "string",
-            "value": "Float64",
-            "lower": "Float64",
-            "upper": "Float64",
-            "unit": "string",
+            **dict.fromkeys(strings, "string"),
+            **dict.fromkeys(("value", "lower", "upper"), "Float64"),
         }
     )
 
 
-def baseline_path(region: str, data_dir=None):
-    """Where step 2 saves the baseline of ``region``: data/processed/baseline_<code>.parquet."""
-    from vpanalysis.config import get_paths
-
-    return get_paths(data_dir).processed / f"baseline_{region}.parquet"
-
-
-def save_baseline(table: pd.DataFrame, region: str, data_dir=None):
-    """Write the baseline atomically (a reader never sees half a file); returns the path."""
-    from vpanalysis.atomic import atomic_write_with
-
-    path = baseline_path(region, data_dir)
-    return atomic_write_with(path, lambda tmp: table.to_parquet(tmp, index=False))
-
-
-def ensure_baseline(
-    tables: Tables, region: str, threshold: int, data_dir=None, *, as_of: int | None = None
-) -> pd.DataFrame:
-    """The frozen baseline of ``region``: the saved one, or computed, saved and returned.
-
-    ``as_of`` is the last year the baseline may use (the year the goals start from, see
-    :func:`vpanalysis.steps.followup.baseline_year`; ``None``: the latest data). Once
-    saved, the baseline stays as it was, so that step 5 follows up against a fixed
-    starting point even when newer data arrive. Delete
-    ``data/processed/baseline_<code>.parquet`` to set a new baseline. The column
-    ``saved_on`` holds the date it was made.
-    """
-    import datetime as dt
-
-    path = baseline_path(region, data_dir)
-    if path.exists():
-        return pd.read_parquet(path)
-    table = baseline_table(tables.up_to(as_of), region, threshold).assign(
-        saved_on=dt.date.today().isoformat()
-    )
-    if not table.empty:  # nothing to follow up yet: save nothing, so data to come count
-        save_baseline(table, region, data_dir)
-    return table
-
-
-def baseline_caption(baseline: pd.DataFrame) -> str:
-    """The baseline table's caption with the date it was saved."""
-    if baseline.empty or "saved_on" not in baseline.columns:
-        return "Baslinje"
-    return f"Baslinje (sparad {baseline['saved_on'].iloc[0]})"
-
-
-def baseline_changes(saved: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
-    """Each baseline indicator then and now, for step 5 (Swedish columns).
-
-    ``Förändring`` compares the two 95 % intervals: ``högre``/``lägre`` when they do not
-    overlap, ``ingen säker förändring`` when they do; ``–`` without intervals (Kolada,
-    local counts) or a value. Both values are estimates, so the baseline is not treated
-    as exact; non-overlap is a conservative test (a real change can hide in overlapping
-    intervals, an apparent one rarely does).
-    """
-    from vpanalysis.report import number
-
-    both = saved.merge(current, on="indicator", how="left", suffixes=("_then", "_now"))
-    verdicts = []
-    for r in both.itertuples(index=False):
-        limits = (r.lower_then, r.upper_then, r.lower_now, r.upper_now)
-        if any(pd.isna(x) for x in limits):
-            verdicts.append("–")
-        elif r.lower_now > r.upper_then:
-            verdicts.append("högre")
-        elif r.upper_now < r.lower_then:
-            verdicts.append("lägre")
-        else:
-            verdicts.append("ingen säker förändring")
-    is_count = both["unit_then"] == "antal"
-    decimals = [0 if c else 1 for c in is_count]
-    return pd.DataFrame(
-        {
-            "Indikator": both["label_then"],
-            "Baslinje": [
-                f"{number(v, d)} ({p})"
-                for v, d, p in zip(both["value_then"], decimals, both["period_then"], strict=True)
-            ],
-            "Senaste": [
-                "–" if pd.isna(p) else f"{number(v, d)} ({p})"
-                for v, d, p in zip(both["value_now"], decimals, both["period_now"], strict=True)
-            ],
-            "Förändring": verdicts,
-            "Enhet": both["unit_then"],
-        }
-    )
-
-
-def baseline_display(table: pd.DataFrame) -> pd.DataFrame:
-    """The baseline for the report: rates and shares in ``Värde`` with their interval
-    (``–`` where the source gives none), local counts of persons in ``Antal``."""
-    from vpanalysis.report import SUPPRESSED, interval, number
-
-    is_count = table["unit"] == "antal"
-    value = [
-        "" if counted else number(v, 1) for v, counted in zip(table["value"], is_count, strict=True)
-    ]
-    ci = []
-    for v, lo, up, counted in zip(
-        table["value"], table["lower"], table["upper"], is_count, strict=True
-    ):
-        if counted:
-            ci.append("")
-        elif pd.notna(lo) and pd.notna(up):
-            ci.append(interval(lo, up, 1))
-        else:  # no interval from this source ("–"), or the value itself is withheld
-            ci.append("–" if pd.notna(v) else SUPPRESSED)
-    return pd.DataFrame(
-        {
-            "Indikator": table["label"],
-            "Period": table["period"],
-            "Värde": value,
-            "95 % KI": ci,
-            "Antal": [
-                "" if not c else number(v, 0) for v, c in zip(table["value"], is_count, strict=True)
-            ],
-            "Enhet": table["unit"],
-            "Id": table["indicator"],
-        }
-    )
-
-
-# ---------------------------------------------------------------- definition and key figures
-
-
-def definition_tables(data_dir=None) -> dict[str, pd.DataFrame]:
-    """The agreed definition's vocabularies with Swedish headings: forms, relations, WHO."""
-    from vpanalysis import definitions
-
-    d = definitions.load_definition(data_dir)
-
-    def shown(table: pd.DataFrame, heading: str) -> pd.DataFrame:
-        return pd.DataFrame(
-            {heading: table["label"], "Beskrivning": table["description"].fillna("")}
-        )
-
-    return {
-        "forms": shown(d.forms, "Form av våld"),
-        "relations": shown(d.relations, "Relation"),
-        "who": shown(d.who_types, "Typ (WHO)"),
-    }
-
-
-def key_figures(
+def report_baseline(
+    frozen: pd.DataFrame | None,
     tables: Tables,
-    rolled: pd.DataFrame,
     region: str,
     threshold: int,
     *,
-    prevalence: pd.DataFrame | None = None,
-) -> list[tuple[str, str]]:
-    """A few headline figures for the top of the step-2 report (Swedish labels, formatted).
-
-    Only figures the data have for ``region``; local counts only when publishable.
-    ``prevalence`` is :func:`survey_prevalence` when the caller has it already.
-    """
-    from vpanalysis.report import interval, number
-
-    figures: list[tuple[str, str]] = []
-    k = kolada_series(tables, "N07403", [region])
-    if not k.empty:
-        last = k[k["year"] == k["year"].max()].iloc[0]
-        figures.append(
-            (
-                f"anmälda våldsbrott per 100 000 inv. ({int(last['year'])}, Kolada)",
-                number(last["value"], 0),
-            )
-        )
-    mine = rolled[(rolled["region_code"] == region)].dropna(subset=["value"])
-    assault = mine[mine["category"] == "Misshandel inkl. grov"]
-    if not assault.empty:
-        last = assault[assault["year_to"] == assault["year_to"].max()].iloc[0]
-        figures.append(
-            (
-                f"misshandel per 100 000 inv. och år {int(last['year_to']) - 2}–"
-                f"{int(last['year_to'])} (95 % KI {interval(last['lower'], last['upper'], 0)})",
-                number(last["value"], 0),
-            )
-        )
-    if prevalence is None:
-        prevalence = survey_prevalence(tables, region, threshold)
-    if not prevalence.empty:
-        hit = prevalence[
-            (prevalence["item"] == "utsatt_fysiskt")
-            & (prevalence["grade"] == "Alla")
-            & (prevalence["sex"] == "T")
-        ]
-        if len(hit) and pd.notna(hit["value"].iloc[0]):
-            figures.append(
-                (
-                    "av eleverna utsatta för fysiskt våld senaste året "
-                    f"({int(hit['year'].iloc[0])})",
-                    f"{number(hit['value'].iloc[0], 0)} %",
-                )
-            )
-    return figures
-
-
-def category_panels(rolled: pd.DataFrame, regions: Sequence[str]) -> pd.DataFrame:
-    """Rolling rates of every category for ``regions`` with a ``region`` label and ``year``.
-
-    Empty when the first region (the municipality in focus) has no value.
-    """
-    d = rolled[rolled["region_code"].isin(list(regions))].dropna(subset=["value"])
-    if not (d["region_code"] == regions[0]).any():
-        return d.iloc[0:0]
-    return d.assign(year=d["year_to"]).reset_index(drop=True)
+    as_of: int | None = None,
+) -> pd.DataFrame:
+    """The baseline a report shows: ``frozen`` (the saved one, with its ``saved_on``
+    date) when there is one, else :func:`baseline_table` computed now from the data up
+    to ``as_of`` (the year the goals start from; ``None``: the latest data), unsaved and
+    without ``saved_on``."""
+    if frozen is not None:
+        return frozen
+    return baseline_table(tables.up_to(as_of), region, threshold)
