@@ -22,11 +22,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vpanalysis import __version__, catalogue, geography, report
+from vpanalysis import __version__, catalogue, geography
 from vpanalysis.atomic import write_text
 from vpanalysis.config import COLLABORATING, DEFAULT_YEARS, DISCLOSURE_THRESHOLD, get_paths
 from vpanalysis.errors import ReportError
 from vpanalysis.pdf import html_to_pdf
+from vpanalysis.presentation import provenance
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
@@ -370,8 +371,8 @@ def _index_banner(results: Sequence[ReportResult]) -> str:
         if not manifest_path.exists():
             continue
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if report.example_sources(manifest):
-            return report.banner(manifest).data
+        if provenance.example_sources(manifest):
+            return provenance.banner(manifest).data
     return ""
 
 
