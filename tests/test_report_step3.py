@@ -13,6 +13,8 @@ from vpanalysis.steps import factors as fx
 
 COMPARISON = ["2161", "2183", "2181"]
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def analysis(built_data):

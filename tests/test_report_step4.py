@@ -13,6 +13,8 @@ from vpanalysis.steps import interventions as iv
 
 COMPARISON = ["2161", "2183", "2181"]
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def regs(built_data):

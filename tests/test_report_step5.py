@@ -13,6 +13,8 @@ from vpanalysis.steps import followup as fu
 
 STEP = 5
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def page(rendered_reports) -> str:
