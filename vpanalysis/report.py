@@ -77,7 +77,7 @@ def interval(lower: object, upper: object, decimals: int = 1) -> str:
 def check_disclosure(
     frame: pd.DataFrame, count_columns: Iterable[str], threshold: int = DISCLOSURE_THRESHOLD
 ) -> None:
-    """Raise :class:`DisclosureError` if a count column holds a value in 1..threshold-1.
+    """Raise :class:`~vpanalysis.errors.DisclosureError` if a count is in 1..threshold-1.
 
     The last line of defence before a local-source table reaches a report; the
     suppression itself is done by :mod:`vpanalysis.disclosure`.

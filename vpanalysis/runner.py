@@ -61,7 +61,7 @@ class ReportJob:
         return self.output_dir / f"{self.stem}.pdf"
 
     def parameters(self) -> dict:
-        """Parameters for papermill: only str/int/list values (DESIGN §6)."""
+        """Parameters for papermill: only str/int/list values (docs/traps.md)."""
         return {
             "municipality_code": str(self.municipality_code),
             "comparison_codes": [str(c) for c in self.comparison_codes],
@@ -125,7 +125,7 @@ class _KernelDirs:
 
 
 def _ipc_kernel_manager_class(stream=None):
-    """A kernel manager on IPC sockets in a folder of its own (DESIGN §6).
+    """A kernel manager on IPC sockets in a folder of its own (docs/traps.md).
 
     Many kernels on one machine over TCP race for ports; IPC with a unique socket path
     per kernel does not, and default IPC paths would collide in the working directory.
