@@ -1,12 +1,13 @@
 # Set-up and the two main jobs. From a clean clone with only Python 3.11+:
 #   make reports   create .venv, install, build data/processed, render the reports
-#   make test      lint, format check and the test suite
+#   make test      lint, format check, the documentation build and the test suite
+#   make docs      the documentation site (docs/_build/html), warnings as errors
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install data reports test lint format bench clean pdf-deps
+.PHONY: install data reports test lint format docs bench clean pdf-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +31,11 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: lint
+# Sphinx + MyST, offline; every warning is an error.
+docs: install
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+
+test: lint docs
 	$(BIN)/python -m pytest
 
 bench: data
@@ -42,4 +47,4 @@ pdf-deps:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
 clean:
-	rm -rf data/processed/*.parquet data/processed/*.json reports/*
+	rm -rf data/processed/*.parquet data/processed/*.json reports/* docs/_build

@@ -34,8 +34,8 @@ import yaml
 
 from vpanalysis import geography
 from vpanalysis.batch import run_reports
-from vpanalysis.config import COLLABORATING, DEFAULT_YEARS, get_paths
 from vpanalysis.catalogue import BY_ID as STEPS
+from vpanalysis.config import COLLABORATING, DEFAULT_YEARS, get_paths
 
 BIN = Path(sys.executable).parent
 

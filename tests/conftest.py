@@ -66,6 +66,14 @@ def fixtures() -> Path:
 REPORT_MUNICIPALITY = "2161"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that uses :func:`rendered_reports` executes notebooks: mark it ``slow``
+    (the report test modules also say so themselves; this keeps new ones consistent)."""
+    for item in items:
+        if "rendered_reports" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def rendered_reports(built_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Every step notebook executed with papermill and rendered for Ljusdal, once per session.

@@ -19,8 +19,8 @@ from urllib.parse import unquote, urlparse
 import pytest
 from conftest import report_html
 
-from vpanalysis.pdf import CHROMIUM_FLAGS, find_chromium, html_to_pdf
 from vpanalysis.catalogue import BY_ID as STEPS
+from vpanalysis.pdf import CHROMIUM_FLAGS, find_chromium, html_to_pdf
 from vpanalysis.runner import get_paths, write_index
 
 pytestmark = pytest.mark.slow

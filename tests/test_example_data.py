@@ -37,6 +37,7 @@ def _xlsx_content(path: Path) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
+@pytest.mark.slow
 def test_committed_files_equal_a_fresh_generation(fresh):
     for rel in _generator().FILES.values():
         committed, new = RAW / rel, fresh / rel
@@ -48,6 +49,7 @@ def test_committed_files_equal_a_fresh_generation(fresh):
         assert _xlsx_content(committed) == _xlsx_content(new), f"{rel} content differs"
 
 
+@pytest.mark.slow
 def test_generation_is_deterministic(fresh, tmp_path):
     again = tmp_path / "raw"
     _generator().generate(again)

@@ -1,8 +1,8 @@
 """Tests of vpanalysis.indicators.
 
 Reference values are read from the PHEindicatormethods test vectors in
-``<repo>/../shared/reference/pheindicatormethods`` (or ``$VPANALYSIS_REFERENCE_DIR``);
-they are never copied here. A missing reference folder makes the tests fail.
+``tests/reference/pheindicatormethods`` (GPL-3, see the README there), or from
+``$VPANALYSIS_REFERENCE_DIR`` when it is set. A missing reference file makes the tests fail.
 """
 
 from __future__ import annotations
@@ -27,8 +27,7 @@ def _reference_dir() -> Path:
     configured = os.environ.get("VPANALYSIS_REFERENCE_DIR")
     if configured:
         return Path(configured)
-    repo_root = Path(__file__).resolve().parents[1]
-    return repo_root.parent / "shared" / "reference" / "pheindicatormethods"
+    return Path(__file__).resolve().parent / "reference" / "pheindicatormethods"
 
 
 REFERENCE_DIR = _reference_dir()
@@ -38,8 +37,8 @@ def read_reference(name: str) -> pd.DataFrame:
     path = REFERENCE_DIR / name
     if not path.is_file():
         pytest.fail(
-            f"reference file {path} is missing: put the shared reference folder beside the "
-            "repository or set VPANALYSIS_REFERENCE_DIR"
+            f"reference file {path} is missing: it belongs in tests/reference/pheindicatormethods "
+            "(or set VPANALYSIS_REFERENCE_DIR)"
         )
     frame = pd.read_csv(path, encoding="utf-8-sig")
     frame.columns = [str(c).strip() for c in frame.columns]

@@ -104,7 +104,7 @@ def modules() -> dict[str, ast.Module]:
 def imports(tree: ast.Module, current: str, *, lazy_only: bool = False) -> list[tuple[str, int]]:
     """``(imported vpanalysis module, line)`` for every import in ``tree``."""
     found = []
-    is_package = False
+    is_package = (PACKAGE.joinpath(*current.split(".")) / "__init__.py").exists()
     top_level = set(map(id, tree.body))
     for node in ast.walk(tree):
         if lazy_only and id(node) in top_level:

@@ -9,6 +9,7 @@ import pytest
 from conftest import REPORT_MUNICIPALITY, report_html
 
 from vpanalysis import registers
+from vpanalysis.presentation import collaboration as presentation
 from vpanalysis.steps import collaboration
 
 pytestmark = pytest.mark.slow
@@ -23,13 +24,13 @@ def regs(built_data):
 
 def test_partners_structure_and_training_days(rendered_reports, regs):
     page = html.unescape(report_html(rendered_reports, 1))
-    partners = collaboration.partner_table(regs.partners)
+    partners = presentation.partner_table(regs.partners)
     for organisation in partners["Organisation"]:
         assert f"<td>{organisation}</td>" in page
-    structure = collaboration.steering_table(regs.partners)
+    structure = presentation.steering_table(regs.partners)
     lead = structure[structure["Nivå"] == "Ledningsgrupp"].iloc[0]
     assert f"<td>{int(lead['Antal parter'])}</td>" in page
-    days = collaboration.training_days_table(regs.training_days)
+    days = presentation.training_days_table(regs.training_days)
     for date in days["Datum"]:
         assert f"<td>{date}</td>" in page
     # the register rows are examples, so the banner names the registers

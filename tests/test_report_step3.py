@@ -7,18 +7,22 @@ import html as htmlmod
 import pytest
 from conftest import REPORT_MUNICIPALITY, report_html
 
-from vpanalysis import registers
+from vpanalysis import context
+from vpanalysis.presentation import factors as pf
 from vpanalysis.report import interval, number
 from vpanalysis.steps import factors as fx
 
 COMPARISON = ["2161", "2183", "2181"]
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def analysis(built_data):
-    regs = registers.load_registers(built_data / "raw" / "registers")
-    regs = regs.for_municipality(REPORT_MUNICIPALITY)
-    return fx.analyse(regs.factors, REPORT_MUNICIPALITY, COMPARISON, [2015, 2024], built_data)
+    ctx = context.load(REPORT_MUNICIPALITY, COMPARISON, [2015, 2024], built_data)
+    return fx.analyse(
+        ctx.registers.factors, ctx.tables, REPORT_MUNICIPALITY, COMPARISON, [2015, 2024]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -54,12 +58,12 @@ def test_flagged_factor_and_its_interval_are_shown(page, analysis):
 def test_scores_and_key_figures_match_the_library(page, analysis):
     for score in analysis.priorities["score"]:
         assert number(score, 2) in page
-    for label, value in fx.key_figures(analysis):
+    for label, value in pf.key_figures(analysis):
         assert f'{value}</div><div class="vp-kf-label">{label}' in page
 
 
 def test_survey_comparator_and_kolada_figures(page, analysis):
-    label = analysis.indicators["comparator_label"].dropna().iloc[0]
+    label = pf.label(analysis.indicators)["comparator_label"].dropna().iloc[0]
     assert label in page and "Bollnäs" in label and "Sandviken" in label
     kolada = analysis.indicators[analysis.indicators["source"] == "kolada"].iloc[0]
     assert kolada["item"] in page
@@ -68,7 +72,7 @@ def test_survey_comparator_and_kolada_figures(page, analysis):
 
 def test_profile_chart_and_score_components_are_present(page):
     assert "Kommunens värde (punkt) för varje faktor" in page
-    for label in fx.COMPONENT_LABELS.values():
+    for label in pf.COMPONENT_LABELS.values():
         assert label in page
     for level in ("Individ", "Relation", "Närmiljö", "Samhälle"):
         assert level in page

@@ -7,11 +7,14 @@ import html as htmlmod
 import pytest
 from conftest import REPORT_MUNICIPALITY, report_html
 
-from vpanalysis import registers
+from vpanalysis import context, registers
+from vpanalysis.presentation import interventions as pi
 from vpanalysis.steps import factors as fx
 from vpanalysis.steps import interventions as iv
 
 COMPARISON = ["2161", "2183", "2181"]
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +25,8 @@ def regs(built_data):
 
 @pytest.fixture(scope="module")
 def priorities(regs, built_data):
-    analysis = fx.analyse(regs.factors, REPORT_MUNICIPALITY, COMPARISON, [2015, 2024], built_data)
+    ctx = context.load(REPORT_MUNICIPALITY, COMPARISON, [2015, 2024], built_data)
+    analysis = fx.analyse(regs.factors, ctx.tables, REPORT_MUNICIPALITY, COMPARISON, [2015, 2024])
     return analysis.priorities
 
 
@@ -51,7 +55,7 @@ def test_gap_factor_is_named(page, regs, priorities):
     box = page[start : page.index("</div>", start)]
     for name in found["name"]:
         assert name in box
-    for message in iv.gap_messages(priorities, regs.interventions):
+    for message in pi.gap_messages(priorities, regs.interventions):
         assert message in box
 
 

@@ -8,10 +8,13 @@ import re
 import pytest
 from conftest import REPORT_MUNICIPALITY, report_html
 
-from vpanalysis import registers, report
+from vpanalysis import data, registers, report
+from vpanalysis.presentation import followup as pf
 from vpanalysis.steps import followup as fu
 
 STEP = 5
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -24,10 +27,10 @@ def computed(built_data) -> dict:
     regs = registers.load_registers(built_data / "raw" / "registers").for_municipality(
         REPORT_MUNICIPALITY
     )
-    sources = fu.Sources.load(built_data)
+    sources = data.Tables.load(built_data)
     series = fu.goal_series(regs.goals, REPORT_MUNICIPALITY, sources, registers=regs)
-    status = fu.goal_status(regs.goals, indicators=series)
-    its = fu.goal_its(regs.goals, series, regs.interventions)
+    status = pf.with_status_labels(fu.goal_status(regs.goals, indicators=series))
+    its = pf.with_its_reasons(fu.goal_its(regs.goals, series, regs.interventions))
     coverage = fu.training_coverage(regs.training_plan, regs.training_log, total=True)
     return {"regs": regs, "series": series, "status": status, "its": its, "coverage": coverage}
 
@@ -68,7 +71,7 @@ def test_each_goal_shows_its_status_and_latest_value_from_the_data(page, compute
 
 def test_key_figures_count_goals_per_status(page, computed):
     counts = computed["status"]["status"].value_counts()
-    for key, label in fu.STATUS_LABELS.items():
+    for key, label in pf.STATUS_LABELS.items():
         figure = re.search(
             r'vp-kf-value">(\d+)</div>\s*<div class="vp-kf-label">' + re.escape(label), page
         )
@@ -77,7 +80,7 @@ def test_key_figures_count_goals_per_status(page, computed):
 
 
 def test_training_coverage_per_administration(page, computed):
-    table = fu.training_table(computed["coverage"])
+    table = pf.training_table(computed["coverage"])
     assert len(table) >= 3
     for _, r in table.iterrows():
         row = _row(page, r["Förvaltning"])
@@ -112,7 +115,7 @@ def test_activities_and_week_47(page, computed):
 
 
 def test_one_page_summary_holds_the_key_messages(page, computed):
-    messages = fu.summary_messages(
+    messages = pf.summary_messages(
         computed["status"], computed["coverage"], computed["regs"].activities, computed["its"]
     )
     box = re.search(r'<div class="vp-summary".*?</div>', page, flags=re.S)

@@ -1,4 +1,4 @@
-"""Every rendered report meets the report standard (DESIGN §5).
+"""Every rendered report meets the report standard (docs/reports.md).
 
 The reports are executed with papermill and rendered with nbconvert once per session
 (fixture ``rendered_reports`` in conftest.py) from the example data for Ljusdal.

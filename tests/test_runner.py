@@ -42,7 +42,7 @@ def test_names_and_int_codes_become_four_character_string_codes(tmp_path):
     assert params["municipality_code"] == "2161"
     assert params["comparison_codes"] == ["2183", "2181"]
     assert params["years"] == [2016, 2023]
-    # only JSON types reach papermill (DESIGN §6: no Path, no date)
+    # only JSON types reach papermill (docs/traps.md: no Path, no date)
     assert json.loads(json.dumps(params)) == params
     assert isinstance(params["data_dir"], str)
 

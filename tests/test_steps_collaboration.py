@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from vpanalysis import registers
+from vpanalysis.presentation import collaboration as pc
 from vpanalysis.steps import collaboration as co
 
 HEADER = (
@@ -32,7 +33,7 @@ def partners(tmp_path: Path) -> pd.DataFrame:
 
 
 def test_steering_structure(partners):
-    out = co.steering_structure(partners, "2161")
+    out = pc.with_labels(co.steering_structure(partners, "2161"))
     assert list(out["role"]) == ["styrgrupp", "ledningsgrupp", "arbetsgrupp", "referensgrupp"]
     lead = out.set_index("role").loc["ledningsgrupp"]
     assert lead["n_partners"] == 2
@@ -59,12 +60,12 @@ def test_step_matrix_merges_roles_of_one_organisation(partners):
     assert list(m.columns) == [1, 2, 3, 4, 5]
     assert m.loc["BRÅ-rådet"].all()
     assert list(m.loc["Skolan"]) == [False, True, True, True, False]  # union of two roles
-    marks = co.checkmarks(m)
+    marks = pc.checkmarks(m)
     assert marks.loc["Skolan", 4] == "✓" and marks.loc["Skolan", 1] == ""
 
 
 def test_missing_key_sectors(partners):
-    missing = co.missing_key_sectors(partners)
+    missing = pc.missing_sectors(co.missing_key_sectors(partners))
     got = set(missing[["municipality_code", "sector"]].itertuples(index=False, name=None))
     assert got == {
         ("2161", "kvinnojour/tjejjour"),
@@ -107,7 +108,7 @@ def test_training_days_summary(tmp_path):
 
 
 def test_partner_table_orders_by_level_with_swedish_labels(partners):
-    table = co.partner_table(partners[partners["municipality_code"] == "2161"])
+    table = pc.partner_table(partners[partners["municipality_code"] == "2161"])
     assert list(table.columns) == [
         "Organisation", "Sektor", "Roll i strukturen", "Kontakt (roll)", "Mandat", "Resurser",
     ]  # fmt: skip
@@ -117,13 +118,13 @@ def test_partner_table_orders_by_level_with_swedish_labels(partners):
 
 
 def test_steering_table_sums_hours_per_level(partners):
-    table = co.steering_table(partners[partners["municipality_code"] == "2161"]).set_index("Nivå")
+    table = pc.steering_table(partners[partners["municipality_code"] == "2161"]).set_index("Nivå")
     assert table.loc["Ledningsgrupp", "Antal parter"] == 2
     assert table.loc["Ledningsgrupp", "Avsatt tid (timmar/år)"] == 100
 
 
 def test_contribution_matrix_marks_sources_and_steps(partners):
-    matrix = co.contribution_matrix(partners[partners["municipality_code"] == "2161"])
+    matrix = pc.contribution_matrix(partners[partners["municipality_code"] == "2161"])
     matrix = matrix.set_index("Organisation")
     assert "Steg 1" in matrix.columns and "Steg 5" in matrix.columns
     police = matrix.loc["Polisen"]
@@ -141,7 +142,7 @@ def test_training_days_table(tmp_path):
     ]
     path = tmp_path / "training_days.csv"
     path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
-    table = co.training_days_table(registers.load_training_days(path))
+    table = pc.training_days_table(registers.load_training_days(path))
     assert list(table["Datum"]) == ["2021-02-10", "2021-04-21"]
     assert list(table["Steg"]) == ["1", "2, 3"]
     assert list(table["Deltagare"]) == [12, 10]

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from vpanalysis import context
+from vpanalysis.presentation import factors as pf
 from vpanalysis.steps import factors as fx
 
 
@@ -180,11 +182,13 @@ def test_priorities_take_flagged_first_up_to_five():
 
 
 def test_priorities_fill_up_to_two_and_mark_unflagged():
-    none = fx.select_priorities(scored_with_flags([False] * 4))
+    none = pf.label(fx.select_priorities(scored_with_flags([False] * 4)))
     assert list(none["factor_id"]) == ["F0", "F1"]
     assert set(none["basis"]) == {"not flagged"}
     assert set(none["basis_label"]) == {"ej flaggad – vald på poäng"}
-    one = fx.select_priorities(scored_with_flags([False, False, True], ["risk", "risk", "skydd"]))
+    one = pf.label(
+        fx.select_priorities(scored_with_flags([False, False, True], ["risk", "risk", "skydd"]))
+    )
     assert list(one["factor_id"]) == ["F2", "F0"]
     assert list(one["basis_label"]) == ["försvagat skydd", "ej flaggad – vald på poäng"]
 
@@ -330,8 +334,15 @@ def test_latest_survey_year_stays_within_years():
 
 
 def test_survey_indicators_compare_with_the_other_municipalities():
-    out = fx.survey_indicators(
-        small_survey(), small_catalogue(), "2161", ["2161", "2183", "2181"], [2015, 2024], CODEBOOK
+    out = pf.label(
+        fx.survey_indicators(
+            small_survey(),
+            small_catalogue(),
+            "2161",
+            ["2161", "2183", "2181"],
+            [2015, 2024],
+            CODEBOOK,
+        )
     ).set_index("factor_id")
     assert list(out.index) == ["F1", "F2"]  # F3 has no indicator
     assert out.loc["F1", "value"] == pytest.approx(40.0)
@@ -371,12 +382,12 @@ def test_kolada_indicators_interval_from_population_and_comparators():
 
 
 def test_answer_text():
-    assert fx.answer_text("0=Nej|1=Ja", "= 1") == "Ja"
-    assert fx.answer_text("0=Nej|1=Ja, ibland", None) == "Ja, ibland"
+    assert pf.answer_text("0=Nej|1=Ja", "= 1") == "Ja"
+    assert pf.answer_text("0=Nej|1=Ja, ibland", None) == "Ja, ibland"
     codes = "1=Aldrig|2=Sällan|3=Ofta|4=Alltid|9=Vet inte"
-    assert fx.answer_text(codes, ">= 3", "9") == "Ofta eller Alltid"
-    assert fx.answer_text(codes, "< 2") == "Aldrig"
-    assert "75" in fx.answer_text(codes, "p75")
+    assert pf.answer_text(codes, ">= 3", "9") == "Ofta eller Alltid"
+    assert pf.answer_text(codes, "< 2") == "Aldrig"
+    assert "75" in pf.answer_text(codes, "p75")
 
 
 def analysis_of(survey=None, codebook=CODEBOOK) -> fx.FactorAnalysis:
@@ -394,7 +405,7 @@ def analysis_of(survey=None, codebook=CODEBOOK) -> fx.FactorAnalysis:
 
 
 def test_survey_indicator_table_shows_shares_not_counts_and_suppresses_small_ones():
-    table = fx.survey_indicator_table(analysis_of(), threshold=5)
+    table = pf.survey_indicator_table(analysis_of(), threshold=5)
     assert "Antal svarande" in table.columns
     assert not any("numerator" in c or "Antal i" in c for c in table.columns)
     row = table.set_index("Faktor").loc["Faktor F1"]
@@ -405,7 +416,7 @@ def test_survey_indicator_table_shows_shares_not_counts_and_suppresses_small_one
     survey.loc[(survey["region_code"] == "2161") & (survey["year"] == 2024), "bin"] = 0
     first = survey.index[(survey["region_code"] == "2161") & (survey["year"] == 2024)][:3]
     survey.loc[first, "bin"] = 1  # 3 pupils at risk: the share would reveal them
-    small = fx.survey_indicator_table(analysis_of(survey), threshold=5).set_index("Faktor")
+    small = pf.survey_indicator_table(analysis_of(survey), threshold=5).set_index("Faktor")
     assert pd.isna(small.loc["Faktor F1", "Andel i kommunen (%)"])
     assert small.loc["Faktor F1", "95 % konfidensintervall"] == ".."
     assert small.loc["Faktor F1", "Antal svarande"] == 100
@@ -413,7 +424,7 @@ def test_survey_indicator_table_shows_shares_not_counts_and_suppresses_small_one
 
 def test_spine_data_and_profile_chart():
     analysis = analysis_of()
-    spine = fx.spine_data(analysis)
+    spine = pf.spine_data(analysis)
     assert list(spine.columns) == [
         "factor",
         "value",
@@ -423,65 +434,64 @@ def test_spine_data_and_profile_chart():
         "judgement",
     ]
     assert len(spine) == 2 and spine["factor"].str.endswith(("(risk)", "(skydd)")).all()
-    assert fx.profile_chart(analysis).get_size_inches()[0] == fx.PROFILE_WIDTH
+    assert pf.profile_chart(analysis).get_size_inches()[0] == pf.PROFILE_WIDTH
     empty = fx.FactorAnalysis(
         "Z", analysis.catalogue, fx._empty_indicators(), analysis.scored, analysis.priorities
     )
-    assert fx.spine_data(empty).empty and fx.profile_chart(empty) is None
+    assert pf.spine_data(empty).empty and pf.profile_chart(empty) is None
 
 
 def test_score_priority_and_weights_tables():
     analysis = analysis_of()
-    scores = fx.score_table(analysis)
+    scores = pf.score_table(analysis)
     assert list(scores["Rang"]) == [1, 2, 3]
     assert scores.loc[0, "Poäng"] == pytest.approx(analysis.scored.loc[0, "score"])
     assert set(scores.loc[scores["Prioriterad"] == "✓", "Faktor"]) == set(
         analysis.priorities["name"]
     )
-    priorities = fx.priority_table(analysis)
+    priorities = pf.priority_table(analysis)
     assert (
         priorities.loc[0, "Faktor"] == "Faktor F1" and priorities.loc[0, "Grund"] == "förhöjd risk"
     )
-    weights = fx.weights_table(analysis)
+    weights = pf.weights_table(analysis)
     assert weights["Vikt (%)"].sum() == pytest.approx(100)
     assert "7 våldsformer" in weights.loc[3, "Så beräknas den (0–1)"]
 
 
 def test_priority_notes_and_key_figures():
     analysis = analysis_of()
-    notes = fx.priority_notes(analysis)
+    notes = pf.priority_notes(analysis)
     assert any("Bara 1 faktor" in n for n in notes)
     assert any("Faktor F3" in n for n in notes)  # the factor without an indicator
-    figures = dict((label, value) for label, value in fx.key_figures(analysis))
+    figures = dict((label, value) for label, value in pf.key_figures(analysis))
     assert figures["med lokal indikator"] == "2" and figures["tydligt sämre än jämförelsen"] == "1"
     none = fx.FactorAnalysis(
         "Z", analysis.catalogue, fx._empty_indicators(),
         fx.score_factors(analysis.catalogue), analysis.priorities,
     )  # fmt: skip
-    assert "inga lokala indikatorer" in fx.priority_notes(none)[0]
+    assert "inga lokala indikatorer" in pf.priority_notes(none)[0]
 
 
 def test_catalogue_and_level_overview_tables():
     factors = small_catalogue()
     factors.loc[1, "level"] = "samhälle"
-    table = fx.catalogue_table(factors)
+    table = pf.catalogue_table(factors)
     assert list(table["Nivå"]) == ["Individ", "Individ", "Samhälle"]
     assert list(table["Lokal indikator"]) == ["Skolenkät", "Ingen lokal indikator", "Skolenkät"]
-    overview = fx.level_overview(factors).set_index("Nivå")
+    overview = pf.level_overview(factors).set_index("Nivå")
     assert list(overview.index) == ["Individ", "Relation", "Närmiljö", "Samhälle"]
     assert overview.loc["Individ", "Riskfaktorer"] == 2
     assert overview.loc["Samhälle", "Skyddsfaktorer"] == 1
 
 
 def test_analyse_on_the_example_data(built_data):
-    from vpanalysis import registers
-
-    regs = registers.load_registers(built_data / "raw" / "registers").for_municipality("2161")
-    analysis = fx.analyse(regs.factors, "2161", ["2161", "2183", "2181"], [2015, 2024], built_data)
+    ctx = context.load("2161", ["2161", "2183", "2181"], [2015, 2024], built_data)
+    regs = ctx.registers
+    analysis = fx.analyse(regs.factors, ctx.tables, "2161", ["2161", "2183", "2181"], [2015, 2024])
     assert 2 <= len(analysis.priorities) <= 5
     assert set(analysis.indicators["source"]) == {"skolenkat", "kolada"}
     assert analysis.indicators["factor_id"].is_unique
-    stockholm = fx.analyse(regs.factors, "0180", ["2161", "2183", "2181"], [2015, 2024], built_data)
+    stockholm = fx.analyse(regs.factors, ctx.tables, "0180", ["2161", "2183", "2181"], [2015, 2024])
     assert stockholm.indicators.empty and len(stockholm.priorities) == 2
 
 
@@ -490,10 +500,10 @@ def test_priority_table_and_profile_never_show_a_withheld_share(built_data):
     table (else 299 × share would give back the 3 pupils)."""
     import dataclasses
 
-    from vpanalysis import registers
-
-    regs = registers.load_registers(built_data / "raw" / "registers").for_municipality("2161")
-    analysis = fx.analyse(regs.factors, "2161", ["2161", "2183", "2181"], [2015, 2024], built_data)
+    ctx = context.load("2161", ["2161", "2183", "2181"], [2015, 2024], built_data)
+    analysis = fx.analyse(
+        ctx.registers.factors, ctx.tables, "2161", ["2161", "2183", "2181"], [2015, 2024]
+    )
     chosen = analysis.priorities["factor_id"].iloc[0]
     ind = analysis.indicators.copy()
     row = (ind["factor_id"] == chosen) & (ind["source"] == "skolenkat")
@@ -501,12 +511,12 @@ def test_priority_table_and_profile_never_show_a_withheld_share(built_data):
     ind.loc[row, ["numerator", "denominator"]] = [3, 299]
     ind.loc[row, ["value", "lower", "upper"]] = [100 * 3 / 299, 0.3, 2.9]
     leaky = dataclasses.replace(analysis, indicators=ind)
-    shown = fx.priority_table(leaky, 5).set_index("Faktor")
+    shown = pf.priority_table(leaky, 5).set_index("Faktor")
     name = analysis.priorities.set_index("factor_id").loc[chosen, "name"]
     assert pd.isna(shown.loc[name, "Kommunen"])
-    assert fx.spine_data(leaky, 5)["factor"].str.startswith(name[:10]).sum() == 0
-    survey = fx.survey_indicator_table(leaky, 5)
+    assert pf.spine_data(leaky, 5)["factor"].str.startswith(name[:10]).sum() == 0
+    survey = pf.survey_indicator_table(leaky, 5)
     assert not survey.astype(str).apply(lambda c: c.str.contains("1,0")).any().any()
     # with the example data's own counts the value is shown
-    assert shown.shape[0] == fx.priority_table(analysis, 5).shape[0]
-    assert fx.priority_table(analysis, 5)["Kommunen"].notna().iloc[0]
+    assert shown.shape[0] == pf.priority_table(analysis, 5).shape[0]
+    assert pf.priority_table(analysis, 5)["Kommunen"].notna().iloc[0]

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vpanalysis import registers
+from vpanalysis import data, registers
+from vpanalysis.presentation import followup as pf
 from vpanalysis.steps import followup as fu
 
 # ---------------------------------------------------------------- goal status
@@ -100,7 +101,7 @@ def test_goal_status_takes_latest_value_from_register_or_indicator_table():
             "value": [100.0, 90.0, 99.0, 10.0],
         }
     )
-    out = fu.goal_status(goals, table).set_index("goal_id")
+    out = pf.with_status_labels(fu.goal_status(goals, table)).set_index("goal_id")
     assert (out.loc["G1", "latest_year"], out.loc["G1", "latest_value"]) == (2024, 90.0)
     assert out.loc["G1", "latest_source"] == "indicator" and out.loc["G1", "status"] == "on_track"
     assert out.loc["G2", "status"] == "no_data"  # only the baseline year in the table
@@ -111,7 +112,7 @@ def test_goal_status_takes_latest_value_from_register_or_indicator_table():
     assert as_of.loc["G1", "latest_year"] == 2022 and as_of.loc["G1", "status"] == "not_on_track"
     assert as_of.loc["G3", "status"] == "no_data"  # its hand-filled value is from 2024
     assert set(fu.goal_status(goals, municipality="2183")["goal_id"]) == {"G4"}
-    assert set(fu.STATUS_LABELS) == set(fu.STATUSES)
+    assert set(pf.STATUS_LABELS) == set(fu.STATUSES)
 
 
 # ---------------------------------------------------------------- training coverage
@@ -150,7 +151,8 @@ def test_training_coverage(plan, log):
     assert out.loc[("Social", 2022), "share"] == 1.0
     assert pd.isna(out.loc[("Social", 2023), "share"])  # nothing planned
     assert out.loc[("Social", 2023), "cumulative_share"] == pytest.approx(55 / 50)
-    total = fu.training_coverage(plan, log, year=2023, total=True).set_index("administration")
+    total = pf.with_total_label(fu.training_coverage(plan, log, year=2023, total=True))
+    total = total.set_index("administration")
     assert list(total.index) == ["Skola", "Social", "Totalt"]
     assert total.loc["Totalt", "cumulative_planned"] == 170
     assert total.loc["Totalt", "cumulative_trained"] == 135
@@ -240,7 +242,7 @@ def test_key_messages(plan, log, activities):
         }
     )
     coverage = fu.training_coverage(plan, log)
-    messages = fu.key_messages(
+    messages = pf.key_messages(
         status, coverage, activities[activities["municipality_code"] == "2161"]
     )
     text = "\n".join(messages)
@@ -252,23 +254,23 @@ def test_key_messages(plan, log, activities):
     assert "Lägst andel utbildade: Skola (67\u00a0%)." in text
     assert "Under 2023 genomfördes 1 aktivitet som nådde minst 40 personer." in text
     assert "Ingen aktivitet under vecka 47" in text
-    only_2022 = fu.key_messages(
+    only_2022 = pf.key_messages(
         activities=activities[activities["municipality_code"] == "2161"], year=2022
     )
     assert only_2022[-1] == "En vecka fri från våld (vecka 47) uppmärksammades 2022."
-    assert fu.key_messages() == []
+    assert pf.key_messages() == []
 
 
 def test_key_messages_when_no_goal_has_data():
     one = pd.DataFrame({"goal": ["A"], "status": ["no_data"]})
-    assert fu.key_messages(one) == ["Målet har inget uppföljningsvärde än."]
+    assert pf.key_messages(one) == ["Målet har inget uppföljningsvärde än."]
     two = pd.DataFrame({"goal": ["A", "B"], "status": ["no_data", "no_data"]})
-    assert fu.key_messages(two) == ["Inget av de 2 målen har något uppföljningsvärde än."]
+    assert pf.key_messages(two) == ["Inget av de 2 målen har något uppföljningsvärde än."]
 
 
 def test_example_registers_follow_up_end_to_end(built_data):
     regs = registers.load_registers(built_data / "raw" / "registers").for_municipality("2161")
-    sources = fu.Sources.load(built_data)
+    sources = data.Tables.load(built_data)
     series = fu.goal_series(regs.goals, "2161", sources, registers=regs)
     status = fu.goal_status(regs.goals, series).set_index("goal_id")
     # the example register's baselines are the data's own values in the baseline year
@@ -282,7 +284,7 @@ def test_example_registers_follow_up_end_to_end(built_data):
     assert status.loc["LJ-M1", "status"] == "not_on_track"  # rising, should fall
     assert (status["latest_source"] == "indicator").all()
     coverage = fu.training_coverage(regs.training_plan, regs.training_log)
-    messages = fu.key_messages(status.reset_index(), coverage, regs.activities)
+    messages = pf.key_messages(status.reset_index(), coverage, regs.activities)
     assert any("Omsorgsförvaltningen" in m for m in messages)
 
 
@@ -291,7 +293,7 @@ def test_empty_registers_give_empty_results(plan, log, activities):
     assert fu.training_coverage(no_plan, no_log, total=True).empty
     assert fu.register_indicators(no_plan, no_log, no_activities).empty
     assert fu.activity_summary(no_activities).empty
-    assert fu.key_messages(None, fu.training_coverage(no_plan, no_log), no_activities) == []
+    assert pf.key_messages(None, fu.training_coverage(no_plan, no_log), no_activities) == []
     unplanned = fu.training_coverage(no_plan, log).set_index("year")
     assert unplanned.loc[2023, "planned"] == 0 and pd.isna(unplanned.loc[2023, "share"])
 
@@ -330,7 +332,7 @@ def test_split_indicator():
 
 def test_survey_series_share_interval_and_disclosure():
     survey = _survey({2018: (30, 70), 2020: (3, 97), 2022: (98, 2)})
-    sources = fu.Sources(survey=survey, codebook=CODEBOOK)
+    sources = data.Tables(survey=survey, codebook=CODEBOOK)
     s = fu.indicator_series("skolenkat:risk_skolk", "2161", sources, threshold=5)
     s = s.set_index("year")
     assert s.loc[2018, "value"] == pytest.approx(30.0)
@@ -351,14 +353,14 @@ def test_survey_series_uses_codebook_cutoff():
         {"region_code": "2161", "year": 2020, "risk_normer": [1, 2, 3, 4, 9, None] * 10}
     ).astype({"risk_normer": "Int64"})
     survey["risk_normer"] = survey["risk_normer"].mask(survey["risk_normer"] == 9)
-    sources = fu.Sources(survey=survey, codebook=CODEBOOK)
+    sources = data.Tables(survey=survey, codebook=CODEBOOK)
     s = fu.indicator_series("skolenkat:risk_normer", "2161", sources)
     assert s["value"].iloc[0] == pytest.approx(50.0)  # answers 3 and 4 of 1..4
     assert s["population"].iloc[0] == 40
 
 
 def test_series_empty_for_unknown_item_or_municipality():
-    sources = fu.Sources(survey=_survey({2020: (10, 10)}), codebook=CODEBOOK)
+    sources = data.Tables(survey=_survey({2020: (10, 10)}), codebook=CODEBOOK)
     assert fu.indicator_series("skolenkat:no_such_item", "2161", sources).empty
     assert fu.indicator_series("skolenkat:risk_skolk", "0180", sources).empty
     assert fu.indicator_series("kolada:N07403", "2161", sources).empty  # no Kolada table
@@ -375,7 +377,7 @@ def test_kolada_series_takes_both_sexes():
             "value": [900.0, 400.0, 880.0, 1.0],
         }
     )
-    s = fu.indicator_series("kolada:N07403", "2161", fu.Sources(kolada=kolada))
+    s = fu.indicator_series("kolada:N07403", "2161", data.Tables(kolada=kolada))
     assert s["value"].tolist() == [900.0, 880.0]
     assert s["lower"].isna().all()
 
@@ -386,7 +388,7 @@ def test_register_series(plan, log):
 
 
 def test_bra_series_and_goal_status_from_built_data(built_data):
-    sources = fu.Sources.load(built_data)
+    sources = data.Tables.load(built_data)
     s = fu.indicator_series("bra:misshandel inkl. GROV", "2161", sources).set_index("year")
     obs = sources.observations
     obs = obs[
@@ -403,7 +405,7 @@ def test_bra_series_and_goal_status_from_built_data(built_data):
 
 def test_goal_series_gives_goal_status_the_latest_value_from_the_data(built_data):
     regs = registers.load_registers(built_data / "raw" / "registers").for_municipality("2161")
-    sources = fu.Sources.load(built_data)
+    sources = data.Tables.load(built_data)
     series = fu.goal_series(regs.goals, "2161", sources, registers=regs)
     assert set(series["indicator"]) == set(regs.goals["indicator"])
     status = fu.goal_status(regs.goals, indicators=series).set_index("goal_id")
@@ -418,17 +420,17 @@ def test_goal_series_gives_goal_status_the_latest_value_from_the_data(built_data
 
 
 def test_indicator_label_and_unit():
-    sources = fu.Sources(
+    sources = data.Tables(
         codebook=CODEBOOK,
         kpis=pd.DataFrame({"kpi": ["N07403"], "title": ["Anmälda våldsbrott"], "unit": ["/100k"]}),
     )
-    label = fu.indicator_label("skolenkat:risk_normer", sources)
+    label = pf.indicator_label("skolenkat:risk_normer", sources)
     assert "”Ganska bra” eller ”Helt”" in label and "Det är okej att slå någon." in label
-    assert "”Ja”" in fu.indicator_label("skolenkat:risk_skolk", sources)
-    assert fu.indicator_label("kolada:N07403", sources) == "Anmälda våldsbrott (Kolada N07403)"
-    assert fu.indicator_unit("kolada:N07403", sources) == "/100k"
-    assert fu.indicator_unit("skolenkat:risk_normer") == "andel elever (%)"
-    assert "Utbildad personal" in fu.indicator_label("register:training_coverage")
+    assert "”Ja”" in pf.indicator_label("skolenkat:risk_skolk", sources)
+    assert pf.indicator_label("kolada:N07403", sources) == "Anmälda våldsbrott (Kolada N07403)"
+    assert pf.indicator_unit("kolada:N07403", sources) == "/100k"
+    assert pf.indicator_unit("skolenkat:risk_normer") == "andel elever (%)"
+    assert "Utbildad personal" in pf.indicator_label("register:training_coverage")
 
 
 def test_data_sources():
@@ -473,7 +475,7 @@ def test_goal_its_recovers_a_known_level_change():
     expected = base * np.where(years >= 2020, true_level, 1.0)
     counts = rng.poisson(expected)
     goals, series, interventions = _its_inputs(counts, years, population)
-    its = fu.goal_its(goals, series, interventions).iloc[0]
+    its = pf.with_its_reasons(fu.goal_its(goals, series, interventions)).iloc[0]
     assert its["estimated"]
     assert its["intervention_year"] == 2020
     assert (its["n_before"], its["n_after"]) == (8, 5)
@@ -488,7 +490,7 @@ def test_goal_its_no_change_gives_interval_around_one():
     years = np.arange(2012, 2025)
     counts = rng.poisson(np.full(len(years), 300.0))
     goals, series, interventions = _its_inputs(counts, years, np.full(len(years), 1e5))
-    its = fu.goal_its(goals, series, interventions).iloc[0]
+    its = pf.with_its_reasons(fu.goal_its(goals, series, interventions)).iloc[0]
     assert its["level_lower"] < 1 < its["level_upper"]
     assert "Ingen säker förändring" in its["reason"]
 
@@ -499,20 +501,28 @@ def test_goal_its_says_why_when_it_cannot_estimate():
     pop = np.full(len(years), 1e5)
     # the start year counts as after: a start late in 2023 gives 5 years before, 2 after
     goals, series, interventions = _its_inputs(counts, years, pop, start="2023-09-01")
-    its = fu.goal_its(goals, series, interventions).iloc[0]
+    its = pf.with_its_reasons(fu.goal_its(goals, series, interventions)).iloc[0]
     assert its["estimated"] and (its["n_before"], its["n_after"]) == (5, 2)
     assert "Få mätpunkter" in its["reason"]
     goals, series, interventions = _its_inputs(counts, years, pop, start="2024-01-10")
-    its = fu.goal_its(goals, series, interventions).iloc[0]
+    its = pf.with_its_reasons(fu.goal_its(goals, series, interventions)).iloc[0]
     assert not its["estimated"] and "För få mätpunkter" in its["reason"]
     assert "1 år från" in its["reason"]
     goals, series, interventions = _its_inputs(counts, years, pop, intervention=None)
-    assert "inte kopplat" in fu.goal_its(goals, series, interventions).iloc[0]["reason"]
+    assert (
+        "inte kopplat"
+        in pf.with_its_reasons(fu.goal_its(goals, series, interventions)).iloc[0]["reason"]
+    )
     goals, series, interventions = _its_inputs(counts, years, pop)
     no_date = interventions.assign(start_date=pd.NaT)
-    assert "startdatum" in fu.goal_its(goals, series, no_date).iloc[0]["reason"]
+    assert (
+        "startdatum" in pf.with_its_reasons(fu.goal_its(goals, series, no_date)).iloc[0]["reason"]
+    )
     no_counts = series.assign(count=np.nan, population=np.nan)
-    assert "antal och befolkning" in fu.goal_its(goals, no_counts, interventions).iloc[0]["reason"]
+    assert (
+        "antal och befolkning"
+        in pf.with_its_reasons(fu.goal_its(goals, no_counts, interventions)).iloc[0]["reason"]
+    )
     assert fu.intervention_starts(fu.goal_its(goals, series, interventions)) == {"G1": 2020}
 
 
@@ -521,15 +531,15 @@ def test_its_table_and_messages():
     years = np.arange(2012, 2025)
     counts = rng.poisson(np.where(years >= 2020, 200.0, 400.0))
     goals, series, interventions = _its_inputs(counts, years, np.full(len(years), 1e5))
-    its = fu.goal_its(goals, series, interventions)
-    table = fu.its_table(its)
+    its = pf.with_its_reasons(fu.goal_its(goals, series, interventions))
+    table = pf.its_table(its)
     row = table.iloc[0]
     assert row["Mätpunkter före / efter"] == "8 / 5"
     assert row["Nivåförändring (kvot, 95 % KI)"].startswith("0,")
     assert "(start 2020-03-01)" in row["Insats"]
-    assert fu.its_messages(its) == [f"G1 (Insats): {its['reason'].iloc[0]}"]
+    assert pf.its_messages(its) == [f"G1 (Insats): {its['reason'].iloc[0]}"]
     none = its.assign(estimated=False)
-    assert "Ingen före–efter-analys" in fu.its_messages(none)[0]
+    assert "Ingen före–efter-analys" in pf.its_messages(none)[0]
 
 
 # ---------------------------------------------------------------- report tables
@@ -554,7 +564,7 @@ def test_baseline_check():
             "upper": [36.0, np.nan, np.nan, np.nan, 32.0],
         }
     )  # fmt: skip
-    messages = fu.baseline_check(goals, series)
+    messages = pf.baseline_check(goals, series)
     assert [m.split(":")[0] for m in messages] == ["G1", "G3", "G5"]
     assert "33,0 år 2020" in messages[0]
     assert "30,0 år 2020" in messages[2]  # the biennial survey: the nearest year counts
@@ -565,10 +575,10 @@ def test_goal_table_shows_interval_and_status():
         ("G1", "2161", "Minska", "skolenkat:risk_skolk", 2018, 30.0, 20.0, 2026, "decrease",
          None, None),
     )  # fmt: skip
-    sources = fu.Sources(survey=_survey({2018: (30, 70), 2022: (25, 75)}), codebook=CODEBOOK)
+    sources = data.Tables(survey=_survey({2018: (30, 70), 2022: (25, 75)}), codebook=CODEBOOK)
     series = fu.indicator_series("skolenkat:risk_skolk", "2161", sources)
     status = fu.goal_status(goals, indicators=series)
-    row = fu.goal_table(status, series, sources).iloc[0]
+    row = pf.goal_table(status, series, sources).iloc[0]
     assert row["Mål"] == "G1: Minska"
     assert row["Utgångsläge (år)"] == "30,0 (2018)"
     assert row["Senaste värde (år)"] == "25,0 (2022)"
@@ -576,39 +586,39 @@ def test_goal_table_shows_interval_and_status():
     assert row["95 % konfidensintervall"] == (
         f"{ci['lower']:.1f}–{ci['upper']:.1f}".replace(".", ",")
     )
-    assert row["Status"] == fu.STATUS_LABELS[status["status"].iloc[0]]
-    assert fu.status_counts(status) == [
-        (fu.STATUS_LABELS[s], "1" if s == status["status"].iloc[0] else "0") for s in fu.STATUSES
+    assert row["Status"] == pf.STATUS_LABELS[status["status"].iloc[0]]
+    assert pf.status_counts(status) == [
+        (pf.STATUS_LABELS[s], "1" if s == status["status"].iloc[0] else "0") for s in fu.STATUSES
     ]
 
 
 def test_training_table(plan, log):
-    coverage = fu.training_coverage(plan, log, municipality="2161", total=True)
-    table = fu.training_table(coverage).set_index("Förvaltning")
+    coverage = pf.with_total_label(fu.training_coverage(plan, log, municipality="2161", total=True))
+    table = pf.training_table(coverage).set_index("Förvaltning")
     last = int(coverage["year"].max())
-    total = coverage[(coverage["administration"] == fu.TOTAL_LABEL) & (coverage["year"] == last)]
-    assert table.index[-1] == fu.TOTAL_LABEL
-    assert table.loc[fu.TOTAL_LABEL, "Planerat hittills"] == total["cumulative_planned"].iloc[0]
-    assert table.loc[fu.TOTAL_LABEL, "Utbildade hittills"] == total["cumulative_trained"].iloc[0]
-    assert table.loc[fu.TOTAL_LABEL, "Andel av planen (%)"] == pytest.approx(
+    total = coverage[(coverage["administration"] == pf.TOTAL_LABEL) & (coverage["year"] == last)]
+    assert table.index[-1] == pf.TOTAL_LABEL
+    assert table.loc[pf.TOTAL_LABEL, "Planerat hittills"] == total["cumulative_planned"].iloc[0]
+    assert table.loc[pf.TOTAL_LABEL, "Utbildade hittills"] == total["cumulative_trained"].iloc[0]
+    assert table.loc[pf.TOTAL_LABEL, "Andel av planen (%)"] == pytest.approx(
         total["cumulative_share"].iloc[0] * 100
     )
-    chart = fu.training_chart_data(coverage)
-    assert fu.TOTAL_LABEL not in set(chart["category"])
+    chart = pf.training_chart_data(coverage)
+    assert pf.TOTAL_LABEL not in set(chart["category"])
     assert len(chart) == len(table) - 1
-    assert fu.training_table(coverage.iloc[0:0]).empty
+    assert pf.training_table(coverage.iloc[0:0]).empty
 
 
 def test_activity_tables(activities):
     mine = activities[activities["municipality_code"] == "2161"].assign(
         target_group="Alla", end_date=lambda d: d["end_date"]
     )
-    table = fu.activity_table(mine)
+    table = pf.activity_table(mine)
     assert table["Aktivitet"].tolist() == ["Föreläsning", "Vecka 47", "Möte"]
     assert table["Vecka 47"].tolist() == ["", "Ja", ""]
     assert table["Datum"].iloc[1] == "2022-11-20 – 2022-11-21"
     assert table["Kanaler"].iloc[1] == "webb, sociala medier"
-    per_year = fu.activity_year_table(mine).set_index("År")
+    per_year = pf.activity_year_table(mine).set_index("År")
     assert per_year.loc["2022", "Antal aktiviteter"] == 2
     assert per_year.loc["2022", "En vecka fri från våld (v. 47)"] == "Ja"
     assert per_year.loc["2023", "En vecka fri från våld (v. 47)"] == "Nej"
@@ -618,8 +628,8 @@ def test_summary_messages_add_its(plan, log, activities):
     its = pd.DataFrame({"goal_id": ["G"], "intervention": ["X"], "estimated": [True],
                         "reason": ["Nivån sjönk."]})  # fmt: skip
     coverage = fu.training_coverage(plan, log, municipality="2161")
-    messages = fu.summary_messages(None, coverage, activities, its)
-    assert messages[:-1] == fu.key_messages(None, coverage, activities)
+    messages = pf.summary_messages(None, coverage, activities, its)
+    assert messages[:-1] == pf.key_messages(None, coverage, activities)
     assert messages[-1] == "G (X): Nivån sjönk."
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from vpanalysis import registers
 from vpanalysis.errors import DataError
+from vpanalysis.presentation import interventions as pi
 from vpanalysis.steps import interventions as iv
 
 
@@ -64,7 +65,7 @@ def test_coverage_matrix(items):
 
 def test_gaps_no_intervention_and_weak_evidence_only(items):
     priorities = pd.DataFrame({"factor_id": ["F1", "F2", "F3", "F4"], "name": list("abcd")})
-    out = iv.gaps(priorities, items, "2161").set_index("factor_id")
+    out = pi.label(iv.gaps(priorities, items, "2161")).set_index("factor_id")
     assert list(out.index) == ["F3", "F4"]  # F1, F2 have I1 with måttlig evidence
     assert out.loc["F3", "status"] == "weak evidence only"
     assert out.loc["F3", "interventions"] == "Insats I3"
@@ -101,7 +102,7 @@ def logic(tmp_path: Path) -> pd.DataFrame:
 
 
 def test_logic_model_table(logic):
-    table = iv.logic_model_table(logic, "I1")
+    table = pi.label(iv.logic_model_table(logic, "I1"))
     assert list(table["stage"]) == list(registers.LOGIC_MODEL_STAGES)
     assert table["stage_label"].iloc[0] == "Resurser"
     assert table["items"].iloc[0] == "Tid; Pengar" and table["n_items"].iloc[0] == 2
@@ -114,7 +115,7 @@ def test_logic_model_table(logic):
 
 def test_check_logic_models(items, logic):
     items = items.assign(chosen=[True, True, True, False, False])
-    out = iv.check_logic_models(items, logic, "2161").set_index("intervention_id")
+    out = pi.label(iv.check_logic_models(items, logic, "2161")).set_index("intervention_id")
     assert list(out.index) == ["I1", "I2", "I3"]
     assert out.loc["I1", "complete"] and out.loc["I1", "message"] == ""
     assert not out.loc["I2", "has_model"] and "saknas" in out.loc["I2", "message"]
@@ -136,7 +137,7 @@ def test_example_registers_show_the_incomplete_sandviken_model():
 
 
 def test_evidence_label():
-    assert iv.evidence_label(2) == "måttlig" and iv.evidence_label(pd.NA) == "okänd"
+    assert pi.evidence_label(2) == "måttlig" and pi.evidence_label(pd.NA) == "okänd"
 
 
 def test_empty_inventory_leaves_every_priority_a_gap(items):
@@ -159,46 +160,46 @@ def mine(items: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_inventory_tables(items):
-    table = iv.inventory_table(mine(items))
+    table = pi.inventory_table(mine(items))
     assert list(table["Insats"]) == ["Insats I1", "Insats I2", "Insats I3", "Insats I4"]
     assert list(table["Nivå"]) == ["Universell", "Selektiv", "Indikerad", "Universell"]
     assert list(table["Vald"]) == ["✓", "", "✓", ""]
     assert table.loc[0, "Kunskapsstöd"] == "måttlig"
-    summary = iv.inventory_summary_table(mine(items)).set_index("Förvaltning")
+    summary = pi.inventory_summary_table(mine(items)).set_index("Förvaltning")
     assert summary.loc["Totalt", "Insatser"] == 4 and summary.loc["Skola", "Selektiv"] == 1
     assert summary.loc["Totalt", "Kostnad (kr/år)"] == 1550
     factors = pd.DataFrame({"factor_id": ["F1", "F2"], "name": ["Ett", "Två"]})
-    named = iv.intervention_factor_table(mine(items), factors)
+    named = pi.intervention_factor_table(mine(items), factors)
     assert named.loc[0, "Påverkar faktorer"] == "Ett; Två"
     assert named.loc[2, "Påverkar faktorer"] == "F3"  # unknown id stays as it is
 
 
 def test_coverage_table_chart_and_gap_messages(items):
-    table = iv.coverage_table(PRIORITIES, mine(items))
+    table = pi.coverage_table(PRIORITIES, mine(items))
     assert list(table["Prioriterad faktor"]) == ["Ett", "Tre", "Nio"]
     assert table.loc[0, "Insats I1"] == "✓" and table.loc[1, "Insats I1"] == ""
     assert list(table["Täckning"]) == [
-        iv.GAP_LABELS["covered"],
-        iv.GAP_LABELS["weak evidence only"],
-        iv.GAP_LABELS["no intervention"],
+        pi.GAP_LABELS["covered"],
+        pi.GAP_LABELS["weak evidence only"],
+        pi.GAP_LABELS["no intervention"],
     ]
-    data = iv.coverage_chart_data(PRIORITIES, mine(items))
+    data = pi.coverage_chart_data(PRIORITIES, mine(items))
     assert data.shape == (4, 3) and data.to_numpy().sum() == 2  # I1-F1, I3-F3
-    assert iv.coverage_chart(PRIORITIES, mine(items)) is not None
-    assert iv.coverage_chart(PRIORITIES, mine(items).iloc[0:0]) is None
-    messages = iv.gap_messages(PRIORITIES, mine(items))
+    assert pi.coverage_chart(PRIORITIES, mine(items)) is not None
+    assert pi.coverage_chart(PRIORITIES, mine(items).iloc[0:0]) is None
+    messages = pi.gap_messages(PRIORITIES, mine(items))
     assert len(messages) == 2
     assert messages[0].startswith("Tre:") and "Insats I3" in messages[0]
     assert messages[1] == "Nio: ingen insats i inventeringen påverkar faktorn."
 
 
 def test_chosen_logic_models_and_messages(items, logic):
-    chosen = iv.chosen_logic_models(mine(items), logic)
+    chosen = pi.chosen_logic_models(mine(items), logic)
     assert [h for h, _ in chosen] == ["Insats I1 (Skola)", "Insats I3 (Social)"]
     for _, table in chosen:
         assert list(table.columns) == ["Steg i kedjan", "Innehåll"]
         assert list(table["Steg i kedjan"]) == list(registers.LOGIC_MODEL_STAGES.values())
-    messages = iv.logic_model_messages(mine(items), logic)
+    messages = pi.logic_model_messages(mine(items), logic)
     status = iv.check_logic_models(mine(items), logic)
     assert len(messages) == int((~status["complete"]).sum()) == 1
     assert messages[0].startswith("Insats I3:")
@@ -207,12 +208,12 @@ def test_chosen_logic_models_and_messages(items, logic):
 def test_logic_model_report_table_marks_missing_stages(logic):
     iid = logic["intervention_id"].iloc[0]
     partial = logic[~((logic["intervention_id"] == iid) & (logic["stage"] == "outputs"))]
-    table = iv.logic_model_report_table(partial, iid).set_index("Steg i kedjan")
+    table = pi.logic_model_report_table(partial, iid).set_index("Steg i kedjan")
     assert table.loc["Prestationer", "Innehåll"].startswith("saknas")
     assert not table.loc["Resurser", "Innehåll"].startswith("saknas")
 
 
 def test_logic_model_messages_when_nothing_is_chosen(items, logic):
     none = mine(items).assign(chosen=False)
-    assert iv.logic_model_messages(none, logic) == [iv.NO_CHOSEN_MESSAGE]
-    assert iv.chosen_logic_models(none, logic) == []
+    assert pi.logic_model_messages(none, logic) == [pi.NO_CHOSEN_MESSAGE]
+    assert pi.chosen_logic_models(none, logic) == []

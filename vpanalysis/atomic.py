@@ -5,6 +5,10 @@ so that a cleaner can find the leftovers of a killed process with the glob ``*.t
 and moved into place with :func:`os.replace` (atomic on POSIX and Windows within one file
 system). Folders are built next to their target and swapped in with two renames.
 
+:mod:`tempfile` creates files with mode ``0600`` and folders with ``0700``; before the
+move, both get the mode an ordinary ``open()`` or ``mkdir()`` would give them under the
+user's umask, so that a web server or a shared folder can read the reports.
+
 :func:`write_text` and :func:`write_bytes` are the short names used across the package.
 """
 
@@ -46,11 +50,19 @@ def atomic_write_with(path: str | os.PathLike, write: Callable[[Path], object]) 
     try:
         write(tmp)
         _fsync(tmp)
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def current_umask() -> int:
+    """The process's umask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _fsync(path: Path) -> None:
@@ -64,6 +76,7 @@ def temporary_sibling_dir(target: str | os.PathLike, prefix: str = ".build-") ->
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f"{prefix}{target.name}-", dir=target.parent))
+    os.chmod(tmp, 0o777 & ~current_umask())
     try:
         yield tmp
     finally:

@@ -335,11 +335,12 @@ def validate_jobs(
     output_dir: str | Path | None = None,
     **options,
 ) -> list[ReportJob]:
-    """Every report of a run as a validated :class:`ReportJob`, before any kernel starts.
+    """Every report of a run as a validated :class:`~vpanalysis.runner.ReportJob`, first.
 
-    Raises :class:`~vpanalysis.geography.UnknownRegionError` (with the closest names) for
-    an unknown municipality and :class:`ReportError` for an unknown step or a step whose
-    notebook is missing.
+    Done before any kernel starts. Raises :class:`~vpanalysis.geography.UnknownRegionError`
+    (with the closest names) for an unknown municipality and
+    :class:`~vpanalysis.errors.ReportError` for an unknown step or a step whose notebook
+    is missing.
     """
     jobs = []
     for municipality in dict.fromkeys(municipalities):

@@ -204,7 +204,7 @@ def _finish(frame: pd.DataFrame, source: str, local: bool) -> pd.DataFrame:
 
 
 def clean_bra(raw: pd.DataFrame, mapping: pd.DataFrame, *, mapping_file=None) -> pd.DataFrame:
-    """BRÅ rows (:func:`vpanalysis.io.read_bra`) -> observations (``source = "bra"``)."""
+    """BRÅ rows (:func:`~vpanalysis.io.bra.read_bra`) -> observations (``source = "bra"``)."""
     frame = raw.assign(region_code=region_codes(raw, label="Region"))
     frame = _map(frame, "bra", mapping, mapping_file)
     check_duplicates(
@@ -326,7 +326,7 @@ def _age_number(code: str) -> int | None:
 
 
 def clean_population(frame: pd.DataFrame, *, file: str) -> pd.DataFrame:
-    """SCB TAB638 json-stat2 (:func:`vpanalysis.io.read_jsonstat2`) -> single years of age.
+    """SCB TAB638 json-stat2 (:func:`~vpanalysis.io.pxweb.read_jsonstat2`) -> single years of age.
 
     Needs dimensions for region (``Region``), age (``Alder``: single years, ``100+``), sex
     (``Kon``: 1 men, 2 women) and year (``Tid``); a contents dimension must be the
@@ -433,7 +433,7 @@ def population_bands(single_years: pd.DataFrame) -> pd.DataFrame:
 
 
 def clean_kolada(raw: pd.DataFrame, kpis: pd.DataFrame, *, kpi_file: str) -> pd.DataFrame:
-    """Kolada rows (:func:`vpanalysis.io.read_kolada`) -> ``kolada.parquet``."""
+    """Kolada rows (:func:`~vpanalysis.io.kolada.read_kolada`) -> ``kolada.parquet``."""
     known = set(kpis["kpi"])
     unknown = sorted(set(raw["kpi"]) - known)
     if unknown:
@@ -500,7 +500,7 @@ def _grade(label: str) -> str | None:
 
 
 def clean_survey(raw: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
-    """Answers (:func:`vpanalysis.io.read_survey`) -> ``survey.parquet`` (one row per pupil)."""
+    """Answers (:func:`~vpanalysis.io.survey.read_survey`) -> ``survey.parquet`` (row per pupil)."""
     roles = survey_io.role_columns(codebook)
     by_item = codebook.set_index("item")
     out = pd.DataFrame(index=raw.index)

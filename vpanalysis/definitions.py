@@ -49,6 +49,7 @@ _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 _AGE = re.compile(r"^(totalt|\d+-\d+|\d+\+)$")
 _TRUE = {"ja", "j", "yes", "y", "true", "sant", "1", "x"}
 _FALSE = {"nej", "n", "no", "false", "falskt", "0", ""}
+#: The columns of ``category_mapping.csv``.
 MAPPING_COLUMNS = [
     "source",
     "category",

@@ -3,7 +3,7 @@
 Counts of persons from local sources (social services, women's shelter, school survey)
 below a threshold (default 5, :data:`vpanalysis.config.DISCLOSURE_THRESHOLD`) are never
 published, and they must not be derivable from what *is* published, totals included
-(DESIGN.md section 4).
+(docs/methods.md).
 
 Public API
 ----------

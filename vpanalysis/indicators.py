@@ -1,4 +1,4 @@
-"""Indicators with confidence intervals (DESIGN.md section 4).
+"""Indicators with confidence intervals (docs/methods.md).
 
 The methods follow the UK public health practice implemented in the R package
 PHEindicatormethods and used by Fingertips, so that our figures can be checked
@@ -1008,7 +1008,7 @@ def trend_test(years, counts, populations, alpha: float = 0.05) -> TrendResult:
     p-value, plus the quasi-Poisson version as a robustness check (see
     :class:`TrendResult`). Rows with a missing value are dropped.
 
-    Raises ``ValueError`` with fewer than 5 usable points (DESIGN.md: at least 5
+    Raises ``ValueError`` with fewer than 5 usable points (docs/methods.md: at least 5
     points for a trend), or when all counts are 0.
     """
     t, y, n = _clean_series(years, counts, populations)

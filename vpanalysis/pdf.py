@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-#: Flags that keep a headless Chromium quiet on a machine without network (DESIGN §6).
+#: Flags that keep a headless Chromium quiet on a machine without network (docs/traps.md).
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",

@@ -42,7 +42,7 @@ import pandas as pd
 
 from vpanalysis import __version__, cleaning, definitions, schema
 from vpanalysis.atomic import replace_files, temporary_sibling_dir
-from vpanalysis.config import get_paths
+from vpanalysis.config import LOCAL_SOURCES, get_paths
 from vpanalysis.errors import DataError
 from vpanalysis.fetch import provenance as fetched
 from vpanalysis.io import bra as bra_io
@@ -72,7 +72,6 @@ SOURCES = {
 }
 #: Metadata files next to the data (not data files themselves).
 METADATA = {"kolada": "kpis.csv", "skolenkat": "codebook.csv"}
-LOCAL_SOURCES = ("socialtjanst", "kvinnojour", "skolenkat")
 #: Inputs besides the source folders that change the output.
 OTHER_INPUTS = ("definitions", "reference")
 EXAMPLE_MARK = "EXEMPELDATA"
@@ -305,7 +304,7 @@ def build_tables(paths, found: dict[str, SourceFiles]) -> tuple[dict[str, pd.Dat
         obs = cleaning.sort_observations(obs)
     else:
         obs = _empty(schema.OBSERVATIONS)
-    for source in ("bra", "socialtjanst", "kvinnojour"):
+    for source in schema.SOURCES:
         facts[source] = _facts(obs[obs["source"] == source])
 
     kolada = _empty(schema.KOLADA)

@@ -187,7 +187,7 @@ def matrix(
     table: pd.DataFrame, *, title: str = "", cmap: str = "Blues", fmt: str = "", annotate=True
 ) -> Figure:
     """A heat map of a matrix (coverage: 1 = covered, 0 = gap), values cast to float."""
-    numeric = table.astype("float64")  # seaborn's heatmap raises on Int64 (DESIGN §6)
+    numeric = table.astype("float64")  # seaborn's heatmap raises on Int64 (docs/traps.md)
     fig, ax = _figure(max(5, 0.7 * numeric.shape[1] + 3), max(2.5, 0.45 * numeric.shape[0] + 1.2))
     sns.heatmap(
         numeric,

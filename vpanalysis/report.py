@@ -8,7 +8,6 @@ comma, space as thousands separator); suppressed values show as ``..`` (SCB's si
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import math
 import warnings
@@ -17,22 +16,17 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from vpanalysis import __version__, catalogue
+from vpanalysis import catalogue
 from vpanalysis.config import DISCLOSURE_THRESHOLD
 from vpanalysis.errors import DisclosureError
-
-SUPPRESSED = ".."
-
-#: Swedish display names of the data sources (keys as in the tidy tables).
-SOURCE_LABELS = {
-    "bra": "Brottsförebyggande rådet (BRÅ), anmälda brott",
-    "scb": "SCB, befolkning (TAB638)",
-    "kolada": "Kolada (RKA)",
-    "socialtjanst": "Socialtjänsten (lokal uppgift)",
-    "kvinnojour": "Kvinnojouren (lokal uppgift)",
-    "skolenkat": "Skolenkät (lokal uppgift)",
-    "registers": "Kommunens register för det våldsförebyggande arbetet",
-}
+from vpanalysis.presentation.provenance import (  # noqa: F401 - part of report's API
+    SOURCE_LABELS,
+    SUPPRESSED,
+    banner,
+    example_sources,
+    provenance,
+    registers_are_example,
+)
 
 
 def setup() -> None:
@@ -83,7 +77,7 @@ def interval(lower: object, upper: object, decimals: int = 1) -> str:
 def check_disclosure(
     frame: pd.DataFrame, count_columns: Iterable[str], threshold: int = DISCLOSURE_THRESHOLD
 ) -> None:
-    """Raise :class:`DisclosureError` if a count column holds a value in 1..threshold-1.
+    """Raise :class:`~vpanalysis.errors.DisclosureError` if a count is in 1..threshold-1.
 
     The last line of defence before a local-source table reaches a report; the
     suppression itself is done by :mod:`vpanalysis.disclosure`.
@@ -230,75 +224,6 @@ def markdown(text: str):
     return Markdown(text)
 
 
-# ---------------------------------------------------------------- banner and provenance
-
-
-def example_sources(manifest: Mapping) -> list[str]:
-    """Sources in the manifest that are synthetic example data."""
-    sources = manifest.get("sources", {})
-    return sorted(name for name, info in sources.items() if info.get("example", True))
-
-
-def banner(manifest: Mapping, used: Iterable[str] | None = None, extra: Iterable[str] = ()):
-    """The example-data banner; empty when every used source is real data.
-
-    ``extra`` names further example sources that the manifest does not track (such as
-    ``"registers"`` when the register rows shown are marked ``example``).
-    """
-    examples = example_sources(manifest)
-    if used is not None:
-        examples = [s for s in examples if s in set(used)]
-    examples += [s for s in extra if s not in examples]
-    if not examples:
-        return _html("")
-    labels = ", ".join(SOURCE_LABELS.get(s, s) for s in examples)
-    return _html(
-        '<div class="vp-banner vp-banner-fixed" role="note">'
-        "EXEMPELDATA – rapporten bygger på påhittade (syntetiska) uppgifter och beskriver inte "
-        f"verkligheten i någon kommun. Gäller: {html.escape(labels)}.</div>" + _PRINT_BANNER
-    )
-
-
-#: On paper the banner is repeated in the top margin of every page (CSS page margin box).
-_PRINT_BANNER = (
-    '<style>@media print { @page { @top-center { content: "EXEMPELDATA – påhittade '
-    '(syntetiska) uppgifter, beskriver inte verkligheten i någon kommun"; '
-    "font: 600 8pt sans-serif; color: #5c4200; background: #fff3cd; "
-    "border: 1px solid #b58105; padding: 1mm 3mm; } } }</style>"
-)
-
-
-def provenance(manifest: Mapping, used: Iterable[str], run_date: dt.date | None = None):
-    """The provenance footer: sources, example or real, data vintage, version, run date."""
-    run_date = run_date or dt.date.today()
-    used = list(dict.fromkeys(used))  # each source once, in the order given
-    sources = manifest.get("sources", {})
-    rows = []
-    for name in used:
-        info = sources.get(name, {})
-        kind = "exempeldata (syntetiska)" if info.get("example", True) else "verkliga uppgifter"
-        years = info.get("years")
-        vintage = f", år {years[0]}–{years[1]}" if years else ""
-        label = SOURCE_LABELS.get(name, name)
-        # Real public data carry their attribution ("Källa: Kolada"), see vpanalysis.fetch.
-        attribution = "" if info.get("example", True) else info.get("attribution") or ""
-        retrieved = str((info.get("fetched") or {}).get("retrieved_at") or "")[:10]
-        credit = f". {attribution}" if attribution else ""
-        credit += f" (hämtad {retrieved})" if attribution and retrieved else ""
-        rows.append(f"<li>{html.escape(label)}: {kind}{html.escape(vintage + credit)}</li>")
-    built = manifest.get("built_at", "okänt")
-    return _html(
-        '<div class="vp-footer"><strong>Om rapporten</strong><ul>'
-        + "".join(rows)
-        + "</ul>"
-        + f"<p>Underlaget byggt: {html.escape(str(built))}. Rapporten skapad: "
-        f"{run_date.isoformat()} med vpanalysis {html.escape(__version__)}. "
-        f"{SUPPRESSED} betyder att uppgiften saknas eller inte redovisas: antal personer under "
-        "sekretessgränsen från lokala källor, och antal som skulle gå att räkna fram ur summor, "
-        "visas inte.</p></div>"
-    )
-
-
 # ---------------------------------------------------------------- the report context
 
 
@@ -342,21 +267,6 @@ class Page:
     def footer(self, used: Iterable[str]):
         """The provenance footer for the sources in ``used``."""
         return provenance(self.context.manifest, used)
-
-
-def registers_are_example(regs) -> bool:
-    """True when any row of any register table is marked as an example row."""
-    from dataclasses import fields as dc_fields
-
-    for f in dc_fields(regs):
-        table = getattr(regs, f.name)
-        if (
-            isinstance(table, pd.DataFrame)
-            and "example" in table.columns
-            and table["example"].fillna(False).astype(bool).any()
-        ):
-            return True
-    return False
 
 
 def chart(fig, what: str, how: str, *, alt: str | None = None):

@@ -22,11 +22,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vpanalysis import __version__, catalogue, geography, report
+from vpanalysis import __version__, catalogue, geography
 from vpanalysis.atomic import write_text
 from vpanalysis.config import COLLABORATING, DEFAULT_YEARS, DISCLOSURE_THRESHOLD, get_paths
 from vpanalysis.errors import ReportError
 from vpanalysis.pdf import html_to_pdf
+from vpanalysis.presentation import provenance
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
@@ -60,7 +61,7 @@ class ReportJob:
         return self.output_dir / f"{self.stem}.pdf"
 
     def parameters(self) -> dict:
-        """Parameters for papermill: only str/int/list values (DESIGN §6)."""
+        """Parameters for papermill: only str/int/list values (docs/traps.md)."""
         return {
             "municipality_code": str(self.municipality_code),
             "comparison_codes": [str(c) for c in self.comparison_codes],
@@ -124,7 +125,7 @@ class _KernelDirs:
 
 
 def _ipc_kernel_manager_class(stream=None):
-    """A kernel manager on IPC sockets in a folder of its own (DESIGN §6).
+    """A kernel manager on IPC sockets in a folder of its own (docs/traps.md).
 
     Many kernels on one machine over TCP race for ports; IPC with a unique socket path
     per kernel does not, and default IPC paths would collide in the working directory.
@@ -370,8 +371,8 @@ def _index_banner(results: Sequence[ReportResult]) -> str:
         if not manifest_path.exists():
             continue
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if report.example_sources(manifest):
-            return report.banner(manifest).data
+        if provenance.example_sources(manifest):
+            return provenance.banner(manifest).data
     return ""
 
 

@@ -15,6 +15,7 @@ from vpanalysis.errors import DataError
 REGION_CODE = r"^\d{4}$"
 AGE_GROUP = r"^(totalt|\d+-\d+|\d+\+)$"
 AGE_BANDS = [f"{a}-{a + 4}" for a in range(0, 90, 5)] + ["90+"]
+#: Sources of the observation table (the count-type sources; the survey has its own table).
 SOURCES = ["bra", "socialtjanst", "kvinnojour"]
 FLAGS = ["", "suppressed", "missing"]
 YEAR = pa.Check.in_range(1900, 2100)

@@ -32,6 +32,7 @@ from vpanalysis.io.kolada import KPI_PATTERN, parse_kolada, read_kpis
 
 DEFAULT_URL = "https://api.kolada.se/v3"
 ENV_URL = "VPANALYSIS_KOLADA_URL"
+#: At most this many region ids in one Kolada request.
 MAX_IDS = 25
 MAX_PAGES = 10_000
 

@@ -52,6 +52,7 @@ LEVELS = ("individ", "relation", "närmiljö", "samhälle")
 POLARITIES = ("higher_worse", "higher_better")
 _ITEM = re.compile(r"^[a-z][a-z0-9_]*$")
 _CUTOFF = re.compile(r"^(>=|<=|>|<)?\s*(-?\d+(?:[.,]\d+)?|p\d{1,2})$", re.IGNORECASE)
+#: The columns of a codebook (``codebook.csv``).
 CODEBOOK_COLUMNS = [
     "item",
     "role",

@@ -4,6 +4,8 @@ Works on the ``partners`` and ``training_days`` registers (see
 :mod:`vpanalysis.registers`): the steering structure (the crime-prevention council is
 the steering group), which partner contributes which data source and takes part in
 which step, which key sectors are missing, and the leadership group's training days.
+Codes only: the Swedish tables, labels and messages are in
+:mod:`vpanalysis.presentation.collaboration`.
 """
 
 from __future__ import annotations
@@ -24,8 +26,6 @@ DEFAULT_KEY_SECTORS: tuple[str, ...] = (
     "hälso- och sjukvård",
 )
 
-CHECK = "✓"
-
 
 def _select(frame: pd.DataFrame, municipality: str | None) -> pd.DataFrame:
     if municipality is None:
@@ -33,15 +33,10 @@ def _select(frame: pd.DataFrame, municipality: str | None) -> pd.DataFrame:
     return frame[frame["municipality_code"] == municipality]
 
 
-def checkmarks(matrix: pd.DataFrame, mark: str = CHECK) -> pd.DataFrame:
-    """A boolean matrix as ``✓`` / empty strings, for a report table."""
-    return matrix.astype(bool).map(lambda v: mark if v else "")
-
-
 def steering_structure(partners: pd.DataFrame, municipality: str | None = None) -> pd.DataFrame:
     """One row per municipality and role, roles in order styrgrupp → referensgrupp.
 
-    Columns: ``municipality_code``, ``role``, ``role_label`` (Swedish), ``n_partners``,
+    Columns: ``municipality_code``, ``role``, ``n_partners``,
     ``organisations`` and ``sectors`` (``", "``-joined, in file order), ``resources_hours``
     (sum of the numeric ``resources``; ``<NA>`` if none is numeric), ``mandates``
     (``"; "``-joined). Roles without partners are left out.
@@ -55,7 +50,6 @@ def steering_structure(partners: pd.DataFrame, municipality: str | None = None) 
             {
                 "municipality_code": code,
                 "role": role,
-                "role_label": ROLES.labels.get(role, role),
                 "n_partners": len(group),
                 "organisations": ", ".join(group["organisation"]),
                 "sectors": ", ".join(dict.fromkeys(group["sector"])),
@@ -66,7 +60,6 @@ def steering_structure(partners: pd.DataFrame, municipality: str | None = None) 
     columns = [
         "municipality_code",
         "role",
-        "role_label",
         "n_partners",
         "organisations",
         "sectors",
@@ -106,7 +99,7 @@ def data_source_matrix(
     Rows: organisations (a ``(municipality_code, organisation)`` MultiIndex when several
     municipalities are included). Columns: ``sources``, default every source in
     :data:`~vpanalysis.registers.DATA_SOURCES` that some partner contributes, in that
-    order. Use :func:`checkmarks` for ``✓``.
+    order. :func:`vpanalysis.presentation.collaboration.checkmarks` shows it as ``✓``.
     """
     frame = _select(partners, municipality)
     if sources is None:
@@ -129,9 +122,8 @@ def missing_key_sectors(
     """Key sectors without any partner, per municipality.
 
     ``municipalities`` defaults to those in ``partners`` (pass a list to include a
-    municipality with no partners at all). Returns ``municipality_code``, ``sector``,
-    ``sector_label`` and ``message`` (a Swedish sentence for the report), one row per
-    missing sector; empty when nothing is missing.
+    municipality with no partners at all). Returns ``municipality_code`` and ``sector``,
+    one row per missing sector; empty when nothing is missing.
     """
     sectors = []
     for sector in key_sectors:
@@ -149,18 +141,8 @@ def missing_key_sectors(
         present = set(partners.loc[partners["municipality_code"] == code, "sector"])
         for sector in sectors:
             if sector not in present:
-                label = SECTORS.labels[sector]
-                rows.append(
-                    {
-                        "municipality_code": code,
-                        "sector": sector,
-                        "sector_label": label,
-                        "message": f"{label} saknas bland parterna i samverkan.",
-                    }
-                )
-    return pd.DataFrame(
-        rows, columns=["municipality_code", "sector", "sector_label", "message"]
-    ).astype("string")
+                rows.append({"municipality_code": code, "sector": sector})
+    return pd.DataFrame(rows, columns=["municipality_code", "sector"]).astype("string")
 
 
 def training_days_summary(
@@ -199,62 +181,3 @@ def training_days_summary(
     ]
     out = pd.DataFrame(rows, columns=columns)
     return out.astype({"n_days": "Int64", "participants": "Int64", "mean_participants": "Float64"})
-
-
-# ---------------------------------------------------------------- report tables (Swedish)
-
-
-def partner_table(partners: pd.DataFrame) -> pd.DataFrame:
-    """The partner register as shown in the report: roles, never personal names."""
-    order = {role: i for i, role in enumerate(ROLES.values)}
-    frame = partners.assign(_order=partners["role"].map(order)).sort_values("_order", kind="stable")
-    return pd.DataFrame(
-        {
-            "Organisation": frame["organisation"],
-            "Sektor": frame["sector"].map(lambda s: SECTORS.labels.get(s, s)),
-            "Roll i strukturen": frame["role"].map(lambda r: ROLES.labels.get(r, r)),
-            "Kontakt (roll)": frame["contact_role"].fillna(""),
-            "Mandat": frame["mandate"].fillna(""),
-            "Resurser": frame["resources"].fillna(""),
-        }
-    ).reset_index(drop=True)
-
-
-def steering_table(partners: pd.DataFrame) -> pd.DataFrame:
-    """The steering structure (one row per level) with Swedish column names."""
-    s = steering_structure(partners)
-    return pd.DataFrame(
-        {
-            "Nivå": s["role_label"],
-            "Antal parter": s["n_partners"].astype("Int64"),
-            "Organisationer": s["organisations"],
-            "Avsatt tid (timmar/år)": s["resources_hours"],
-        }
-    )
-
-
-def contribution_matrix(partners: pd.DataFrame) -> pd.DataFrame:
-    """Partner × (data source, step) as check marks: who brings which data to which step."""
-    sources = data_source_matrix(partners)
-    sources = sources.loc[:, sources.any(axis=0)]
-    sources.columns = [DATA_SOURCES.labels.get(c, c) for c in sources.columns]
-    steps = step_matrix(partners)
-    steps.columns = [f"Steg {s}" for s in steps.columns]
-    out = checkmarks(sources.join(steps))
-    out.index.name = "Organisation"
-    return out.reset_index()
-
-
-def training_days_table(training_days: pd.DataFrame) -> pd.DataFrame:
-    """The log of the leadership group's joint training days, oldest first."""
-    frame = training_days.sort_values("date")
-    return pd.DataFrame(
-        {
-            "Datum": frame["date"].map(lambda d: pd.Timestamp(d).strftime("%Y-%m-%d")),
-            "Utbildningsdag": frame["title"],
-            "Utbildare": frame["provider"],
-            "Deltagargrupp": frame["participant_group"],
-            "Deltagare": frame["participants"].astype("Int64"),
-            "Steg": frame["steps"].map(lambda v: ", ".join(map(str, v))),
-        }
-    ).reset_index(drop=True)

@@ -42,6 +42,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from vpanalysis import disclosure, geography
+from vpanalysis.config import DISCLOSURE_THRESHOLD, SWEDEN_CODE
+from vpanalysis.data import Tables, population_totals
+from vpanalysis.indicators import proportion
 from vpanalysis.registers import VIOLENCE_FORMS, Cutoff, parse_cutoff
 
 #: Default weights of the score components (normalised by their sum).
@@ -56,12 +60,7 @@ COMPONENTS = ("difference", "evidence", "changeability", "shared")
 DIFFERENCE_CAP = 0.5
 
 JUDGEMENTS = ("worse", "similar", "better", "no data")
-JUDGEMENT_LABELS = {
-    "worse": "sämre än jämförelsen",
-    "similar": "som jämförelsen",
-    "better": "bättre än jämförelsen",
-    "no data": "uppgift saknas",
-}
+#: Accepted spellings of a judgement given by the caller (the registers may use Swedish).
 _JUDGEMENT_ALIASES = {
     "sämre": "worse",
     "bättre": "better",
@@ -70,12 +69,6 @@ _JUDGEMENT_ALIASES = {
     "lika": "similar",
     "no_data": "no data",
     "": "no data",
-}
-BASIS_LABELS = {
-    ("risk", True): "förhöjd risk",
-    ("skydd", True): "försvagat skydd",
-    ("risk", False): "ej flaggad – vald på poäng",
-    ("skydd", False): "ej flaggad – vald på poäng",
 }
 
 
@@ -175,7 +168,7 @@ def score_factors(
 
     Returns the factors sorted by rank with columns ``factor_id``, ``name``, ``level``,
     ``type``, ``indicator``, ``value``, ``lower``, ``upper``, ``comparator``,
-    ``judgement``, ``judgement_label``, ``flagged``, ``c_difference``, ``c_evidence``,
+    ``judgement``, ``flagged``, ``c_difference``, ``c_evidence``,
     ``c_changeability``, ``c_shared``, ``score`` and ``rank`` (1 = highest priority).
     """
     w = _weights(weights)
@@ -226,7 +219,6 @@ def score_factors(
         table["judgement"] = given.fillna(computed)
     else:
         table["judgement"] = computed
-    table["judgement_label"] = table["judgement"].map(JUDGEMENT_LABELS).astype("string")
     table["flagged"] = (table["judgement"] == "worse").astype(bool)
 
     value = table["value"].astype(float)
@@ -248,7 +240,7 @@ def score_factors(
     table["rank"] = pd.array(range(1, len(table) + 1), dtype="Int64")
     columns = [
         "factor_id", "name", "level", "type", "indicator", "value", "lower", "upper",
-        "comparator", "judgement", "judgement_label", "flagged", "c_difference", "c_evidence",
+        "comparator", "judgement", "flagged", "c_difference", "c_evidence",
         "c_changeability", "c_shared", "score", "rank",
     ]  # fmt: skip
     return table[columns]
@@ -259,9 +251,8 @@ def select_priorities(scored: pd.DataFrame, minimum: int = 2, maximum: int = 5) 
 
     Flagged factors (judged worse than the comparator) first, by rank, at most
     ``maximum``; if fewer than ``minimum`` are flagged, the best-ranked unflagged factors
-    fill up to ``minimum``. Adds ``priority`` (1..n), ``basis`` (``flagged`` /
-    ``not flagged``) and ``basis_label`` (``förhöjd risk``, ``försvagat skydd`` or
-    ``ej flaggad – vald på poäng``).
+    fill up to ``minimum``. Adds ``priority`` (1..n) and ``basis`` (``flagged`` /
+    ``not flagged``); :func:`vpanalysis.presentation.factors.label` adds its Swedish label.
     """
     if not 1 <= minimum <= maximum:
         raise ValueError("need 1 <= minimum <= maximum")
@@ -274,10 +265,6 @@ def select_priorities(scored: pd.DataFrame, minimum: int = 2, maximum: int = 5) 
     out["priority"] = pd.array(range(1, len(out) + 1), dtype="Int64")
     out["basis"] = np.where(out["flagged"], "flagged", "not flagged")
     out["basis"] = out["basis"].astype("string")
-    out["basis_label"] = pd.Series(
-        [BASIS_LABELS[(t, bool(f))] for t, f in zip(out["type"], out["flagged"], strict=True)],
-        dtype="string",
-    )
     return out
 
 
@@ -292,7 +279,8 @@ def _resolve_cutoff(cutoff: Cutoff | str | float | int | None) -> Cutoff | None:
     return parse_cutoff(cutoff)
 
 
-_OPS: dict[str, Callable] = {
+#: Comparison operators of a cutoff (``">="`` -> :func:`numpy.greater_equal`).
+CUTOFF_OPS: dict[str, Callable] = {
     ">": np.greater,
     ">=": np.greater_equal,
     "<": np.less,
@@ -358,7 +346,7 @@ def share_at_risk(
         else:
             ref_values = reference[item]
         threshold = cutoff_threshold(ref_values, cut)
-        at_risk = pd.Series(_OPS[cut.op](answers.to_numpy(), threshold), index=survey.index)
+        at_risk = pd.Series(CUTOFF_OPS[cut.op](answers.to_numpy(), threshold), index=survey.index)
         label = str(cut)
     frame = pd.DataFrame(
         {
@@ -435,7 +423,7 @@ def survey_factor_table(
     ``denominator``, ``value``, ``lower``, ``upper``, ``comparator``.
     """
     if interval is None:
-        from vpanalysis.indicators import proportion as interval  # noqa: PLC0415
+        interval = proportion
     if comparator is None:
         comp_mask = pd.Series(True, index=survey.index)
     elif isinstance(comparator, pd.Series):
@@ -494,11 +482,10 @@ KOLADA_DENOMINATORS: dict[str, str] = {
     "N02904": "0-19",  # invånare 0-19 år i ekonomiskt utsatta hushåll
     "N00914": "20-64",  # förvärvsarbetande invånare 20-64 år
 }
-SWEDEN_CODE = "0000"
-
 _INDICATOR_COLUMNS = [
     "factor_id", "source", "indicator", "item", "question", "cutoff", "year", "numerator",
-    "denominator", "value", "lower", "upper", "comparator", "comparator_label",
+    "denominator", "value", "lower", "upper", "comparator", "comparator_group",
+    "comparator_regions",
     "county_value", "sweden_value", "range_low", "range_high",
 ]  # fmt: skip
 
@@ -530,7 +517,7 @@ def _typed_indicators(frame: pd.DataFrame) -> pd.DataFrame:
     floats += ["range_low", "range_high"]
     out = frame.reindex(columns=_INDICATOR_COLUMNS)
     strings = ["factor_id", "source", "indicator", "item", "question", "cutoff"]
-    strings += ["comparator_label"]
+    strings += ["comparator_group", "comparator_regions"]
     types = {**dict.fromkeys(strings, "string"), **dict.fromkeys(floats, "Float64")}
     types.update({"year": "Int64", "numerator": "Int64", "denominator": "Int64"})
     for column, dtype in types.items():
@@ -586,24 +573,18 @@ def survey_indicators(
         shares = (per_region["numerator"].astype(float) / den.where(den > 0)) * 100
         lows.append(shares.min())
         highs.append(shares.max())
-    names = ", ".join(_region_name(c) for c in others)
     out = table.assign(
         source="skolenkat",
         question=table["item"].map(lambda i: questions.get(i, i)),
         year=year,
-        comparator_label=f"Övriga samverkanskommuner ({names})",
+        comparator_group="collaborating",
+        comparator_regions=",".join(others),
         county_value=np.nan,
         sweden_value=np.nan,
         range_low=lows,
         range_high=highs,
     )
     return _typed_indicators(out)
-
-
-def _region_name(code: str) -> str:
-    from vpanalysis import geography  # noqa: PLC0415
-
-    return geography.region_name(code)
 
 
 def kolada_indicators(
@@ -626,10 +607,6 @@ def kolada_indicators(
     ``denominator``, ``comparator``, ``county_value``, ``sweden_value``, ``range_low``,
     ``range_high``.
     """
-    from vpanalysis import geography  # noqa: PLC0415
-    from vpanalysis.data import population_totals  # noqa: PLC0415
-    from vpanalysis.indicators import proportion  # noqa: PLC0415
-
     county = geography.county_of(municipality)
     county_members = set(geography.municipalities_in(county))
     lo, hi = int(years[0]), int(years[-1])
@@ -711,7 +688,8 @@ def kolada_factor_indicators(
                 "question": (kpi_titles or {}).get(kpi, kpi),
                 **{c: row[c] for c in ["year", "value", "lower", "upper", "comparator"]},
                 "denominator": row["denominator"],
-                "comparator_label": "Riket",
+                "comparator_group": "sweden",
+                "comparator_regions": SWEDEN_CODE,
                 **{c: row[c] for c in ["county_value", "sweden_value", "range_low", "range_high"]},
             }
         )
@@ -725,8 +703,10 @@ class FactorAnalysis:
     ``indicators`` has one row per factor with a local indicator (columns ``factor_id``,
     ``source`` (``skolenkat``/``kolada``), ``indicator``, ``item``, ``question``,
     ``cutoff``, ``year``, ``numerator``, ``denominator``, ``value``, ``lower``, ``upper``,
-    ``comparator``, ``comparator_label``, ``county_value``, ``sweden_value``,
-    ``range_low``, ``range_high``); ``scored`` and ``priorities`` come from
+    ``comparator``, ``comparator_group`` (``collaborating``: the other collaborating
+    municipalities together; ``sweden``), ``comparator_regions`` (their codes,
+    comma-separated), ``county_value``, ``sweden_value``, ``range_low``, ``range_high``);
+    ``scored`` and ``priorities`` come from
     :func:`score_factors` and :func:`select_priorities`.
     """
 
@@ -741,38 +721,38 @@ class FactorAnalysis:
 
 def analyse(
     factors: pd.DataFrame,
+    tables: Tables,
     municipality: str,
     comparison_codes: Sequence[str],
     years: Sequence[int],
-    data_dir=None,
     *,
     weights: Mapping[str, float] | None = None,
     minimum: int = 2,
     maximum: int = 5,
 ) -> FactorAnalysis:
-    """Step 3 from the built data: survey and Kolada indicators, scores, 2–5 priorities.
+    """Step 3 from the loaded tables: survey and Kolada indicators, scores, 2–5 priorities.
 
-    Loads the survey, Kolada values, KPI list, codebook and population from ``data_dir``
-    (see :mod:`vpanalysis.data`); survey indicators compare with the other collaborating
-    municipalities (:func:`survey_indicators`), Kolada indicators with Sweden
+    ``tables`` is :attr:`vpanalysis.context.Context.tables` (survey, Kolada values, KPI
+    list, codebook, single-year population; a missing table gives no indicators from it);
+    only ``years`` (first and last) are used. Survey indicators compare with the other
+    collaborating municipalities (:func:`survey_indicators`), Kolada indicators with Sweden
     (:func:`kolada_factor_indicators`). A factor measured both ways keeps the survey value.
     Step 4 calls this again to get the same priorities.
     """
-    from vpanalysis import data  # noqa: PLC0415
-
-    codebook = data.load_codebook(data_dir)
-    kpis = data.load_kpis(data_dir)
-    titles = dict(zip(kpis["kpi"], kpis["title"], strict=True))
-    survey_part = survey_indicators(
-        data.load_survey(data_dir), factors, municipality, comparison_codes, years, codebook
+    codebook = tables.codebook
+    kpis = tables.kpis
+    titles = dict(zip(kpis["kpi"], kpis["title"], strict=True)) if kpis is not None else {}
+    survey_part = (
+        survey_indicators(tables.survey, factors, municipality, comparison_codes, years, codebook)
+        if tables.survey is not None
+        else _empty_indicators()
     )
-    kolada_part = kolada_factor_indicators(
-        data.load_kolada(data_dir),
-        factors,
-        municipality,
-        years,
-        data.load_population_single_year(data_dir),
-        titles,
+    kolada_part = (
+        kolada_factor_indicators(
+            tables.kolada, factors, municipality, years, tables.population, titles
+        )
+        if tables.kolada is not None
+        else _empty_indicators()
     )
     kolada_part = kolada_part[~kolada_part["factor_id"].isin(survey_part["factor_id"])]
     parts = [p for p in (survey_part, kolada_part) if not p.empty]
@@ -793,135 +773,12 @@ def analyse(
     )
 
 
-# ---------------------------------------------------------------- report tables (Swedish)
-
-_TYPE_LABELS = {"risk": "Riskfaktor", "skydd": "Skyddsfaktor"}
-_SOURCE_LABELS = {"skolenkat": "Skolenkät", "kolada": "Kolada"}
-COMPONENT_LABELS = {
-    "difference": "Skillnad mot jämförelsen",
-    "evidence": "Kunskapsstöd",
-    "changeability": "Påverkbarhet",
-    "shared": "Delad mellan våldsformer",
-}
-SHORT_COMPONENT_LABELS = {
-    "difference": "Skillnad",
-    "evidence": "Kunskapsstöd",
-    "changeability": "Påverkbarhet",
-    "shared": "Delad",
-}
-_COMPONENT_HOW = {
-    "difference": "Bara om kommunen är sämre än jämförelsen och jämförelsevärdet ligger utanför "
-    "kommunens konfidensintervall: den relativa skillnaden, där 50 % sämre eller mer ger 1. "
-    "Annars 0.",
-    "evidence": "Kunskapsstödet för sambandet med våld: begränsat 1/3, måttligt 2/3, starkt 1.",
-    "changeability": "Hur mycket parterna kan påverka faktorn: liten 1/3, viss 2/3, stor 1.",
-    "shared": "Antal våldsformer som faktorn delas av, delat med alla {n} våldsformer.",
-}
+# ---------------------------------------------------------------- what may be published
 
 
-def _level_order(levels: pd.Series) -> pd.Series:
-    from vpanalysis.registers import FACTOR_LEVELS  # noqa: PLC0415
-
-    order = {level: i for i, level in enumerate(FACTOR_LEVELS.values)}
-    return levels.map(lambda v: order.get(v, len(order)))
-
-
-def _level_label(level: object) -> str:
-    from vpanalysis.registers import FACTOR_LEVELS  # noqa: PLC0415
-
-    return FACTOR_LEVELS.labels.get(level, str(level))
-
-
-def _indicator_label(indicator: object) -> str:
-    if _blank(indicator) or not str(indicator).strip():
-        return "Ingen lokal indikator"
-    source = str(indicator).partition(":")[0]
-    return _SOURCE_LABELS.get(source, source)
-
-
-def catalogue_table(factors: pd.DataFrame) -> pd.DataFrame:
-    """The factor catalogue by socio-ecological level (individ → samhälle), Swedish columns."""
-    from vpanalysis.registers import CHANGEABILITY, EVIDENCE  # noqa: PLC0415
-
-    frame = factors.assign(
-        _level=_level_order(factors["level"]), _type=factors["type"].map({"risk": 0, "skydd": 1})
-    ).sort_values(["_level", "_type", "factor_id"], kind="stable")
-    return pd.DataFrame(
-        {
-            "Nivå": frame["level"].map(_level_label),
-            "Faktor": frame["name"],
-            "Typ": frame["type"].map(lambda t: _TYPE_LABELS.get(t, t)),
-            "Kunskapsstöd": frame["evidence"].map(lambda v: EVIDENCE.labels.get(int(v), str(v))),
-            "Påverkbarhet": frame["changeability"].map(
-                lambda v: CHANGEABILITY.labels.get(int(v), str(v))
-            ),
-            "Antal våldsformer": frame["n_forms"].astype("Int64"),
-            "Lokal indikator": frame["indicator"].map(_indicator_label),
-        }
-    ).reset_index(drop=True)
-
-
-def level_overview(factors: pd.DataFrame) -> pd.DataFrame:
-    """Number of risk and protective factors per socio-ecological level (rows in order)."""
-    from vpanalysis.registers import FACTOR_LEVELS  # noqa: PLC0415
-
-    rows = []
-    for level in FACTOR_LEVELS.values:
-        here = factors[factors["level"] == level]
-        rows.append(
-            {
-                "Nivå": _level_label(level),
-                "Riskfaktorer": int((here["type"] == "risk").sum()),
-                "Skyddsfaktorer": int((here["type"] == "skydd").sum()),
-                "Med lokal indikator": int(here["indicator"].notna().sum()),
-            }
-        )
-    return pd.DataFrame(rows).astype(
-        {"Riskfaktorer": "Int64", "Skyddsfaktorer": "Int64", "Med lokal indikator": "Int64"}
-    )
-
-
-def _answer_codes(codes: object) -> dict[float, str]:
-    out = {}
-    for part in str(codes or "").split("|"):
-        key, sep, label = part.partition("=")
-        try:
-            out[float(key)] = label.strip() if sep else ""
-        except ValueError:
-            continue
-    return out
-
-
-def answer_text(codes: object, cutoff: object, missing_codes: object = None) -> str:
-    """Which answers count, in words: ``"Ja"``, ``"Stämmer ganska bra eller Stämmer helt"``.
-
-    ``codes`` is the codebook's ``1=Label|2=Label`` text, ``cutoff`` the cutoff text (``"= 1"``
-    for a 0/1 item); percentile cutoffs are described as such.
-    """
-    labels = _answer_codes(codes)
-    for code in _answer_codes(missing_codes) or {}:
-        labels.pop(code, None)
-    for code, label in list(labels.items()):
-        if label.lower().startswith("vet inte"):
-            labels.pop(code)
-    text = "" if _blank(cutoff) else str(cutoff).strip()
-    if not text or text == "= 1":
-        return labels.get(1.0, "svar 1")
-    cut = parse_cutoff(text)
-    if cut is None:
-        return text
-    if cut.percentile is not None:
-        side = "över" if cut.op in (">", ">=") else "under"
-        return f"svar {side} jämförelsegruppens {cut.percentile:g}:e percentil"
-    chosen = [lab for code, lab in labels.items() if _OPS[cut.op](code, cut.value)]
-    return " eller ".join(chosen) if chosen else f"svar {cut.op} {cut.value:g}"
-
-
-def _protect_shares(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
+def protect_shares(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """Blank shares whose numerator or complement is a small count of persons (1..t-1), and
     the number of respondents when it is itself under the threshold."""
-    from vpanalysis import disclosure  # noqa: PLC0415
-
     den = frame["denominator"].astype("Float64")
     hide_share = pd.Series(
         disclosure.small_share(frame["numerator"], den, threshold), index=frame.index
@@ -934,237 +791,18 @@ def _protect_shares(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
     return out
 
 
-def published_indicators(analysis: FactorAnalysis, threshold: int | None = None) -> pd.DataFrame:
+def published_indicators(
+    analysis: FactorAnalysis, threshold: int = DISCLOSURE_THRESHOLD
+) -> pd.DataFrame:
     """``analysis.indicators`` as they may be published: survey shares (and intervals)
-    blanked where :func:`_protect_shares` withholds them. Every table or chart of local
+    blanked where :func:`protect_shares` withholds them. Every table or chart of local
     values reads this, never ``analysis.indicators`` directly."""
-    from vpanalysis.config import DISCLOSURE_THRESHOLD  # noqa: PLC0415
-
-    threshold = DISCLOSURE_THRESHOLD if threshold is None else threshold
     ind = analysis.indicators
     if ind.empty:
         return ind
     survey = ind["source"] == "skolenkat"
     out = ind.copy()
-    protected = _protect_shares(ind[survey], threshold)
+    protected = protect_shares(ind[survey], threshold)
     for column in ("value", "lower", "upper", "denominator"):
         out.loc[survey, column] = protected[column]
     return out
-
-
-def survey_indicator_table(analysis: FactorAnalysis, threshold: int | None = None) -> pd.DataFrame:
-    """Survey-based indicators per factor, protected for publication (Swedish columns).
-
-    Shows the share (%) with its 95 % interval, the number of respondents, the comparator's
-    share and the judgement; never the number of pupils at risk. Shares derived from a
-    count (or complement) under ``threshold`` are shown as missing.
-    """
-    from vpanalysis.config import DISCLOSURE_THRESHOLD  # noqa: PLC0415
-    from vpanalysis.report import interval  # noqa: PLC0415
-
-    threshold = DISCLOSURE_THRESHOLD if threshold is None else threshold
-    ind = analysis.indicators[analysis.indicators["source"] == "skolenkat"]
-    if ind.empty:
-        return pd.DataFrame(
-            columns=["Faktor", "Typ", "Fråga i skolenkäten", "Räknas", "Antal svarande"]
-        )
-    ind = _protect_shares(ind, threshold)
-    scored = analysis.scored.set_index("factor_id")
-    codebook = (
-        analysis.codebook.set_index("item")
-        if analysis.codebook is not None
-        else pd.DataFrame(columns=["codes", "missing_codes"])
-    )
-
-    def counts(item, cutoff):
-        if item not in codebook.index:
-            return str(cutoff)
-        row = codebook.loc[item]
-        return answer_text(row.get("codes"), cutoff, row.get("missing_codes"))
-
-    return pd.DataFrame(
-        {
-            "Faktor": ind["factor_id"].map(scored["name"]),
-            "Fråga i skolenkäten": ind["question"],
-            "Räknas": [counts(i, c) for i, c in zip(ind["item"], ind["cutoff"], strict=True)],
-            "Antal svarande": ind["denominator"].astype("Int64"),
-            "Andel i kommunen (%)": ind["value"].astype("Float64"),
-            "95 % konfidensintervall": [
-                interval(lo, up) for lo, up in zip(ind["lower"], ind["upper"], strict=True)
-            ],
-            "Jämförelse (%)": ind["comparator"].astype("Float64"),
-            "Bedömning": ind["factor_id"].map(scored["judgement_label"]),
-        }
-    ).reset_index(drop=True)
-
-
-def kolada_indicator_table(analysis: FactorAnalysis) -> pd.DataFrame:
-    """Kolada-based indicators per factor: the municipality (with interval), county, Sweden."""
-    from vpanalysis.report import interval  # noqa: PLC0415
-
-    ind = analysis.indicators[analysis.indicators["source"] == "kolada"]
-    scored = analysis.scored.set_index("factor_id")
-    return pd.DataFrame(
-        {
-            "Faktor": ind["factor_id"].map(scored["name"]),
-            "Nyckeltal i Kolada": ind["item"] + " " + ind["question"],
-            "År": ind["year"].astype("Int64").astype("string"),
-            "Kommunen": ind["value"].astype("Float64"),
-            "95 % konfidensintervall": [
-                interval(lo, up) if not _blank(lo) else "beräknas inte"
-                for lo, up in zip(ind["lower"], ind["upper"], strict=True)
-            ],
-            "Länet": ind["county_value"].astype("Float64"),
-            "Riket": ind["sweden_value"].astype("Float64"),
-            "Bedömning mot riket": ind["factor_id"].map(scored["judgement_label"]),
-        }
-    ).reset_index(drop=True)
-
-
-SPINE_LABEL_MAX = 32
-#: Width of the profile chart in inches (the factor labels need room).
-PROFILE_WIDTH = 10
-
-
-def spine_data(analysis: FactorAnalysis, threshold: int | None = None) -> pd.DataFrame:
-    """The input of :func:`vpanalysis.plots.spine`: one row per factor with a publishable
-    local value (:func:`published_indicators`).
-
-    ``factor`` is a short label (``"Normer som … (risk)"``, name cut at
-    :data:`SPINE_LABEL_MAX` characters), ``value``
-    and ``comparator`` as in the indicators, ``range_low``/``range_high`` the comparison
-    areas' range, ``judgement``; in rank order.
-    """
-    ind = published_indicators(analysis, threshold).dropna(subset=["value", "comparator"])
-    scored = analysis.scored[analysis.scored["factor_id"].isin(ind["factor_id"])]
-    merged = scored[["factor_id", "name", "type", "judgement"]].merge(
-        ind[["factor_id", "value", "comparator", "range_low", "range_high"]], on="factor_id"
-    )
-
-    def short(name: str, kind: str) -> str:
-        name = name if len(name) <= SPINE_LABEL_MAX else name[: SPINE_LABEL_MAX - 1].rstrip() + "…"
-        return f"{name} ({'risk' if kind == 'risk' else 'skydd'})"
-
-    out = pd.DataFrame(
-        {
-            "factor": [short(n, t) for n, t in zip(merged["name"], merged["type"], strict=True)],
-            "value": merged["value"].astype("float64"),
-            "comparator": merged["comparator"].astype("float64"),
-            "range_low": merged["range_low"].astype("float64"),
-            "range_high": merged["range_high"].astype("float64"),
-            "judgement": merged["judgement"].astype(str),
-        }
-    )
-    for column in ("range_low", "range_high"):
-        out[column] = out[column].fillna(out["value"])
-    return out
-
-
-def weights_table(analysis: FactorAnalysis | None = None) -> pd.DataFrame:
-    """The score components, their weights (share of the score) and how each is computed."""
-    weights = dict(analysis.weights) if analysis is not None else dict(DEFAULT_WEIGHTS)
-    total = sum(weights.values())
-    n_forms = len(VIOLENCE_FORMS.values)
-    return pd.DataFrame(
-        {
-            "Del av poängen": [COMPONENT_LABELS[k] for k in COMPONENTS],
-            "Vikt (%)": [100 * weights[k] / total for k in COMPONENTS],
-            "Så beräknas den (0–1)": [_COMPONENT_HOW[k].format(n=n_forms) for k in COMPONENTS],
-        }
-    )
-
-
-def score_table(analysis: FactorAnalysis) -> pd.DataFrame:
-    """Every factor's score with its four components (0–1), in rank order; priorities marked."""
-    s = analysis.scored
-    chosen = set(analysis.priorities["factor_id"])
-    return pd.DataFrame(
-        {
-            "Rang": s["rank"].astype("Int64"),
-            "Faktor": s["name"],
-            "Typ": s["type"].map(lambda t: _TYPE_LABELS.get(t, t)),
-            "Bedömning": s["judgement_label"],
-            **{SHORT_COMPONENT_LABELS[k]: s[f"c_{k}"].astype("Float64") for k in COMPONENTS},
-            "Poäng": s["score"].astype("Float64"),
-            "Prioriterad": s["factor_id"].map(lambda f: "✓" if f in chosen else ""),
-        }
-    ).reset_index(drop=True)
-
-
-def priority_table(analysis: FactorAnalysis, threshold: int | None = None) -> pd.DataFrame:
-    """The 2–5 priorities: why each was chosen, its local value (as published, see
-    :func:`published_indicators`) and comparator."""
-    p = analysis.priorities
-    ind = published_indicators(analysis, threshold).set_index("factor_id")
-
-    def label(fid, column):
-        return ind[column].get(fid, pd.NA) if column in ind else pd.NA
-
-    return pd.DataFrame(
-        {
-            "Prioritet": p["priority"].astype("Int64"),
-            "Faktor": p["name"],
-            "Nivå": p["level"].map(_level_label),
-            "Typ": p["type"].map(lambda t: _TYPE_LABELS.get(t, t)),
-            "Grund": p["basis_label"],
-            "Kommunen": pd.array([label(f, "value") for f in p["factor_id"]], dtype="Float64"),
-            "Jämförelse": p["comparator"].astype("Float64"),
-            "Jämförs med": [
-                "uppgift saknas" if _blank(v := label(f, "comparator_label")) else v
-                for f in p["factor_id"]
-            ],
-            "Poäng": p["score"].astype("Float64"),
-        }
-    ).reset_index(drop=True)
-
-
-def priority_notes(analysis: FactorAnalysis) -> list[str]:
-    """Swedish sentences for the report: why fewer than 2 factors are flagged, data gaps."""
-    notes = []
-    n_flagged = int(analysis.scored["flagged"].sum())
-    n_data = int(analysis.scored["judgement"].ne("no data").sum())
-    if n_data == 0:
-        notes.append(
-            "Det finns inga lokala indikatorer för kommunen i underlaget. Prioriteringarna "
-            "bygger därför bara på kunskapsstöd, påverkbarhet och hur många våldsformer "
-            "faktorn delas av – inte på kommunens eget läge."
-        )
-    elif n_flagged < 2:
-        notes.append(
-            f"Bara {n_flagged} faktor{'' if n_flagged == 1 else 'er'} är tydligt sämre än "
-            "jämförelsen. Resten av prioriteringarna är valda på poäng och är markerade "
-            "”ej flaggad – vald på poäng”."
-        )
-    without = analysis.scored[analysis.scored["judgement"] == "no data"]
-    if n_data and len(without):
-        notes.append(
-            f"{len(without)} av {len(analysis.scored)} faktorer saknar lokal indikator: "
-            + ", ".join(without["name"])
-            + ". De kan bara väljas på poäng."
-        )
-    return notes
-
-
-def key_figures(analysis: FactorAnalysis) -> list[tuple[str, str]]:
-    """Key figures for the report's top: factors, with local data, flagged, priorities."""
-    s = analysis.scored
-    return [
-        ("faktorer i katalogen", str(len(s))),
-        ("med lokal indikator", str(int(s["judgement"].ne("no data").sum()))),
-        ("tydligt sämre än jämförelsen", str(int(s["flagged"].sum()))),
-        ("prioriterade faktorer", str(len(analysis.priorities))),
-    ]
-
-
-def profile_chart(analysis: FactorAnalysis, title: str = "", threshold: int | None = None):
-    """The spine chart of :func:`spine_data` (:func:`vpanalysis.plots.spine`), widened so
-    the factor labels fit; ``None`` when no factor has a publishable local value."""
-    from vpanalysis import plots  # noqa: PLC0415
-
-    data = spine_data(analysis, threshold)
-    if data.empty:
-        return None
-    fig = plots.spine(data, title=title)
-    height = fig.get_size_inches()[1]
-    fig.set_size_inches(PROFILE_WIDTH, height)
-    return fig

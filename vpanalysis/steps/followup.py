@@ -11,29 +11,25 @@ the baseline to the target:
 * ``not_on_track`` — otherwise (also a target year passed without reaching the target).
 
 Boundaries count in the goal's favour: exactly on the line is on track, exactly at the
-target is reached.
+target is reached. Codes only: the Swedish tables, labels and messages are in
+:mod:`vpanalysis.presentation.followup`.
 """
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Iterable
-
 import numpy as np
 import pandas as pd
 
-from vpanalysis import disclosure
+from vpanalysis import disclosure, indicators
+from vpanalysis.config import DISCLOSURE_THRESHOLD
 from vpanalysis.data import Tables
-from vpanalysis.registers import match_key, parse_cutoff
+from vpanalysis.registers import match_key
+from vpanalysis.steps import situation
+from vpanalysis.steps.factors import share_at_risk
 
 STATUSES = ("reached", "on_track", "not_on_track", "no_data")
-STATUS_LABELS = {
-    "reached": "Målet är nått",
-    "on_track": "På väg mot målet",
-    "not_on_track": "Inte på väg mot målet",
-    "no_data": "Inget uppföljningsvärde än",
-}
-TOTAL_LABEL = "Totalt"
+#: The ``administration`` of the total rows of :func:`training_coverage`.
+TOTAL = "total"
 WEEK_47 = 47
 _EPS = 1e-9
 
@@ -107,7 +103,7 @@ def goal_status(
     ``baseline_year``, ``baseline_value``, ``target_year``, ``target_value``,
     ``latest_year``, ``latest_value``, ``latest_source`` (``register`` / ``indicator``),
     ``progress`` (share of the way from baseline to target), ``expected_progress``,
-    ``status`` and ``status_label`` (Swedish).
+    ``status`` (one of :data:`STATUSES`).
     """
     frame = _select(goals, municipality)
     table = _latest_from_table(indicators, as_of)
@@ -149,13 +145,12 @@ def goal_status(
                 "progress": progress,
                 "expected_progress": expected,
                 "status": status,
-                "status_label": STATUS_LABELS[status],
             }
         )
     columns = [
         "goal_id", "municipality_code", "goal", "indicator", "direction", "baseline_year",
         "baseline_value", "target_year", "target_value", "latest_year", "latest_value",
-        "latest_source", "progress", "expected_progress", "status", "status_label",
+        "latest_source", "progress", "expected_progress", "status",
     ]  # fmt: skip
     out = pd.DataFrame(rows, columns=columns)
     dtypes = {
@@ -169,7 +164,7 @@ def goal_status(
         "expected_progress": "Float64",
     }
     for col in ("goal_id", "municipality_code", "goal", "indicator", "direction",
-                "latest_source", "status", "status_label"):  # fmt: skip
+                "latest_source", "status"):  # fmt: skip
         dtypes[col] = "string"
     return out.astype(dtypes)
 
@@ -192,7 +187,8 @@ def training_coverage(
     the years up to and including ``year``: ``cumulative_planned``,
     ``cumulative_trained``, ``cumulative_share``. Trainings in a year without a plan row
     appear with ``planned`` 0. ``year`` keeps that year only (cumulative values still count
-    earlier years); ``total`` adds a row ``"Totalt"`` per municipality and year.
+    earlier years); ``total`` adds a row per municipality and year whose
+    ``administration`` is :data:`TOTAL`.
     """
     plan = _select(plan, municipality)
     log = _select(log, municipality)
@@ -226,7 +222,7 @@ def training_coverage(
         totals = out.groupby(["municipality_code", "year"], as_index=False)[
             ["planned", "trained"]
         ].sum()
-        totals["administration"] = TOTAL_LABEL
+        totals["administration"] = TOTAL
         totals["_admin"] = "\uffff"  # sorts last
         out = pd.concat([out, totals], ignore_index=True)
     out = out.sort_values(["municipality_code", "_admin", "year"], kind="stable")
@@ -263,7 +259,8 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
 # ---------------------------------------------------------------- activities
 
 
-def _touches_week(start: pd.Timestamp, end: pd.Timestamp, week: int) -> bool:
+def touches_week(start: pd.Timestamp, end: pd.Timestamp, week: int) -> bool:
+    """Whether some day from ``start`` to ``end`` (default ``start``) is in ISO ``week``."""
     if pd.isna(start):
         return False
     end = start if pd.isna(end) else end
@@ -292,7 +289,7 @@ def activity_summary(
                 "reach": group["reach"].sum(min_count=1),
                 "n_reach_missing": int(group["reach"].isna().sum()),
                 "week_47": any(
-                    _touches_week(s, e, WEEK_47)
+                    touches_week(s, e, WEEK_47)
                     for s, e in zip(group["start_date"], group["end_date"], strict=True)
                 ),
                 "channels": ", ".join(channels),
@@ -333,7 +330,7 @@ def register_indicators(
     parts = []
     if plan is not None and log is not None:
         cov = training_coverage(plan, log, total=True)
-        cov = cov[cov["administration"] == TOTAL_LABEL]
+        cov = cov[cov["administration"] == TOTAL]
         parts.append(
             pd.DataFrame(
                 {
@@ -374,133 +371,6 @@ def register_indicators(
     )
 
 
-# ---------------------------------------------------------------- key messages
-
-
-def _num(value: float, decimals: int = 0) -> str:
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\u00a0").replace(".", ",")
-
-
-def _pct(share: float) -> str:
-    return f"{_num(share * 100)}\u00a0%"
-
-
-def _count_phrase(n: int, singular: str, plural: str) -> str:
-    return f"{n} {singular if n == 1 else plural}"
-
-
-def _join(parts: Iterable[str]) -> str:
-    parts = list(parts)
-    if len(parts) <= 1:
-        return "".join(parts)
-    return ", ".join(parts[:-1]) + " och " + parts[-1]
-
-
-def _goal_messages(status: pd.DataFrame, max_goals_named: int) -> list[str]:
-    counts = status["status"].value_counts()
-    n = len(status)
-    no_data = int(counts.get("no_data", 0))
-    parts = []
-    for key, one, many in (
-        ("reached", "nått", "nådda"),
-        ("on_track", "på väg att nås", "på väg att nås"),
-        ("not_on_track", "inte på väg att nås", "inte på väg att nås"),
-    ):
-        k = int(counts.get(key, 0))
-        if k:
-            parts.append(f"{k} {one if k == 1 else many}")
-    messages = []
-    if parts:
-        text = f"Av {n} mål är {_join(parts)}."
-        if no_data:
-            text += f" {no_data} mål saknar uppföljningsvärde än."
-        messages.append(text)
-    elif n == 1:
-        messages.append("Målet har inget uppföljningsvärde än.")
-    else:
-        messages.append(f"Inget av de {n} målen har något uppföljningsvärde än.")
-    lagging = status[status["status"] == "not_on_track"].head(max_goals_named)
-    for _, g in lagging.iterrows():
-        messages.append(
-            f"Inte på väg: ”{g['goal']}” (senast {_num(g['latest_value'], 1)} år "
-            f"{int(g['latest_year'])}, målet är {_num(g['target_value'], 1)} år "
-            f"{int(g['target_year'])})."
-        )
-    return messages
-
-
-def _coverage_messages(coverage: pd.DataFrame, year: int | None) -> list[str]:
-    cov = coverage[coverage["administration"] != TOTAL_LABEL]
-    last = year if year is not None else int(cov["year"].max())
-    upto = cov[cov["year"] <= last].sort_values("year", kind="stable")
-    if upto.empty:
-        return []
-    # each administration's accumulated state at its latest planned or trained year
-    now = upto.groupby(["municipality_code", "administration"], sort=False).tail(1)
-    planned = int(now["cumulative_planned"].sum())
-    trained = int(now["cumulative_trained"].sum())
-    first = int(upto["year"].min())
-    period = f"{first}–{last}" if first < last else f"{last}"
-    messages = []
-    if planned:
-        messages.append(
-            f"Utbildning i våldsprevention {period}: {_num(trained)} av {_num(planned)} "
-            f"planerade medarbetare har utbildats ({_pct(trained / planned)})."
-        )
-    shares = now.dropna(subset=["cumulative_share"])
-    if len(shares) > 1:
-        low = shares.loc[shares["cumulative_share"].astype(float).idxmin()]
-        messages.append(
-            f"Lägst andel utbildade: {low['administration']} "
-            f"({_pct(float(low['cumulative_share']))})."
-        )
-    return messages
-
-
-def key_messages(
-    status: pd.DataFrame | None = None,
-    coverage: pd.DataFrame | None = None,
-    activities: pd.DataFrame | None = None,
-    *,
-    year: int | None = None,
-    max_goals_named: int = 3,
-) -> list[str]:
-    """Short Swedish sentences for a one-page summary of one municipality.
-
-    ``status``: :func:`goal_status`; ``coverage``: :func:`training_coverage` (all years;
-    the latest year, or ``year``, is summarised with its accumulated values);
-    ``activities``: the activities register or :func:`activity_summary` (the latest year,
-    or ``year``). Parts that are ``None`` or empty are skipped.
-    """
-    messages: list[str] = []
-    if status is not None and not status.empty:
-        messages += _goal_messages(status, max_goals_named)
-    if coverage is not None and not coverage.empty:
-        messages += _coverage_messages(coverage, year)
-    if activities is not None and not activities.empty:
-        summary = activities if "n_activities" in activities else activity_summary(activities)
-        last = year if year is not None else int(summary["year"].max())
-        now = summary[summary["year"] == last]
-        if now.empty:
-            messages.append(f"Inga aktiviteter är registrerade för {last}.")
-        else:
-            n = int(now["n_activities"].sum())
-            reach = now["reach"].sum(min_count=1)
-            text = f"Under {last} genomfördes {_count_phrase(n, 'aktivitet', 'aktiviteter')}"
-            if pd.notna(reach):
-                text += f" som nådde minst {_num(float(reach))} personer"
-            messages.append(text + ".")
-            if now["week_47"].any():
-                messages.append(f"En vecka fri från våld (vecka 47) uppmärksammades {last}.")
-            else:
-                messages.append(
-                    f"Ingen aktivitet under vecka 47 (En vecka fri från våld) är registrerad "
-                    f"för {last}."
-                )
-    return messages
-
-
 # ---------------------------------------------------------------- goal indicator series
 
 #: Columns of :func:`indicator_series` / :func:`goal_series`.
@@ -508,18 +378,6 @@ SERIES_COLUMNS = [
     "indicator", "municipality_code", "year", "value", "lower", "upper", "count",
     "population", "suppressed",
 ]  # fmt: skip
-
-#: Unit of each indicator source, Swedish, for tables and axes.
-SOURCE_UNITS = {
-    "skolenkat": "andel elever (%)",
-    "bra": "anmälda brott per 100 000 invånare",
-    "register:training_coverage": "andel av planerad personal (%)",
-    "register:activity_reach": "antal personer",
-}
-
-
-#: The processed tables a goal indicator can be computed from (any may be ``None``).
-Sources = Tables
 
 
 def baseline_year(goals: pd.DataFrame, municipality: str | None = None) -> int | None:
@@ -567,15 +425,17 @@ def _series_frame(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _codebook_row(codebook: pd.DataFrame | None, item: str) -> pd.Series | None:
+def codebook_row(codebook: pd.DataFrame | None, item: str) -> pd.Series | None:
+    """The codebook's row of a survey ``item`` (``None`` when it has none)."""
     if codebook is None or codebook.empty:
         return None
     rows = codebook[codebook["item"] == item]
     return None if rows.empty else rows.iloc[0]
 
 
-def _item_cutoff(codebook: pd.DataFrame | None, item: str) -> str | None:
-    row = _codebook_row(codebook, item)
+def item_cutoff(codebook: pd.DataFrame | None, item: str) -> str | None:
+    """The codebook's ``cutoff`` of a survey ``item`` (``None`` when empty or missing)."""
+    row = codebook_row(codebook, item)
     if row is None:
         return None
     cutoff = row.get("cutoff")
@@ -589,16 +449,13 @@ def _survey_series(
     municipality: str,
     threshold: int,
 ) -> pd.DataFrame:
-    from vpanalysis import indicators
-    from vpanalysis.steps.factors import share_at_risk
-
     if survey is None or item not in survey.columns:
         return _empty_series()
     here = survey[survey["region_code"] == municipality]
     if here.empty:
         return _empty_series()
     # Percentile cut-offs are taken in all respondents of all years: one fixed threshold.
-    shares = share_at_risk(here, item, _item_cutoff(codebook, item), by="year", reference=survey)
+    shares = share_at_risk(here, item, item_cutoff(codebook, item), by="year", reference=survey)
     num = shares["numerator"].astype("float64")
     den = shares["denominator"].astype("float64")
     ci = indicators.proportion(num.to_numpy(), den.to_numpy(), per=100).reset_index(drop=True)
@@ -621,11 +478,9 @@ def _survey_series(
 
 
 def _kolada_series(kolada: pd.DataFrame | None, kpi: str, municipality: str) -> pd.DataFrame:
-    from vpanalysis.steps.situation import kolada_series
-
     if kolada is None:
         return _empty_series()
-    rows = kolada_series(Tables(kolada=kolada), kpi, [municipality])
+    rows = situation.kolada_series(Tables(kolada=kolada), kpi, [municipality])
     return pd.DataFrame({"year": rows["year"], "value": rows["value"]})
 
 
@@ -635,8 +490,6 @@ def _bra_series(
     category: str,
     municipality: str,
 ) -> pd.DataFrame:
-    from vpanalysis.steps import situation
-
     if observations is None or population is None:
         return _empty_series()
     obs = observations[
@@ -664,14 +517,17 @@ def _bra_series(
 def indicator_series(
     indicator: str,
     municipality: str,
-    sources: Sources | None = None,
+    tables: Tables | None = None,
     *,
     plan: pd.DataFrame | None = None,
     log: pd.DataFrame | None = None,
     activities: pd.DataFrame | None = None,
-    threshold: int = 5,
+    threshold: int = DISCLOSURE_THRESHOLD,
 ) -> pd.DataFrame:
     """One goal indicator's yearly series for one municipality, from the data.
+
+    ``tables`` are the loaded tables (:attr:`vpanalysis.context.Context.tables`, limited
+    to the report's years).
 
     * ``skolenkat:<item>``: share of pupils (%) with the answer the codebook's ``cutoff``
       marks (``= 1`` for 0/1 items), Wilson 95 % interval; ``count``/``population`` are the
@@ -686,14 +542,14 @@ def indicator_series(
     Returns :data:`SERIES_COLUMNS`; empty when the source has nothing for the
     municipality (or the indicator is unknown).
     """
-    sources = sources or Sources()
+    tables = tables or Tables()
     source, measure = split_indicator(indicator)
     if source == "skolenkat":
-        frame = _survey_series(sources.survey, sources.codebook, measure, municipality, threshold)
+        frame = _survey_series(tables.survey, tables.codebook, measure, municipality, threshold)
     elif source == "kolada":
-        frame = _kolada_series(sources.kolada, measure, municipality)
+        frame = _kolada_series(tables.kolada, measure, municipality)
     elif source == "bra":
-        frame = _bra_series(sources.observations, sources.population, measure, municipality)
+        frame = _bra_series(tables.observations, tables.population, measure, municipality)
     elif source == "register":
         reg = register_indicators(plan, log, activities)
         reg = reg[
@@ -710,10 +566,10 @@ def indicator_series(
 def goal_series(
     goals: pd.DataFrame,
     municipality: str,
-    sources: Sources | None = None,
+    tables: Tables | None = None,
     *,
     registers=None,
-    threshold: int = 5,
+    threshold: int = DISCLOSURE_THRESHOLD,
 ) -> pd.DataFrame:
     """:func:`indicator_series` for every indicator of the municipality's goals, stacked.
 
@@ -730,7 +586,7 @@ def goal_series(
             "activities": registers.activities,
         }
     parts = [
-        indicator_series(ind, municipality, sources, threshold=threshold, **kwargs)
+        indicator_series(ind, municipality, tables, threshold=threshold, **kwargs)
         for ind in dict.fromkeys(frame["indicator"].dropna())
     ]
     parts = [p for p in parts if not p.empty]
@@ -739,89 +595,32 @@ def goal_series(
     return pd.concat(parts, ignore_index=True)
 
 
-_COMPARE = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
-
-
-def _answer_labels(codes: object, cutoff: str | None, missing_codes: object = None) -> list[str]:
-    """The answer texts a cut-off counts (``"0=Nej|1=Ja"`` with no cut-off -> ``["Ja"]``,
-    ``"1=..|4=Stämmer helt|9=Vet inte"`` with ``">= 3"`` -> answers 3 and 4)."""
-    if codes is None or pd.isna(codes):
-        return []
-    missing = set()
-    if missing_codes is not None and not pd.isna(missing_codes):
-        missing = {p.strip() for p in str(missing_codes).split("|") if p.strip()}
-    pairs = []
-    for part in str(codes).split("|"):
-        code, _, text = part.partition("=")
-        if code.strip() in missing:
-            continue
-        try:
-            pairs.append((float(code), text.strip()))
-        except ValueError:
-            continue
-    cut = parse_cutoff(cutoff)
-    if cut is None:
-        return [text for code, text in pairs if code == 1]
-    if cut.percentile is not None:
-        return []
-    return [text for code, text in pairs if _COMPARE[cut.op](code, cut.value)]
-
-
-def indicator_label(indicator: str, sources: Sources | None = None) -> str:
-    """A goal indicator in plain Swedish (the survey question, the KPI's title, ...)."""
-    sources = sources or Sources()
-    try:
-        source, measure = split_indicator(indicator)
-    except ValueError:
-        return str(indicator)
-    if source == "skolenkat":
-        row = _codebook_row(sources.codebook, measure)
-        if row is None:
-            return f"Skolenkät: {measure}"
-        answers = _answer_labels(
-            row.get("codes"), _item_cutoff(sources.codebook, measure), row.get("missing_codes")
-        )
-        said = " eller ".join(f"”{a}”" for a in answers)
-        text = f"Skolenkät, andel elever (%) som svarar {said} på: " if said else "Skolenkät: "
-        return text + str(row["question"])
-    if source == "kolada":
-        kpis = sources.kpis
-        if kpis is not None and (kpis["kpi"] == measure).any():
-            return f"{kpis.loc[kpis['kpi'] == measure, 'title'].iloc[0]} (Kolada {measure})"
-        return f"Kolada {measure}"
-    if source == "bra":
-        return f"Anmälda brott, {measure}, per 100 000 invånare"
-    if indicator == "register:training_coverage":
-        return "Utbildad personal, andel av den planerade (%), hittills"
-    if indicator == "register:activity_reach":
-        return "Personer som nåtts av årets aktiviteter"
-    return str(indicator)
-
-
-def indicator_unit(indicator: str, sources: Sources | None = None) -> str:
-    """The unit of a goal indicator for an axis label (Swedish)."""
-    sources = sources or Sources()
-    try:
-        source, measure = split_indicator(indicator)
-    except ValueError:
-        return ""
-    if source == "kolada":
-        kpis = sources.kpis
-        if kpis is not None and (kpis["kpi"] == measure).any():
-            return str(kpis.loc[kpis["kpi"] == measure, "unit"].iloc[0])
-        return ""
-    return SOURCE_UNITS.get(source, SOURCE_UNITS.get(str(indicator), ""))
-
-
 # ---------------------------------------------------------------- before/after an intervention
 
 #: Segmented regression (:func:`vpanalysis.indicators.segmented_regression`) per goal.
 ITS_COLUMNS = [
     "goal_id", "goal", "indicator", "intervention_id", "intervention", "start_date",
-    "intervention_year", "n_before", "n_after", "estimated", "reason", "level_change",
+    "intervention_year", "n_before", "n_after", "estimated", "outcome", "level_change",
     "level_lower", "level_upper", "trend_change", "trend_lower", "trend_upper", "dispersion",
-    "quasi",
+    "quasi", "few_points", "error",
 ]  # fmt: skip
+
+#: The ``outcome`` of :func:`goal_its`: why no estimate was made, or what the level did.
+ITS_OUTCOMES = (
+    "no_intervention",  # the goal names no intervention
+    "unknown_intervention",  # the intervention is not in the register
+    "no_start_date",  # the intervention has no start date
+    "no_counts",  # the indicator has values but no counts and populations
+    "too_few_points",  # fewer years than the regression needs
+    "not_estimable",  # the regression failed (``error`` says why)
+    "level_down",  # the level change's interval lies below 1
+    "level_up",  # ... above 1
+    "no_level_change",  # the interval includes 1
+)
+
+#: An estimate with fewer years than this before or after the start is flagged
+#: (``few_points``): interpret with care.
+ITS_FEW_POINTS = 5
 
 
 def goal_its(
@@ -839,15 +638,14 @@ def goal_its(
     first year's effect, which pulls the estimate towards no change). Needs counts and
     populations (survey shares and BRÅ rates have them, Kolada values and registers do
     not) and at least ``MIN_POINTS_BEFORE`` years before and ``MIN_POINTS_AFTER`` from the
-    start; otherwise ``estimated`` is False and ``reason`` says why (Swedish).
+    start; otherwise ``estimated`` is False. ``outcome`` (one of :data:`ITS_OUTCOMES`)
+    says why not, or which way the level changed.
 
     ``level_change`` is the rate ratio of the step at the intervention year (0.8 = 20 %
     lower), ``trend_change`` the ratio of the annual rate ratios after/before, each with
     ``1 - alpha`` limits; when the data are over-dispersed (Pearson dispersion > 1) the
     quasi-Poisson limits are reported (``quasi`` True).
     """
-    from vpanalysis import indicators
-
     frame = _select(goals, municipality)
     lookup = {}
     if interventions is not None and not interventions.empty:
@@ -856,22 +654,22 @@ def goal_its(
     for _, g in frame.iterrows():
         row = dict.fromkeys(ITS_COLUMNS)
         row.update(goal_id=g["goal_id"], goal=g["goal"], indicator=g["indicator"])
-        row.update(estimated=False, quasi=False)
+        row.update(estimated=False, quasi=False, few_points=False)
         iid = g.get("intervention_id")
         intervention = lookup.get(iid) if pd.notna(iid) else None
         if pd.isna(iid) or not str(iid).strip():
-            row["reason"] = "Målet är inte kopplat till någon insats."
+            row["outcome"] = "no_intervention"
             rows.append(row)
             continue
         row["intervention_id"] = iid
         if intervention is None:
-            row["reason"] = f"Insatsen {iid} finns inte i insatsregistret."
+            row["outcome"] = "unknown_intervention"
             rows.append(row)
             continue
         row["intervention"] = intervention["name"]
         start = intervention.get("start_date")
         if start is None or pd.isna(start):
-            row["reason"] = "Insatsen saknar startdatum."
+            row["outcome"] = "no_start_date"
             rows.append(row)
             continue
         row["start_date"] = pd.Timestamp(start)
@@ -885,21 +683,14 @@ def goal_its(
         row["n_before"] = int((data["year"] < year).sum())
         row["n_after"] = int((data["year"] >= year).sum())
         if data.empty and not series[series["indicator"] == g["indicator"]].empty:
-            row["reason"] = (
-                "Indikatorn saknar antal och befolkning, som regressionen behöver "
-                "(t.ex. Kolada-värden och registeruppgifter)."
-            )
+            row["outcome"] = "no_counts"
             rows.append(row)
             continue
         if (
             row["n_before"] < indicators.MIN_POINTS_BEFORE
             or row["n_after"] < indicators.MIN_POINTS_AFTER
         ):
-            row["reason"] = (
-                f"För få mätpunkter: {row['n_before']} år före och {row['n_after']} år från "
-                f"starten {year}; det behövs minst {indicators.MIN_POINTS_BEFORE} före och "
-                f"{indicators.MIN_POINTS_AFTER} efter."
-            )
+            row["outcome"] = "too_few_points"
             rows.append(row)
             continue
         fit_data = pd.DataFrame(
@@ -912,7 +703,7 @@ def goal_its(
         try:
             result = indicators.segmented_regression(fit_data, year, alpha=alpha)
         except ValueError as error:
-            row["reason"] = f"Regressionen kunde inte skattas ({error})."
+            row.update(outcome="not_estimable", error=str(error))
             rows.append(row)
             continue
         quasi = result.dispersion > 1
@@ -929,8 +720,13 @@ def goal_its(
             trend_lower=coef.loc["trend_change", f"lower{suffix}"],
             trend_upper=coef.loc["trend_change", f"upper{suffix}"],
         )
-        few = row["n_before"] < 5 or row["n_after"] < 5
-        row["reason"] = its_verdict(row["level_lower"], row["level_upper"], few=few)
+        if row["level_upper"] < 1:
+            row["outcome"] = "level_down"
+        elif row["level_lower"] > 1:
+            row["outcome"] = "level_up"
+        else:
+            row["outcome"] = "no_level_change"
+        row["few_points"] = row["n_before"] < ITS_FEW_POINTS or row["n_after"] < ITS_FEW_POINTS
         rows.append(row)
     out = pd.DataFrame(rows, columns=ITS_COLUMNS)
     floats = ["level_change", "level_lower", "level_upper", "trend_change", "trend_lower",
@@ -943,42 +739,30 @@ def goal_its(
             "n_after": "Int64",
             "estimated": bool,
             "quasi": bool,
+            "few_points": bool,
+            "outcome": "string",
+            "error": "string",
         }
     )
 
 
-def its_verdict(lower: float, upper: float, *, few: bool = False) -> str:
-    """The level change's interval in plain Swedish (and a warning when points are few)."""
-    if upper < 1:
-        text = "Nivån sjönk när insatsen startade (hela intervallet under 1)."
-    elif lower > 1:
-        text = "Nivån steg när insatsen startade (hela intervallet över 1)."
-    else:
-        text = "Ingen säker förändring i nivå när insatsen startade (intervallet omfattar 1)."
-    if few:
-        text += " Få mätpunkter: tolka med försiktighet."
-    return text
-
-
 #: A register baseline without an interval that differs more than this share from the
-#: data's value in the baseline year is flagged by :func:`baseline_check`.
+#: data's value in the baseline year is flagged by :func:`baseline_mismatches`.
 BASELINE_TOLERANCE = 0.10
 
 
-def baseline_check(
-    goals: pd.DataFrame,
-    series: pd.DataFrame,
-    municipality: str | None = None,
-    sources: Sources | None = None,
-) -> list[str]:
-    """Swedish messages for goals whose baseline in the register disagrees with the data.
+def baseline_mismatches(
+    goals: pd.DataFrame, series: pd.DataFrame, municipality: str | None = None
+) -> pd.DataFrame:
+    """Goals whose baseline in the register disagrees with the data.
 
     The data's value of the baseline year (for the biennial school survey: the nearest
     year at most one year away) is compared: the register's baseline is flagged when it
     lies outside the value's interval, or, without an interval, differs by more than
-    :data:`BASELINE_TOLERANCE`.
+    :data:`BASELINE_TOLERANCE`. Columns: ``goal_id``, ``baseline_year``,
+    ``baseline_value`` (the register's), ``year`` and ``value`` (the data's).
     """
-    messages = []
+    rows = []
     for _, g in _select(goals, municipality).iterrows():
         data = series[series["indicator"] == g["indicator"]].dropna(subset=["value"])
         if data.empty:
@@ -996,218 +780,25 @@ def baseline_check(
         else:
             off = abs(base - value) > BASELINE_TOLERANCE * max(abs(value), _EPS)
         if off:
-            messages.append(
-                f"{g['goal_id']}: utgångsvärdet i målregistret ({_num(base, 1)} år "
-                f"{int(g['baseline_year'])}) stämmer inte med källans värde "
-                f"({_num(value, 1)} år {int(near['year'])}). Kontrollera att målet mäts på "
-                "samma sätt som indikatorn."
+            rows.append(
+                {
+                    "goal_id": g["goal_id"],
+                    "baseline_year": int(g["baseline_year"]),
+                    "baseline_value": base,
+                    "year": int(near["year"]),
+                    "value": value,
+                }
             )
-    return messages
-
-
-# ---------------------------------------------------------------- report tables (Swedish)
-
-
-def _value_year(value: object, year: object, decimals: int = 1) -> str:
-    from vpanalysis.report import SUPPRESSED, number
-
-    if value is None or pd.isna(value):
-        return SUPPRESSED
-    text = number(value, decimals)
-    return text if year is None or pd.isna(year) else f"{text} ({int(year)})"
-
-
-def goal_table(
-    status: pd.DataFrame, series: pd.DataFrame | None = None, sources: Sources | None = None
-) -> pd.DataFrame:
-    """The goals as shown in the report: indicator, baseline, target, latest value (with
-    its 95 % interval when the source gives one) and status, Swedish column names."""
-    from vpanalysis.report import interval
-
-    rows = []
-    for _, g in status.iterrows():
-        ci = ""
-        if series is not None and pd.notna(g["latest_year"]):
-            hit = series[
-                (series["indicator"] == g["indicator"]) & (series["year"] == g["latest_year"])
-            ]
-            if len(hit) and pd.notna(hit["lower"].iloc[0]):
-                ci = interval(hit["lower"].iloc[0], hit["upper"].iloc[0])
-        rows.append(
-            {
-                "Mål": f"{g['goal_id']}: {g['goal']}",
-                "Indikator": indicator_label(g["indicator"], sources),
-                "Utgångsläge (år)": _value_year(g["baseline_value"], g["baseline_year"]),
-                "Målvärde (år)": _value_year(g["target_value"], g["target_year"]),
-                "Senaste värde (år)": _value_year(g["latest_value"], g["latest_year"]),
-                "95 % konfidensintervall": ci or "–",
-                "Status": g["status_label"],
-            }
-        )
-    columns = ["Mål", "Indikator", "Utgångsläge (år)", "Målvärde (år)", "Senaste värde (år)",
-               "95 % konfidensintervall", "Status"]  # fmt: skip
-    return pd.DataFrame(rows, columns=columns)
-
-
-def status_counts(status: pd.DataFrame) -> list[tuple[str, str]]:
-    """Key figures: the number of goals per status, as ``(label, value)`` pairs."""
-    counts = status["status"].value_counts()
-    return [(STATUS_LABELS[s], str(int(counts.get(s, 0)))) for s in STATUSES]
-
-
-def training_table(coverage: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
-    """Training coverage per administration up to ``year`` (default the latest): planned
-    and trained that year, accumulated, and the accumulated share; a total row last.
-
-    ``coverage`` is :func:`training_coverage` of one municipality (all years).
-    """
-    columns = ["Förvaltning", "Planerat senaste året", "Utbildade senaste året",
-               "Planerat hittills", "Utbildade hittills", "Andel av planen (%)"]  # fmt: skip
-    if coverage.empty:
-        return pd.DataFrame(columns=columns)
-    last = int(coverage["year"].max()) if year is None else year
-    upto = coverage[coverage["year"] <= last].sort_values("year", kind="stable")
-    now = upto.groupby("administration", sort=False).tail(1)
-    now = pd.concat(
-        [now[now["administration"] != TOTAL_LABEL], now[now["administration"] == TOTAL_LABEL]]
-    )
-    this_year = now["year"] == last
-    out = pd.DataFrame(
+    columns = ["goal_id", "baseline_year", "baseline_value", "year", "value"]
+    return pd.DataFrame(rows, columns=columns).astype(
         {
-            "Förvaltning": now["administration"],
-            f"Planerat {last}": now["planned"].where(this_year, 0),
-            f"Utbildade {last}": now["trained"].where(this_year, 0),
-            "Planerat hittills": now["cumulative_planned"],
-            "Utbildade hittills": now["cumulative_trained"],
-            "Andel av planen (%)": now["cumulative_share"] * 100,
+            "goal_id": "string",
+            "baseline_year": "Int64",
+            "baseline_value": "Float64",
+            "year": "Int64",
+            "value": "Float64",
         }
     )
-    return out.astype({f"Planerat {last}": "Int64", f"Utbildade {last}": "Int64"}).reset_index(
-        drop=True
-    )
-
-
-def training_chart_data(coverage: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
-    """Per administration (no total): ``category`` and ``value`` = accumulated share (%)
-    up to ``year``, for :func:`vpanalysis.plots.bars`."""
-    table = training_table(coverage[coverage["administration"] != TOTAL_LABEL], year)
-    return pd.DataFrame(
-        {"category": table["Förvaltning"], "value": table["Andel av planen (%)"].astype(float)}
-    )
-
-
-def _period(start: object, end: object) -> str:
-    if start is None or pd.isna(start):
-        return ""
-    first = pd.Timestamp(start).strftime("%Y-%m-%d")
-    if end is None or pd.isna(end) or pd.Timestamp(end) == pd.Timestamp(start):
-        return first
-    return f"{first} – {pd.Timestamp(end).strftime('%Y-%m-%d')}"
-
-
-def activity_table(activities: pd.DataFrame) -> pd.DataFrame:
-    """The activities register as shown in the report, oldest first."""
-    frame = activities.sort_values("start_date", kind="stable")
-    week = [
-        "Ja" if _touches_week(s, e, WEEK_47) else ""
-        for s, e in zip(frame["start_date"], frame["end_date"], strict=True)
-    ]
-    return pd.DataFrame(
-        {
-            "Datum": [
-                _period(s, e) for s, e in zip(frame["start_date"], frame["end_date"], strict=True)
-            ],
-            "Aktivitet": frame["name"],
-            "Arrangör": frame["organiser"],
-            "Målgrupp": frame["target_group"],
-            "Nådda personer": frame["reach"].astype("Int64"),
-            "Kanaler": frame["channels"].map(
-                lambda v: ", ".join(v) if isinstance(v, list | tuple) else ("" if v is None else v)
-            ),
-            "Vecka 47": week,
-        }
-    ).reset_index(drop=True)
-
-
-def activity_year_table(activities: pd.DataFrame) -> pd.DataFrame:
-    """Activities per year: number, people reached (known reach), week 47 marked or not."""
-    summary = activity_summary(activities)
-    return pd.DataFrame(
-        {
-            "År": summary["year"].astype("string"),
-            "Antal aktiviteter": summary["n_activities"],
-            "Nådda personer (minst)": summary["reach"],
-            "Aktiviteter utan uppgift om räckvidd": summary["n_reach_missing"],
-            "En vecka fri från våld (v. 47)": summary["week_47"].map({True: "Ja", False: "Nej"}),
-        }
-    )
-
-
-def _ratio_text(value: object, lower: object, upper: object) -> str:
-    from vpanalysis.report import interval, number
-
-    if value is None or pd.isna(value):
-        return "–"
-    return f"{number(value, 2)} ({interval(lower, upper, 2)})"
-
-
-def its_table(its: pd.DataFrame) -> pd.DataFrame:
-    """The before/after analysis per goal, Swedish: the intervention, the points before
-    and after, the level change and the change in yearly trend (rate ratios with 95 %
-    intervals) and the verdict or why no estimate was made."""
-    rows = []
-    for _, r in its.iterrows():
-        start = "" if pd.isna(r["start_date"]) else f" (start {r['start_date']:%Y-%m-%d})"
-        points = "–" if pd.isna(r["n_before"]) else f"{int(r['n_before'])} / {int(r['n_after'])}"
-        rows.append(
-            {
-                "Mål": r["goal_id"],
-                "Insats": "–" if pd.isna(r["intervention"]) else f"{r['intervention']}{start}",
-                "Mätpunkter före / efter": points,
-                "Nivåförändring (kvot, 95 % KI)": _ratio_text(
-                    r["level_change"], r["level_lower"], r["level_upper"]
-                ),
-                "Förändring i årlig trend (kvot, 95 % KI)": _ratio_text(
-                    r["trend_change"], r["trend_lower"], r["trend_upper"]
-                ),
-                "Bedömning": r["reason"],
-            }
-        )
-    columns = ["Mål", "Insats", "Mätpunkter före / efter", "Nivåförändring (kvot, 95 % KI)",
-               "Förändring i årlig trend (kvot, 95 % KI)", "Bedömning"]  # fmt: skip
-    return pd.DataFrame(rows, columns=columns)
-
-
-def its_messages(its: pd.DataFrame) -> list[str]:
-    """Short Swedish sentences on the before/after analyses for the summary."""
-    done = its[its["estimated"]]
-    if its.empty:
-        return []
-    if done.empty:
-        return [
-            "Ingen före–efter-analys kunde göras än: målen saknar kopplad insats med "
-            "startdatum eller har för få mätpunkter."
-        ]
-    return [f"{r['goal_id']} ({r['intervention']}): {r['reason']}" for _, r in done.iterrows()]
-
-
-def summary_messages(
-    status: pd.DataFrame | None = None,
-    coverage: pd.DataFrame | None = None,
-    activities: pd.DataFrame | None = None,
-    its: pd.DataFrame | None = None,
-    **kwargs,
-) -> list[str]:
-    """:func:`key_messages` followed by :func:`its_messages`: the one-page summary."""
-    messages = key_messages(status, coverage, activities, **kwargs)
-    if its is not None:
-        messages += its_messages(its)
-    return messages
-
-
-def chart_units(goals: pd.DataFrame, sources: Sources | None = None) -> dict[str, str]:
-    """Indicator -> axis label (its unit) for :func:`vpanalysis.plots.goal_progress`."""
-    return {ind: indicator_unit(ind, sources) for ind in dict.fromkeys(goals["indicator"])}
 
 
 def intervention_starts(its: pd.DataFrame) -> dict[str, int]:

@@ -2,6 +2,7 @@
 
 Works on the ``interventions`` and ``logic_models`` registers and on the priorities of
 step 3 (:func:`vpanalysis.steps.factors.select_priorities`, or any list of factor ids).
+The Swedish tables, sentences and chart are in :mod:`vpanalysis.presentation.interventions`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import pandas as pd
 
 from vpanalysis.errors import DataError
 from vpanalysis.registers import (
-    EVIDENCE,
     LOGIC_MODEL_STAGES,
     PREVENTION_LEVELS,
     REGISTER_FILES,
@@ -21,13 +21,11 @@ from vpanalysis.registers import (
 
 #: Interventions with evidence at or below this level count as weak (1 = begränsad).
 WEAK_EVIDENCE_MAX = 1
+#: The ``administration`` key of a municipality's total row (the key that
+#: :mod:`vpanalysis.disclosure` and :mod:`vpanalysis.steps.followup` use for totals too).
 TOTAL_LABEL = "Totalt"
-
-GAP_LABELS = {
-    "no intervention": "Ingen insats påverkar faktorn",
-    "weak evidence only": "Endast insatser med svagt kunskapsstöd",
-    "covered": "Täckt av insats med måttligt eller starkt kunskapsstöd",
-}
+#: The coverage status of a prioritised factor, from worst to best.
+STATUSES = ("no intervention", "weak evidence only", "covered")
 
 
 def _select(frame: pd.DataFrame, municipality: str | None) -> pd.DataFrame:
@@ -120,9 +118,9 @@ def coverage_matrix(
     matrix.columns.name = "intervention_id"
     if labels:
         names = _factor_names(priorities, None)
-        matrix.index = pd.Index([names.get(i, i) for i in matrix.index], name="faktor")
+        matrix.index = pd.Index([names.get(i, i) for i in matrix.index], name="factor")
         by_id = dict(zip(frame["intervention_id"], frame["name"], strict=True))
-        matrix.columns = pd.Index([by_id[c] for c in matrix.columns], name="insats")
+        matrix.columns = pd.Index([by_id[c] for c in matrix.columns], name="intervention")
     return matrix
 
 
@@ -138,8 +136,8 @@ def factor_coverage(
 
     Columns: ``factor_id``, ``name`` (from ``priorities`` or ``factors``, else the id),
     ``n_interventions``, ``n_supported`` (evidence above ``weak_evidence_max``),
-    ``interventions`` (names, ``", "``-joined), ``status`` (``no intervention`` /
-    ``weak evidence only`` / ``covered``) and ``status_label`` (Swedish).
+    ``interventions`` (names, ``", "``-joined) and ``status`` (``no intervention`` /
+    ``weak evidence only`` / ``covered``, see :data:`STATUSES`).
     """
     ids = _priority_ids(priorities)
     names = _factor_names(priorities, factors)
@@ -162,7 +160,6 @@ def factor_coverage(
                 "n_supported": supported,
                 "interventions": ", ".join(hits["name"]),
                 "status": status,
-                "status_label": GAP_LABELS[status],
             }
         )
     columns = [
@@ -172,7 +169,6 @@ def factor_coverage(
         "n_supported",
         "interventions",
         "status",
-        "status_label",
     ]
     out = pd.DataFrame(rows, columns=columns)
     return out.astype(
@@ -183,7 +179,6 @@ def factor_coverage(
             "n_supported": "Int64",
             "interventions": "string",
             "status": "string",
-            "status_label": "string",
         }
     )
 
@@ -213,24 +208,20 @@ def gaps(
 
 
 def logic_model_table(logic_models: pd.DataFrame, intervention_id: str) -> pd.DataFrame:
-    """One intervention's logic model for a report: one row per stage, in chain order.
+    """One intervention's logic model: one row per stage, in chain order.
 
-    Columns: ``stage``, ``stage_label`` (Swedish), ``items`` (the stage's items joined with
-    ``"; "``; empty when the stage is missing), ``n_items``. Raises KeyError if the
-    intervention has no logic model.
+    Columns: ``stage`` (a key of :data:`~vpanalysis.registers.LOGIC_MODEL_STAGES`),
+    ``items`` (the stage's items joined with ``"; "``; empty when the stage is missing),
+    ``n_items``. Raises KeyError if the intervention has no logic model.
     """
     model = logic_models[logic_models["intervention_id"] == intervention_id]
     if model.empty:
         raise KeyError(f"no logic model for intervention {intervention_id!r}")
     rows = []
-    for stage, label in LOGIC_MODEL_STAGES.items():
+    for stage in LOGIC_MODEL_STAGES:
         items = model[model["stage"] == stage].sort_values("position")["item"].tolist()
-        rows.append(
-            {"stage": stage, "stage_label": label, "items": "; ".join(items), "n_items": len(items)}
-        )
-    return pd.DataFrame(rows).astype(
-        {"stage": "string", "stage_label": "string", "items": "string", "n_items": "Int64"}
-    )
+        rows.append({"stage": stage, "items": "; ".join(items), "n_items": len(items)})
+    return pd.DataFrame(rows).astype({"stage": "string", "items": "string", "n_items": "Int64"})
 
 
 def check_logic_models(
@@ -245,8 +236,7 @@ def check_logic_models(
     Complete: a model exists and every stage of
     :data:`~vpanalysis.registers.LOGIC_MODEL_STAGES` has at least one item. Columns:
     ``intervention_id``, ``municipality_code``, ``name``, ``has_model``,
-    ``missing_stages`` (tuple of stage keys), ``complete`` and ``message`` (Swedish, empty
-    when complete).
+    ``missing_stages`` (tuple of stage keys) and ``complete``.
     """
     frame = _select(interventions, municipality)
     if chosen_only and "chosen" in frame:
@@ -257,13 +247,6 @@ def check_logic_models(
         present = set(model["stage"].dropna())
         missing = tuple(s for s in LOGIC_MODEL_STAGES if s not in present)
         has_model = not model.empty
-        if not has_model:
-            message = f"{row['name']}: logisk kedja saknas."
-        elif missing:
-            labels = ", ".join(LOGIC_MODEL_STAGES[s].lower() for s in missing)
-            message = f"{row['name']}: den logiska kedjan saknar {labels}."
-        else:
-            message = ""
         rows.append(
             {
                 "intervention_id": row["intervention_id"],
@@ -272,7 +255,6 @@ def check_logic_models(
                 "has_model": has_model,
                 "missing_stages": missing,
                 "complete": has_model and not missing,
-                "message": message,
             }
         )
     columns = [
@@ -282,7 +264,6 @@ def check_logic_models(
         "has_model",
         "missing_stages",
         "complete",
-        "message",
     ]
     out = pd.DataFrame(rows, columns=columns)
     return out.astype({"has_model": bool, "complete": bool})
@@ -309,199 +290,3 @@ def require_complete_logic_models(
         column="intervention_id",
         value=first["intervention_id"],
     )
-
-
-def evidence_label(level: object) -> str:
-    """Swedish label of an evidence level (``2`` -> ``"måttlig"``)."""
-    if level is None or level is pd.NA:
-        return "okänd"
-    return EVIDENCE.labels.get(int(level), str(level))
-
-
-# ---------------------------------------------------------------- report tables (Swedish)
-
-CHECK = "✓"
-
-
-def _factor_label_map(factors: pd.DataFrame | None) -> dict[str, str]:
-    if factors is None or "name" not in factors.columns:
-        return {}
-    return dict(zip(factors["factor_id"], factors["name"], strict=True))
-
-
-def _level_label(level: object) -> str:
-    return PREVENTION_LEVELS.labels.get(level, "" if level is None else str(level))
-
-
-def inventory_table(
-    interventions: pd.DataFrame, factors: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """The inventory of preventive work, one row per intervention, by administration.
-
-    Reach and cost are per year; ``Vald`` marks the interventions chosen for development in
-    step 4. The factors each intervention addresses are in :func:`intervention_factor_table`.
-    """
-    frame = interventions.sort_values(["administration", "intervention_id"], kind="stable")
-    chosen = frame["chosen"] if "chosen" in frame else pd.Series(False, index=frame.index)
-    return pd.DataFrame(
-        {
-            "Förvaltning": frame["administration"],
-            "Insats": frame["name"],
-            "Målgrupp": frame["target_group"].fillna(""),
-            "Nivå": frame["prevention_level"].map(_level_label),
-            "Kunskapsstöd": frame["evidence"].map(evidence_label),
-            "Räckvidd (personer/år)": frame["reach"].astype("Int64"),
-            "Kostnad (kr/år)": frame["cost_sek"].astype("Float64"),
-            "Vald": chosen.map(lambda v: CHECK if bool(v) else ""),
-        }
-    ).reset_index(drop=True)
-
-
-def intervention_factor_table(
-    interventions: pd.DataFrame, factors: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """Which factors each intervention addresses (by name when the catalogue ``factors`` is
-    given), one row per intervention: ``Insats``, ``Påverkar faktorer``."""
-    names = _factor_label_map(factors)
-    frame = interventions.sort_values(["administration", "intervention_id"], kind="stable")
-    return pd.DataFrame(
-        {
-            "Insats": frame["name"],
-            "Påverkar faktorer": frame["factors"].map(
-                lambda ids: "; ".join(names.get(i, i) for i in ids)
-            ),
-        }
-    ).reset_index(drop=True)
-
-
-def inventory_summary_table(interventions: pd.DataFrame) -> pd.DataFrame:
-    """:func:`inventory_summary` for one municipality with Swedish columns (total row last)."""
-    s = inventory_summary(interventions)
-    out = pd.DataFrame({"Förvaltning": s["administration"], "Insatser": s["n_interventions"]})
-    for level in PREVENTION_LEVELS.values:
-        out[PREVENTION_LEVELS.labels[level]] = s[f"n_{level}"]
-    out["Valda"] = s["n_chosen"]
-    out["Räckvidd (personer/år)"] = s["reach"]
-    out["Kostnad (kr/år)"] = s["cost_sek"]
-    return out.reset_index(drop=True)
-
-
-def coverage_table(
-    priorities: pd.DataFrame,
-    interventions: pd.DataFrame,
-    *,
-    weak_evidence_max: int = WEAK_EVIDENCE_MAX,
-) -> pd.DataFrame:
-    """Prioritised factors (rows, by name) × interventions that address any of them (✓),
-    with a last column ``Täckning`` (covered, weak evidence only, no intervention)."""
-    matrix = coverage_matrix(priorities, interventions, labels=True)
-    marks = matrix.astype(bool).map(lambda v: CHECK if v else "")
-    coverage = factor_coverage(priorities, interventions, weak_evidence_max=weak_evidence_max)
-    out = marks.reset_index().rename(columns={"faktor": "Prioriterad faktor"})
-    out.columns.name = None
-    out["Täckning"] = coverage["status_label"].to_numpy()
-    return out
-
-
-def _wrap(text: str, width: int) -> str:
-    import textwrap  # noqa: PLC0415
-
-    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
-
-
-#: Characters per line of the labels in the coverage chart.
-CHART_LABEL_WIDTH = 22
-#: Size of the coverage chart in inches: width, and height per intervention row.
-CHART_WIDTH = 9
-CHART_ROW_HEIGHT = 0.55
-
-
-def coverage_chart_data(priorities: pd.DataFrame, interventions: pd.DataFrame) -> pd.DataFrame:
-    """Interventions (rows) × prioritised factors (columns) as 0/1 floats, names wrapped,
-    for :func:`vpanalysis.plots.matrix`. Every intervention of the inventory is a row, so
-    an empty column is a factor that no intervention addresses."""
-    matrix = coverage_matrix(priorities, interventions, labels=True, all_interventions=True).T
-    matrix.index = [_wrap(n, 2 * CHART_LABEL_WIDTH) for n in matrix.index]
-    matrix.columns = [_wrap(n, CHART_LABEL_WIDTH) for n in matrix.columns]
-    return matrix.astype("float64")
-
-
-def gap_messages(
-    priorities: pd.DataFrame,
-    interventions: pd.DataFrame,
-    *,
-    weak_evidence_max: int = WEAK_EVIDENCE_MAX,
-) -> list[str]:
-    """One Swedish sentence per prioritised factor with a gap, naming the factor."""
-    found = gaps(priorities, interventions, weak_evidence_max=weak_evidence_max)
-    messages = []
-    for _, row in found.iterrows():
-        if row["status"] == "no intervention":
-            messages.append(f"{row['name']}: ingen insats i inventeringen påverkar faktorn.")
-        else:
-            messages.append(
-                f"{row['name']}: påverkas bara av insatser med begränsat eller saknat "
-                f"kunskapsstöd ({row['interventions']})."
-            )
-    return messages
-
-
-def logic_model_report_table(logic_models: pd.DataFrame, intervention_id: str) -> pd.DataFrame:
-    """One intervention's logic model with Swedish columns ``Steg i kedjan``, ``Innehåll``;
-    an empty stage reads ``saknas – fyll i logic_models.yaml``."""
-    table = logic_model_table(logic_models, intervention_id)
-    return pd.DataFrame(
-        {
-            "Steg i kedjan": table["stage_label"],
-            "Innehåll": [
-                items if n else "saknas – fyll i logic_models.yaml"
-                for items, n in zip(table["items"], table["n_items"], strict=True)
-            ],
-        }
-    )
-
-
-def chosen_logic_models(
-    interventions: pd.DataFrame, logic_models: pd.DataFrame
-) -> list[tuple[str, pd.DataFrame]]:
-    """``(heading, table)`` for each chosen intervention that has a logic model, in the
-    inventory's order; the heading is the intervention's name and administration."""
-    frame = interventions[interventions["chosen"]] if "chosen" in interventions else interventions
-    out = []
-    for _, row in frame.iterrows():
-        if (logic_models["intervention_id"] == row["intervention_id"]).any():
-            heading = f"{row['name']} ({row['administration']})"
-            out.append((heading, logic_model_report_table(logic_models, row["intervention_id"])))
-    return out
-
-
-def logic_model_messages(interventions: pd.DataFrame, logic_models: pd.DataFrame) -> list[str]:
-    """Swedish sentences for chosen interventions whose logic model is missing or incomplete;
-    one sentence saying so when no intervention is chosen."""
-    status = check_logic_models(interventions, logic_models)
-    if status.empty:
-        return [NO_CHOSEN_MESSAGE]
-    return [m for m in status["message"] if m]
-
-
-NO_CHOSEN_MESSAGE = (
-    "Ingen insats är vald för utveckling ännu. Markera de valda insatserna i "
-    "interventions.csv (kolumnen chosen) och beskriv deras logiska kedjor i logic_models.yaml."
-)
-
-
-def coverage_chart(priorities: pd.DataFrame, interventions: pd.DataFrame, title: str = ""):
-    """Heat map of :func:`coverage_chart_data` (dark = the intervention addresses the
-    factor); ``None`` when the inventory is empty."""
-    from vpanalysis import plots  # noqa: PLC0415
-
-    data = coverage_chart_data(priorities, interventions)
-    if data.empty or data.shape[1] == 0:
-        return None
-    fig = plots.matrix(data, title=title, annotate=False)
-    fig.set_size_inches(CHART_WIDTH, max(3.0, CHART_ROW_HEIGHT * len(data) + 2))
-    for ax in fig.axes:
-        ax.tick_params(axis="x", rotation=0)
-        for tick in ax.get_xticklabels():
-            tick.set_horizontalalignment("center")
-    return fig
