@@ -248,11 +248,14 @@ class Page:
     def header(self, used: Iterable[str]):
         """Title, example-data banner and table-of-contents placeholder of a report.
 
-        ``used`` lists the data sources the report rests on (keys of the manifest); the
-        registers join the banner when any of their rows shown is an example row.
+        ``used`` lists the data sources the report rests on (keys of the manifest, and
+        ``"registers"`` for a report that shows the registers: they join the banner when
+        any of their rows is an example row).
         """
         regs = self.context.registers
-        extra = ["registers"] if regs is not None and registers_are_example(regs) else []
+        shows_registers = "registers" in set(used)
+        example = shows_registers and regs is not None and registers_are_example(regs)
+        extra = ["registers"] if example else []
         title = f"{catalogue.get(self.report_id).title} – {self.name}"
         return _html(
             f'<h1 class="vp-title">{html.escape(title)}</h1>'
