@@ -143,6 +143,40 @@ def test_report_in_browser(step, browser, rendered_reports, screenshots):
     _assert_png(shot)
 
 
+_TABLE_FIT = """() => {
+  const main = document.querySelector('main');
+  const style = getComputedStyle(main);
+  const right = main.getBoundingClientRect().right - parseFloat(style.paddingRight);
+  return Array.from(document.querySelectorAll('table')).map(t => {
+    const box = t.closest('.jp-OutputArea-output') || t.parentElement;
+    return {
+      caption: t.caption ? t.caption.textContent : t.className,
+      overflow: Math.round(t.getBoundingClientRect().right - right),
+      scroll: box.scrollWidth - box.clientWidth,
+    };
+  });
+}"""
+
+#: CSS pixels of the window and of the printable width of A4 (210 mm less 2 x 12 mm margin).
+_TABLE_WIDTHS = [(1200, "screen"), (703, "print")]
+
+
+@pytest.mark.parametrize("step", STEPS_PRESENT)
+@pytest.mark.parametrize(("width", "media"), _TABLE_WIDTHS)
+def test_no_table_is_wider_than_the_page(step, width, media, browser, rendered_reports):
+    """Wide tables wrap or shrink (report.table, report.css): no column is cut off or has
+    to be scrolled to, in a 1 200 px window or on A4 (step 2's police table has 13 columns)."""
+    report_html(rendered_reports, step)
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.emulate_media(media=media)
+    page.goto(rendered_reports[step]["path"].resolve().as_uri(), wait_until="load")
+    tables = page.evaluate(_TABLE_FIT)
+    page.close()
+    assert tables, "no table found"
+    too_wide = [t for t in tables if t["overflow"] > 0 or t["scroll"] > 0]
+    assert too_wide == [], f"tables wider than the page at {width} px ({media}): {too_wide}"
+
+
 def test_report_prints_to_a4_pdf(browser, rendered_reports, tmp_path):
     step = min(STEPS_PRESENT)
     report_html(rendered_reports, step)

@@ -36,6 +36,26 @@ def test_table_refuses_to_publish_small_local_counts():
     assert ">..<" in markup and ">40<" in markup
 
 
+def test_wide_tables_are_marked_for_the_compact_style():
+    """Step 2's police table (13 columns, long Swedish words) shrinks; a short table not."""
+    words = ["Grov kvinnofridskränkning", "Flera eller ospecificerade former", "2022–2024"]
+    wide = pd.DataFrame({f"Jämfört med länet {i}": words for i in range(13)})
+    narrow = pd.DataFrame({"Brottskategori": words, "Antal": [1.0, 2.0, 3.0]})
+    assert 'class="dataframe vp-table vp-wide"' in report.table(wide).data
+    assert 'class="dataframe vp-table"' in report.table(narrow).data
+    numbers = pd.DataFrame({f"{year}": [1234567.5] for year in range(2010, 2016)})
+    assert "vp-wide" not in report.table(numbers).data
+    # step 1's parties x sources: a grid of marks under long headers turns the headers upright
+    sources = ["Socialtjänsten", "Skolan (kränkningsanmälningar, elevhälsa)", "Räddningstjänsten"]
+    marks = pd.DataFrame(
+        {"Organisation": ["Kommunledningsförvaltningen", "Polisen, lokalpolisområdet"]}
+        | {f"{source} {i}": ["✓", ""] for i in range(6) for source in sources}
+    )
+    assert 'class="dataframe vp-table vp-matrix"' in report.table(marks).data
+    css = (TEMPLATE_DIR / "vpreport" / "report.css").read_text(encoding="utf-8")
+    assert "table.vp-table.vp-wide" in css and "table.vp-table.vp-matrix" in css
+
+
 def test_toc_links_every_section_heading():
     page = (
         '<main><h1>Titel</h1><div class="vp-toc-placeholder"></div>'

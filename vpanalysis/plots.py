@@ -4,6 +4,8 @@ Every function returns a :class:`matplotlib.figure.Figure` built without pyplot 
 global state, nothing shown twice); notebooks pass it to :func:`vpanalysis.report.chart`
 together with the caption. Interval columns follow :mod:`vpanalysis.indicators`:
 ``value``, ``lower``, ``upper``. Labels are Swedish; numbers use a decimal comma.
+Regions are coloured and ordered by role (the municipality in focus, collaborating
+municipalities, county, Sweden) as decided in :mod:`vpanalysis.presentation.style`.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-FOCUS_COLOR = "#0a3069"
-COMPARATOR_COLORS = ["#e16f24", "#1a7f37", "#8250df", "#bf3989", "#57606a", "#0969da"]
+from vpanalysis.presentation import style
+
+FOCUS_COLOR = style.ROLE_COLOURS[style.FOCUS]
 
 
 def _swedish_axis(ax, axis: str = "y", decimals: int = 0) -> None:
@@ -44,23 +47,23 @@ def trend(
     lower: str = "lower",
     upper: str = "upper",
 ) -> Figure:
-    """Lines over years per group with shaded confidence intervals; ``focus`` drawn bold."""
+    """Lines over years per group (region) with shaded confidence intervals.
+
+    Colours, line styles and legend order by region role (:mod:`vpanalysis.presentation.style`);
+    ``focus`` is drawn bold.
+    """
     fig, ax = _figure()
-    groups = list(dict.fromkeys(data[group]))
-    if focus in groups:
-        groups = [focus] + [g for g in groups if g != focus]
-    for i, name in enumerate(groups):
+    lines = style.region_lines(data[group], focus)
+    for name, line in lines.items():
         d = data[data[group] == name].sort_values(x)
-        color = FOCUS_COLOR if name == focus else COMPARATOR_COLORS[i % len(COMPARATOR_COLORS)]
-        width = 2.6 if name == focus else 1.5
-        ax.plot(d[x], d[value].astype("float64"), marker="o", lw=width, color=color, label=name)
+        ax.plot(d[x], d[value].astype("float64"), marker="o", label=name, **line)
         if lower in d and upper in d:
             ax.fill_between(
                 d[x],
                 d[lower].astype("float64"),
                 d[upper].astype("float64"),
-                color=color,
-                alpha=0.15 if name == focus else 0.08,
+                color=line["color"],
+                alpha=style.ROLE_BAND_ALPHA[style.role_of(name, focus)],
                 lw=0,
             )
     ax.set_xlabel("")
@@ -85,16 +88,30 @@ def bars(
     upper: str = "upper",
     reference: float | None = None,
     reference_label: str = "",
+    focus: str | None = None,
 ) -> Figure:
-    """Horizontal bars with confidence-interval whiskers, optionally grouped by ``hue``."""
+    """Horizontal bars with confidence-interval whiskers, optionally grouped by ``hue``.
+
+    When the groups (``hue``), or without ``hue`` the categories, are regions (``focus``,
+    a county or Sweden among them) they are coloured and ordered by role
+    (:mod:`vpanalysis.presentation.style`).
+    """
     d = data.copy()
     d[value] = d[value].astype("float64")
     cats = list(dict.fromkeys(d[category]))
     hues = list(dict.fromkeys(d[hue])) if hue else [None]
+    bar_colours = None
+    if hue and style.is_regional(hues, focus):
+        colours = style.region_colours(hues, focus)
+        hues, palette = list(colours), list(colours.values())
+    else:
+        palette = sns.color_palette("colorblind", len(hues))
+        if not hue and style.is_regional(cats, focus):
+            colours = style.region_colours(cats, focus)
+            cats, bar_colours = list(colours), list(colours.values())
     height = max(2.5, 0.45 * len(cats) * max(1, len(hues)) + 1)
     fig, ax = _figure(8, min(height, 12))
     bar_h = 0.8 / len(hues)
-    palette = sns.color_palette("colorblind", len(hues))
     for j, h in enumerate(hues):
         sub = d if h is None else d[d[hue] == h]
         sub = sub.set_index(category).reindex(cats)
@@ -109,7 +126,7 @@ def bars(
             sub[value].fillna(0),
             height=bar_h * 0.9,
             xerr=err,
-            color=palette[j],
+            color=bar_colours or palette[j],
             ecolor="#333",
             capsize=2,
             label=h,
@@ -152,14 +169,14 @@ def funnel(
     ax.plot(lim[x], lim["upper_998"], color="#cf222e", ls=":", lw=1.2, label="99,8 % gräns")
     ax.plot(lim[x], lim["lower_998"], color="#cf222e", ls=":", lw=1.2)
     if baseline is not None:
-        ax.axhline(baseline, color="#57606a", lw=1, label="Jämförelsenivå")
+        ax.axhline(baseline, color=style.ROLE_COLOURS[style.COUNTY], lw=1, label="Jämförelsenivå")
     for _, row in points.iterrows():
         is_focus = row[label] == focus
         ax.scatter(
             row[x],
             row[y],
             s=70 if is_focus else 35,
-            color=FOCUS_COLOR if is_focus else "#8c959f",
+            color=FOCUS_COLOR if is_focus else style.CONTEXT_COLOUR,
             zorder=3,
             edgecolor="white",
         )
@@ -306,23 +323,22 @@ def small_multiples(
     ylabel: str = "",
     title: str = "",
 ) -> Figure:
-    """One small trend panel per ``panel`` value (e.g. per crime category), shared x axis."""
+    """One small trend panel per ``panel`` value (e.g. per crime category), shared x axis.
+
+    Regions (``group``) are coloured and ordered by role as in :func:`trend`.
+    """
     panels: Sequence = list(dict.fromkeys(data[panel]))
     nrows = int(np.ceil(len(panels) / ncols))
     fig = Figure(figsize=(3.2 * ncols, 2.4 * nrows + 0.6), layout="constrained")
     axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False).ravel()
-    groups = list(dict.fromkeys(data[group]))
+    lines = style.region_lines(data[group], focus)
+    groups = list(lines)
     for ax, name in zip(axes, panels, strict=False):
         d = data[data[panel] == name]
-        for i, g in enumerate(groups):
+        for g, line in lines.items():
             dg = d[d[group] == g].sort_values(x)
-            ax.plot(
-                dg[x],
-                dg["value"].astype("float64"),
-                color=FOCUS_COLOR if g == focus else COMPARATOR_COLORS[i % 6],
-                lw=2.2 if g == focus else 1.2,
-                label=g,
-            )
+            thinner = {**line, "lw": line["lw"] * 0.8}  # small panels: thinner lines
+            ax.plot(dg[x], dg["value"].astype("float64"), label=g, **thinner)
         ax.set_title(str(name), fontsize=9, loc="left")
         ax.set_ylim(bottom=0)
         _swedish_axis(ax)
