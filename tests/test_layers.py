@@ -5,6 +5,7 @@ Layers, lowest first (docs/architecture.md):
 1. data          raw files -> validated tidy tables, registers, the context
 2. methods       indicators and disclosure control
 3. computation   the steps' own logic (tidy frames, English, no I/O)
+3.5 publication  every local-source number of a collaboration, protected together
 4. presentation  Swedish tables, captions, notices, charts, the report frame
 5. orchestration runner, batch, PDF, command line, connectors
 
@@ -42,6 +43,7 @@ LAYERS = {
     "indicators": 2,
     "disclosure": 2,
     "steps": 3,
+    "publication": 3.5,
     "presentation": 4,
     "report": 4,
     "plots": 4,
@@ -52,7 +54,14 @@ LAYERS = {
     "cli": 5,
     "fetch": 5,
 }
-NAMES = {1: "data", 2: "methods", 3: "computation", 4: "presentation", 5: "orchestration"}
+NAMES = {
+    1: "data",
+    2: "methods",
+    3: "computation",
+    3.5: "publication",
+    4: "presentation",
+    5: "orchestration",
+}
 
 #: Modules allowed to import the package lazily (measured start-up cost: `vpanalysis
 #: --help` must not import pandas or papermill).

@@ -87,3 +87,54 @@ def test_banner_repeats_on_every_printed_page():
     assert "@media print" in markup and "@top-center" in markup and "EXEMPELDATA" in markup
     css = (TEMPLATE_DIR / "vpreport" / "report.css").read_text(encoding="utf-8")
     assert "size: A4" in css and "counter(pages)" in css
+
+
+def test_marked_cells_carry_their_publication_keys():
+    """Every marked table cell lists, as JSON, the cells it shows; unmarked cells do not."""
+    import html as html_lib
+    import json
+    import re
+
+    from vpanalysis.publication import keys
+
+    frame = pd.DataFrame({"Kategori": ["Våld"], "2023": [12], "2024": [pd.NA]})
+    share = keys.cell(
+        "count",
+        12,
+        source="socialtjanst",
+        measure="Våld",
+        region="2161",
+        year=2023,
+        sex="T",
+        age="totalt",
+        grade="alla",
+    )
+    withheld = keys.cell(
+        "withheld",
+        source="socialtjanst",
+        measure="Våld",
+        region="2161",
+        year=2024,
+        sex="T",
+        age="totalt",
+        grade="alla",
+    )
+    marks = pd.DataFrame({"Kategori": [None], "2023": [[share]], "2024": [[withheld]]})
+    markup = report.table(frame, marks=marks).data
+    found = re.findall(r'data-vp-cells="([^"]*)">([^<]*)<', markup)
+    assert [text for _, text in found] == ["12", ".."]
+    cells = [json.loads(html_lib.unescape(payload)) for payload, _ in found]
+    assert cells[0][0]["value"] == "12" and cells[0][0]["year"] == "2023"
+    assert cells[1][0]["kind"] == "withheld" and "value" not in cells[1][0]
+    assert "Våld</td>" in markup  # the label column is not marked
+
+
+def test_cell_keys_are_checked():
+    from vpanalysis.publication import keys
+
+    with pytest.raises(ValueError, match="unknown kind"):
+        keys.cell("ratio", 1)
+    with pytest.raises(ValueError, match="unknown key field"):
+        keys.cell("count", 1, town="Ljusdal")
+    assert keys.cell("share", 12.5)["value"] == "12.5"
+    assert keys.pool_members(keys.pool_region(["2183", "2181"])) == ["2181", "2183"]

@@ -9,6 +9,7 @@ comma, space as thousands separator); suppressed values show as ``..`` (SCB's si
 from __future__ import annotations
 
 import html
+import json
 import math
 import re
 import warnings
@@ -28,6 +29,7 @@ from vpanalysis.presentation.provenance import (  # noqa: F401 - part of report'
     provenance,
     registers_are_example,
 )
+from vpanalysis.publication import keys
 
 
 def setup() -> None:
@@ -147,8 +149,13 @@ def table(
     threshold: int = DISCLOSURE_THRESHOLD,
     index: bool = False,
     if_empty=None,
+    marks: pd.DataFrame | None = None,
 ):
     """A formatted HTML table. ``local=True`` checks ``count_columns`` for small counts.
+
+    ``marks`` (same shape and labels as ``frame``) lists per cell the publication cells it
+    shows (a list of :func:`vpanalysis.publication.keys.cell` dicts, or ``None``); such a
+    cell is wrapped in a ``data-vp-cells`` element (:func:`marked`) for the audit.
 
     A table too wide for the page in the normal style gets a compact layout (classes
     ``vp-wide`` and ``vp-matrix`` in ``report.css``), so no column is cut off on screen or
@@ -175,7 +182,21 @@ def table(
             shown[column] = [number(v, d) for v in series]
         else:
             shown[column] = series.astype("object").where(series.notna(), SUPPRESSED)
+    tokens: dict[str, str] = {}
+    if marks is not None:
+        marks = marks if index else marks.reset_index(drop=True)
+        for j, column in enumerate(shown.columns):
+            if column not in marks.columns:
+                continue
+            for i in range(len(shown)):
+                cells = marks[column].iloc[i]
+                if cells:
+                    token = f"VPMARK{len(tokens)}X"
+                    tokens[token] = marked(str(shown.iat[i, j]), cells)
+                    shown.iat[i, j] = token
     body = shown.to_html(index=index, escape=True, border=0, classes=_layout_classes(shown, index))
+    for token, markup in tokens.items():
+        body = body.replace(token, markup, 1)
     if caption:
         body = body.replace(">", f"><caption>{html.escape(caption)}</caption>", 1)
     note = f'<p class="vp-note">Källa: {html.escape(source)}</p>' if source else ""
@@ -187,6 +208,18 @@ def table(
             f'data-count-columns="{columns}">{body}{note}</div>'
         )
     return _html(body + note)
+
+
+def marked(text: str, cells) -> str:
+    """``text`` (already formatted) wrapped in an element listing the ``cells`` it shows."""
+    payload = html.escape(json.dumps(list(cells), ensure_ascii=False), quote=True)
+    return f'<span class="vp-cell" {keys.CELLS_ATTRIBUTE}="{payload}">{html.escape(text)}</span>'
+
+
+def chart_cells(cells) -> str:
+    """The JSON element that lists the publication cells a chart draws (for the audit)."""
+    payload = json.dumps(list(cells), ensure_ascii=False).replace("</", "<\\/")
+    return f'<script type="application/json" class="{keys.CHART_CELLS_CLASS}">{payload}</script>'
 
 
 def caption(what: str, how: str):
@@ -311,11 +344,12 @@ class Page:
         return provenance(self.context.manifest, used)
 
 
-def chart(fig, what: str, how: str, *, alt: str | None = None):
+def chart(fig, what: str, how: str, *, alt: str | None = None, cells=None):
     """A chart as an embedded PNG with its caption (what it shows, how to read it).
 
     The image is embedded as a data URI, so the report needs no image files and opens
-    offline; the alt text (default: ``what``) describes it for screen readers.
+    offline; the alt text (default: ``what``) describes it for screen readers. ``cells``
+    lists the publication cells the chart draws (:func:`chart_cells`), for the audit.
     """
     import base64
     import io
@@ -328,4 +362,5 @@ def chart(fig, what: str, how: str, *, alt: str | None = None):
         f'<figure class="vp-figure"><img src="data:image/png;base64,{data}" alt="{alt_text}">'
         "</figure>"
     )
-    return _html(figure + caption(what, how).data)
+    data_cells = chart_cells(cells) if cells else ""
+    return _html(figure + data_cells + caption(what, how).data)
