@@ -434,7 +434,10 @@ def _age_structure(groups: Iterable[str]) -> str:
 def _build(marks: list[Mark], inconsistencies: list[str]) -> tuple[_Model, dict, int]:
     """The model of every count the marks show or imply; returns it with the share findings."""
     model = _Model()
-    shares: dict[Key, dict[str, set[float]]] = defaultdict(lambda: defaultdict(set))
+    # yes-key -> where shown (report, caption, text) -> kind -> values
+    shares: dict[Key, dict[Seen, dict[str, set[float]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(set))
+    )
     counted = 0
     for m in marks:
         if m.kind not in keys.KINDS:
@@ -448,10 +451,12 @@ def _build(marks: list[Mark], inconsistencies: list[str]) -> tuple[_Model, dict,
             v.kinds.add("share")
             v.seen.append(m.seen)
             if m.value is not None:
-                shares[key][m.kind].add(m.value)
+                shares[key][m.seen][m.kind].add(m.value)
             continue
-        if m.kind == "denominator" and _get(key, "answer") == "yes":
+        if m.kind == "denominator" and _get(key, "answer") in ("yes", "answered"):
             key = _with(key, answer="answered")
+            if m.value is not None:
+                shares[_with(key, answer="yes")][m.seen]["denominator"].add(m.value)
         v = model.var(key, m.kind)
         v.kinds.add(m.kind)
         v.seen.append(m.seen)
@@ -473,41 +478,71 @@ def _build(marks: list[Mark], inconsistencies: list[str]) -> tuple[_Model, dict,
         v.lo, v.hi = low, high
 
     # shares: ratio relations and the counts they pin down
-    for key, kinds in shares.items():
-        answered_key = _with(key, answer="answered")
-        if any(len(values) > 1 for values in kinds.values()):
-            inconsistencies.append(f"{describe(key)}: several shares or limits shown")
+    for key, groups in shares.items():
+        kinds = ("share", "lower", "upper", "denominator")
+        merged = {k: set().union(*(g[k] for g in groups.values())) for k in kinds}
+        if all(len(values) <= 1 for values in merged.values()):
+            observations = [merged]  # e.g. share and interval in separate columns
+        else:  # shown differently in different places: each place on its own
+            observations = [{k: g[k] for k in kinds} for g in groups.values()]
+        recovered = [
+            _recover(model, key, o, inconsistencies, len(observations) == 1) for o in observations
+        ]
+        recovered = [r for r in recovered if r is not None]
+        if not recovered:
             continue
-        share = next(iter(kinds["share"]), None)
-        lower = next(iter(kinds["lower"]), None)
-        upper = next(iter(kinds["upper"]), None)
-        if share is not None:
-            tol = 0.05 + 1e-7
-            model.ubs.append({key: 100.0, answered_key: -(share + tol)})
-            model.ubs.append({key: -100.0, answered_key: share - tol})
-        if share is None and (lower is None or upper is None):
-            continue
-        n_var = model.vars[answered_key]
-        known_n = n_var.lo if n_var.known else None
-        pairs = share_counts(share, lower, upper, known_n)
-        if not pairs:
-            if lower is not None and upper is not None:
+        yes, answered = model.vars[key], model.vars[_with(key, answer="answered")]
+        for var, lows, highs in (
+            (yes, [r[0] for r in recovered], [r[1] for r in recovered]),
+            (answered, [r[2] for r in recovered], [r[3] for r in recovered]),
+        ):
+            exact = sorted({lo for lo, hi in zip(lows, highs, strict=True) if lo == hi})
+            if len(exact) > 1:
+                d = exact[-1] - exact[0]
+                shown = "; ".join(sorted({s.where() for s in groups}))
                 inconsistencies.append(
-                    f"{describe(key)}: no counts up to {MAX_ANSWERED} give share {share}, "
-                    f"interval {lower}-{upper}"
+                    f"{describe(var.key)} recovered as {', '.join(map(_fmt, exact))} ({shown})"
                 )
-            continue
-        if known_n is None and max(n for _, n in pairs) > 0.9 * MAX_ANSWERED:
-            continue  # may be a larger group than we tried
-        ks = [k for k, _ in pairs]
-        ns = [n for _, n in pairs]
-        yes = model.vars[key]
-        yes.lo, yes.hi = max(yes.lo, min(ks)), min(yes.hi, max(ks))
-        n_var.lo, n_var.hi = max(n_var.lo, min(ns)), min(n_var.hi, max(ns))
-        if yes.lo > yes.hi + EPS or n_var.lo > n_var.hi + EPS:
-            inconsistencies.append(f"{describe(key)}: share and shown counts disagree")
+                findings.append((var.key, d, d, "difference of two values of", None))
+            if len(recovered) == 1:
+                var.lo, var.hi = max(var.lo, lows[0]), min(var.hi, highs[0])
+                if var.lo > var.hi + EPS:
+                    inconsistencies.append(f"{describe(var.key)}: share and shown counts disagree")
+            else:
+                var.lo, var.hi = min(lows), max(highs)
     _relations(model)
     return model, findings, counted
+
+
+def _recover(model: _Model, key: Key, obs: dict, inconsistencies: list[str], ratio: bool):
+    """``(min yes, max yes, min answered, max answered)`` from one showing of a share."""
+    answered_key = _with(key, answer="answered")
+    share = next(iter(obs["share"]), None)
+    lower = next(iter(obs["lower"]), None)
+    upper = next(iter(obs["upper"]), None)
+    n_var = model.vars[answered_key]
+    known_n = next(iter(obs["denominator"]), None)
+    if known_n is None and ratio and n_var.known:
+        known_n = n_var.lo
+    if share is not None and ratio:
+        tol = 0.05 + 1e-7
+        model.ubs.append({key: 100.0, answered_key: -(share + tol)})
+        model.ubs.append({key: -100.0, answered_key: share - tol})
+    if share is None and (lower is None or upper is None) and known_n is None:
+        return None
+    pairs = share_counts(share, lower, upper, known_n)
+    if not pairs:
+        if lower is not None and upper is not None:
+            inconsistencies.append(
+                f"{describe(key)}: no counts up to {MAX_ANSWERED} give share {share}, "
+                f"interval {lower}-{upper}"
+            )
+        return None
+    if known_n is None and max(n for _, n in pairs) > 0.9 * MAX_ANSWERED:
+        return None  # may be a larger group than we tried
+    ks = [k for k, _ in pairs]
+    ns = [n for _, n in pairs]
+    return min(ks), max(ks), min(ns), max(ns)
 
 
 def _relations(model: _Model) -> None:
@@ -788,6 +823,7 @@ def audit(report_dir: str | Path, threshold: int | None = None) -> AuditResult:
                 why = v.origin.replace("implied: ", "implied count (") + ")"
         if key in model.flag and small(low, high):
             findings.append(Finding(key, low, high, why, place(key)))
+    findings = list(dict.fromkeys(findings))
     findings.sort(key=lambda f: (f.seen.report if f.seen else "", describe(f.key)))
     return AuditResult(
         reports=len(files),
@@ -819,7 +855,8 @@ def _locate(model: _Model) -> dict[Key, Seen]:
                 continue
             for k in rel:
                 if not model.vars[k].seen and k not in near:
-                    near[k] = Seen(where.report, where.caption, f"near {where.text}")
+                    text = where.text if where.text.startswith("near ") else f"near {where.text}"
+                    near[k] = Seen(where.report, where.caption, text)
                     changed = True
         if not changed:
             break

@@ -252,7 +252,7 @@ def reports(
     click.echo(summary.table())
     if summary.index:
         click.echo(f"Index: {summary.index}")
-    if summary.failed:
+    if summary.failed or summary.disclosed:
         raise SystemExit(1)
 
 
