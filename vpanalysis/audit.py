@@ -50,7 +50,6 @@ from scipy import sparse
 from scipy.optimize import linprog
 
 from vpanalysis.config import DISCLOSURE_THRESHOLD
-from vpanalysis.indicators import wilson_limits
 from vpanalysis.publication import keys
 
 #: Largest number who answered that a share's recovery tries.
@@ -257,6 +256,21 @@ def read_reports(report_dir: str | Path) -> tuple[list[Path], list[Mark], list[i
 # ---------------------------------------------------------------- shares -> counts
 
 
+#: The normal quantile of a two-sided 95 % interval.
+Z95 = 1.959963984540054
+
+
+def wilson(k: np.ndarray, n: np.ndarray, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+    """The Wilson score interval of ``k / n`` (between 0 and 1), computed from its formula."""
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    p = k / n
+    centre = p + z * z / (2 * n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    scale = 1 + z * z / n
+    return np.minimum((centre - half) / scale, p), np.maximum((centre + half) / scale, p)
+
+
 def share_counts(
     share: float | None,
     lower: float | None = None,
@@ -298,12 +312,12 @@ def share_counts(
     nn = np.concatenate(ns)
     if not len(k):
         return []
-    limits = wilson_limits(k, nn)
+    low, high = wilson(k, nn)
     keep = np.ones(len(k), dtype=bool)
     if lower is not None:
-        keep &= np.abs(limits["lower"].to_numpy() * 100 - lower) <= tol
+        keep &= np.abs(low * 100 - lower) <= tol
     if upper is not None:
-        keep &= np.abs(limits["upper"].to_numpy() * 100 - upper) <= tol
+        keep &= np.abs(high * 100 - upper) <= tol
     return sorted(zip(k[keep].astype(int).tolist(), nn[keep].astype(int).tolist(), strict=True))
 
 
@@ -319,6 +333,7 @@ class Variable:
     hi: float = math.inf
     seen: list[Seen] = field(default_factory=list)
     values: set[float] = field(default_factory=set)
+    derived: bool = False  # fixed by an equation with one unknown
 
     @property
     def known(self) -> bool:
@@ -663,8 +678,42 @@ def _components(model: _Model, unknown: list[Key]) -> list[list[int]]:
     return list(groups.values())
 
 
+def _propagate(model: _Model, inconsistencies: list[str]) -> None:
+    """Fix every unknown that an equation with only one unknown determines (no LP needed)."""
+    vars_ = model.vars
+    by_var: dict[Key, list[int]] = defaultdict(list)
+    for i, rel in enumerate(model.eqs):
+        for k in rel:
+            by_var[k].append(i)
+    todo = list(range(len(model.eqs)))
+    queued = set(todo)
+    while todo:
+        i = todo.pop()
+        queued.discard(i)
+        rel = model.eqs[i]
+        unknown = [k for k in rel if not vars_[k].known]
+        if len(unknown) != 1:
+            continue
+        (k,) = unknown
+        value = -sum(c * vars_[o].lo for o, c in rel.items() if o != k) / rel[k]
+        v = vars_[k]
+        if value < v.lo - 1e-6 or value > v.hi + 1e-6:
+            inconsistencies.append(
+                f"{describe(k)} would be {_fmt(value)} by the relations, outside what is shown "
+                f"({_fmt(v.lo)}..{_fmt(v.hi)})"
+            )
+            continue
+        v.lo = v.hi = value
+        v.derived = True
+        for j in by_var[k]:
+            if j not in queued:
+                queued.add(j)
+                todo.append(j)
+
+
 def _bound(model: _Model, threshold: int, inconsistencies: list[str]) -> dict[Key, tuple]:
     """LP bounds ``(min, max)`` of every flagged unknown whose max may be under the threshold."""
+    _propagate(model, inconsistencies)
     vars_ = model.vars
     unknown = [k for k, v in vars_.items() if not v.known]
     index = {k: i for i, k in enumerate(unknown)}
@@ -742,9 +791,8 @@ def _bound_component(unknown, comp, flagged, eqs, ubs, threshold, vars_) -> dict
         c = np.zeros(size)
         c[candidates] = -1.0
         res = solve(c)
-        if res is None:
-            for j in candidates:
-                out[unknown[comp[j]]] = (math.nan, math.nan)  # infeasible: reported by caller
+        if res is None:  # infeasible: reported once for the component by the caller
+            out[unknown[comp[candidates[0]]]] = (math.nan, math.nan)
             return out
         big = [j for j in candidates if res.x[j] >= threshold - 1 + 1e-3]
         if not big:
@@ -804,10 +852,10 @@ def audit(report_dir: str | Path, threshold: int | None = None) -> AuditResult:
                 why = "withheld count derived"
             elif v.values:
                 why = "published count"
-            elif v.seen:
-                why = "count recovered from a share"
+            elif not v.seen:
+                why = _implied(key)
             else:
-                why = v.origin.replace("implied: ", "implied count (") + ")"
+                why = "count recovered from a share" if "share" in v.kinds else "count derived"
         else:
             if key not in bounds:
                 continue
@@ -820,7 +868,7 @@ def audit(report_dir: str | Path, threshold: int | None = None) -> AuditResult:
             elif v.seen:
                 why = f"{'/'.join(sorted(v.kinds))} cell bounded"
             else:
-                why = v.origin.replace("implied: ", "implied count (") + ")"
+                why = _implied(key)
         if key in model.flag and small(low, high):
             findings.append(Finding(key, low, high, why, place(key)))
     findings = list(dict.fromkeys(findings))
@@ -834,6 +882,23 @@ def audit(report_dir: str | Path, threshold: int | None = None) -> AuditResult:
         findings=findings,
         inconsistencies=sorted(set(inconsistencies)),
     )
+
+
+def _implied(key: Key) -> str:
+    answer, sex = _get(key, "answer"), _get(key, "sex")
+    if answer == "no":
+        what = "pupils who answered no"
+    elif answer == "skipped":
+        what = "pupils who skipped the item"
+    elif answer.startswith("not in"):
+        what = "the category minus its part"
+    elif _get(key, "age") == "other ages":
+        what = "the total minus its age groups"
+    elif sex == "U":
+        what = "unstated sex: all minus girls and boys"
+    else:
+        what = "from the relations"
+    return f"implied count ({what})"
 
 
 def _locate(model: _Model) -> dict[Key, Seen]:
