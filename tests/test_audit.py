@@ -14,7 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from vpanalysis import report
-from vpanalysis.audit import audit, share_counts
+from vpanalysis.audit import age_tree, audit, share_counts
+from vpanalysis.batch import RunSummary
 from vpanalysis.cli import main
 from vpanalysis.indicators import proportion
 from vpanalysis.publication.keys import cell, pool_region
@@ -40,9 +41,7 @@ def counts_table(rows: list[tuple[str, int | None, dict]], caption: str, thresho
     marks = pd.DataFrame(
         {
             "Grupp": [None] * len(rows),
-            "Antal": [
-                [cell("withheld" if v is None else "count", v, **key)] for _, v, key in rows
-            ],
+            "Antal": [[cell("withheld" if v is None else "count", v, **key)] for _, v, key in rows],
         }
     )
     return report.table(
@@ -73,9 +72,7 @@ def share_cells(yes: int | None, n: int | None, *, denominator=True, **key) -> l
 
 def shares_table(rows: list[tuple[str, list[dict]]], caption: str) -> str:
     frame = pd.DataFrame({"Grupp": [r[0] for r in rows], "Andel": ["x"] * len(rows)})
-    frame["Andel"] = [
-        " ".join(c.get("value", "..") for c in cells) or ".." for _, cells in rows
-    ]
+    frame["Andel"] = [" ".join(c.get("value", "..") for c in cells) or ".." for _, cells in rows]
     marks = pd.DataFrame({"Andel": [cells for _, cells in rows]})
     return report.table(frame, caption, marks=marks).data
 
@@ -155,6 +152,22 @@ def test_way1_protected_with_a_second_band_passes(tmp_path):
     assert "2 withheld cells bounded" in out
 
 
+def test_way1_nested_age_groups(tmp_path):
+    """0-17 = 0-12 + 13-17 and totalt = 0-17 + 18+: the withheld 13-17 follows from them."""
+    rows = age_rows({"0-12": 6, "13-17": None, "0-17": 9, "18+": None}, 30)
+    page(tmp_path, "2161_steg1.html", counts_table(rows, "Ärenden efter ålder"))
+    out = flagged(tmp_path, "age=13-17")
+    assert "age=13-17, grade=alla] = 3" in out
+
+
+def test_age_tree():
+    assert age_tree(["totalt", "0-17", "18+"]) == [("totalt", ["0-17", "18+"], "exact")]
+    assert age_tree(["totalt", "18+"]) == [("totalt", ["18+"], "partial")]
+    assert age_tree(["totalt", "0-17", "10-20"])[0][2] == "overlap"
+    nested = dict((g, (p, s)) for g, p, s in age_tree(["totalt", "0-12", "13-17", "0-17", "18+"]))
+    assert nested == {"0-17": (["0-12", "13-17"], "exact"), "totalt": (["0-17", "18+"], "exact")}
+
+
 # ---------------------------------------------------------------- way 2: shares are counts
 
 
@@ -182,9 +195,7 @@ def test_way2_skipped_pupils_are_flagged(tmp_path):
         [("Svarande", 203, {**SURVEY, "measure": "respondents", "year": "2023", "sex": "T"})],
         "Antal svarande",
     )
-    shares = shares_table(
-        [("Alla", share_cells(30, 200, sex="T", year="2023"))], "Utsatt för hot"
-    )
+    shares = shares_table([("Alla", share_cells(30, 200, sex="T", year="2023"))], "Utsatt för hot")
     page(tmp_path, "2161_steg2.html", respondents, shares)
     out = flagged(tmp_path, "answer=skipped")
     assert "= 3" in out
@@ -199,16 +210,22 @@ def test_way2_protected_passes(tmp_path):
 # ---------------------------------------------------------------- way 3: respondent sets
 
 
-def test_way3_different_respondent_sets_are_flagged(tmp_path):
+@pytest.mark.parametrize("denominator", [True, False])
+def test_way3_different_respondent_sets_are_flagged(tmp_path, denominator):
+    """Steps 2 and 0 leave the unstated group out of "all", step 5 keeps it."""
     without_unstated = shares_table(
-        [("Alla", share_cells(27, 196, sex="T", year="2023"))], "Utsatt för hot, steg 2"
+        [("Alla", share_cells(27, 196, sex="T", year="2023", denominator=denominator))],
+        "Utsatt för hot, steg 2",
     )
     with_unstated = shares_table(
-        [("Alla", share_cells(30, 200, sex="T", year="2023"))], "Utsatt för hot, steg 5"
+        [("Alla", share_cells(30, 200, sex="T", year="2023", denominator=denominator))],
+        "Utsatt för hot, steg 5",
     )
     page(tmp_path, "2161_steg2.html", without_unstated)
     page(tmp_path, "2161_steg5.html", with_unstated)
     out = flagged(tmp_path, "difference of two values", "sex=T")
+    assert "answer=yes] = 3" in out  # 30 - 27: the unstated pupils who said yes
+    assert "answer=answered] = 4" in out
     assert "inconsistent:" in out
 
 
@@ -346,3 +363,13 @@ def test_audit_function_summary(tmp_path):
     result = audit(tmp_path)
     assert result.reports == 1 and result.threshold == 5
     assert result.recovered == 2 and result.bounded == 2 and not result.findings
+
+
+def test_reports_run_summary_shows_the_audit_and_fails_on_findings(tmp_path):
+    rows = age_rows({"0-17": 8, "18-64": 9, "65+": None}, 20)
+    page(tmp_path, "2161_steg1.html", counts_table(rows, "Ärenden efter ålder"))
+    summary = RunSummary([], 1.0, None, audit(tmp_path))
+    assert summary.disclosed and not summary.failed
+    table = summary.table()
+    assert "audit: 1 reports" in table and "FINDING 2161_steg1.html" in table
+    assert not RunSummary([], 1.0, None).disclosed

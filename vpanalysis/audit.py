@@ -430,20 +430,45 @@ def _age_range(group: str) -> tuple[float, float] | None:
     return None
 
 
-def _age_structure(groups: Iterable[str]) -> str:
-    """``exact`` (disjoint, all ages), ``partial`` (disjoint, not all ages) or ``overlap``."""
-    ranges = [_age_range(g) for g in groups]
-    if not ranges or any(r is None for r in ranges):
-        return "overlap"
-    ranges.sort()
-    end = 0.0
-    gap = ranges[0][0] > 0
-    for a, b in ranges:
-        if a < end:
-            return "overlap"
-        gap = gap or a > end
-        end = b
-    return "exact" if not gap and end == math.inf else "partial"
+def age_tree(groups: Iterable[str]) -> list[tuple[str, list[str], str]]:
+    """``(group, its parts, structure)`` for every age group (``totalt`` = all ages) that has parts.
+
+    The parts of a group are the largest other groups inside it; ``structure`` is ``exact``
+    (disjoint and covering the group: it is their sum), ``partial`` (disjoint, not covering:
+    their sum plus a rest) or ``overlap`` (the group is at least each part). Groups that are
+    not age ranges are left out.
+    """
+    ranges = {g: _age_range(g) for g in groups if g not in (keys.TOTAL_AGE, keys.ALL, "")}
+    ranges = {g: r for g, r in ranges.items() if r is not None}
+    whole = dict(ranges)
+    if keys.TOTAL_AGE in groups:
+        whole[keys.TOTAL_AGE] = (0.0, math.inf)
+
+    def inside(a, b):  # a strictly inside b
+        return a != b and b[0] <= a[0] and a[1] <= b[1]
+
+    out = []
+    for g, (lo, hi) in whole.items():
+        inner = {h: r for h, r in ranges.items() if inside(r, (lo, hi))}
+        parts = sorted(
+            (h for h, r in inner.items() if not any(inside(r, q) for q in inner.values())),
+            key=lambda h: inner[h],
+        )
+        if not parts:
+            continue
+        end, structure = lo, "exact"
+        for h in parts:
+            a, b = inner[h]
+            if a < end:
+                structure = "overlap"
+                break
+            if a > end:
+                structure = "partial"
+            end = b
+        if structure == "exact" and end < hi:
+            structure = "partial"
+        out.append((g, parts, structure))
+    return out
 
 
 def _build(marks: list[Mark], inconsistencies: list[str]) -> tuple[_Model, dict, int]:
@@ -605,8 +630,7 @@ def _relations(model: _Model) -> None:
         sexes = SEXES.get(source, COUNT_SEXES)
         age_set = sorted(ages.get((source, measure), set()))
         grade_set = sorted(grades.get(source, set()))
-        groups = [a for a in age_set if a not in (keys.TOTAL_AGE, keys.ALL, "")]
-        structure = _age_structure(groups)
+        tree = age_tree(age_set)
         parts_grades = [g for g in grade_set if g not in (keys.ALL, "")]
         for a in age_set:
             for g in grade_set:
@@ -615,13 +639,13 @@ def _relations(model: _Model) -> None:
                 model.total(total, parts, "implied: by sex")
         for s in sexes:
             for g in grade_set:
-                if keys.TOTAL_AGE in age_set and groups:
-                    total = _with(cube, sex=s, age=keys.TOTAL_AGE, grade=g)
-                    parts = [_with(cube, sex=s, age=a, grade=g) for a in groups]
+                for group, members, structure in tree:
+                    total = _with(cube, sex=s, age=group, grade=g)
+                    parts = [_with(cube, sex=s, age=a, grade=g) for a in members]
                     if structure == "exact":
                         model.total(total, parts, "implied: by age")
                     elif structure == "partial":
-                        rest = _with(cube, sex=s, age="other ages", grade=g)
+                        rest = _with(cube, sex=s, age=f"other ages of {group}", grade=g)
                         model.total(total, [*parts, rest], "implied: by age")
                     else:
                         model.var(total, "implied: by age")
@@ -892,7 +916,7 @@ def _implied(key: Key) -> str:
         what = "pupils who skipped the item"
     elif answer.startswith("not in"):
         what = "the category minus its part"
-    elif _get(key, "age") == "other ages":
+    elif _get(key, "age").startswith("other ages"):
         what = "the total minus its age groups"
     elif sex == "U":
         what = "unstated sex: all minus girls and boys"
