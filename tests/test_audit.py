@@ -373,3 +373,33 @@ def test_reports_run_summary_shows_the_audit_and_fails_on_findings(tmp_path):
     table = summary.table()
     assert "audit: 1 reports" in table and "FINDING 2161_steg1.html" in table
     assert not RunSummary([], 1.0, None).disclosed
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_table_protected_by_the_disclosure_engine_passes(tmp_path, seed):
+    """Property: random small counts by sex x age, protected as one table, give no finding."""
+    import random
+
+    from vpanalysis.disclosure import protect_long
+
+    rng = random.Random(seed)
+    bands = ["0-17", "18-64", "65+"]
+    parts = {(s, a): rng.choice([0, 1, 2, 3, 4, 6, 9, 15]) for s in "KM" for a in bands}
+    rows = []
+    for sex in ("K", "M", "T"):
+        for age in [*bands, "totalt"]:
+            sexes = "KM" if sex == "T" else sex
+            ages = bands if age == "totalt" else [age]
+            rows.append((sex, age, sum(parts[s, a] for s in sexes for a in ages)))
+    frame = pd.DataFrame(rows, columns=["sex", "age_group", "count"])
+    protected = protect_long(frame, by_rows=["sex", "age_group"], flag=None)
+    shown = [
+        (f"{s} {a}", None if pd.isna(v) else int(v), {**SOC, "year": "2023", "sex": s, "age": a})
+        for s, a, v in zip(
+            protected["sex"], protected["age_group"], protected["count"], strict=True
+        )
+    ]
+    page(tmp_path, "2161_steg1.html", counts_table(shown, "Ärenden efter kön och ålder"))
+    result = audit(tmp_path)
+    assert not result.findings, result.lines()
+    assert not result.inconsistencies, result.lines()

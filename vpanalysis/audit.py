@@ -21,7 +21,7 @@ Relations, for cells of the same source, measure, region and year:
 * age: ``totalt`` = the sum of the measure's age groups when they are disjoint and cover all
   ages (plus an unknown rest when they do not cover all ages; ``totalt`` >= each group when they
   overlap);
-* grade: ``alla`` = the sum of the survey's grades;
+* grade: ``alla`` = the sum of the grades the region's survey shows anywhere;
 * answers: ``answered`` = ``yes`` + ``no``; ``respondents`` = ``answered`` + ``skipped``;
 * a share ``s`` (one decimal) of ``yes`` in ``answered``: ``s - 0.05 <= 100 yes / answered
   <= s + 0.05``;
@@ -484,6 +484,9 @@ def _build(marks: list[Mark], inconsistencies: list[str]) -> tuple[_Model, dict,
             continue
         counted += 1
         key = m.key
+        item = _get(key, "source") == SURVEY and _get(key, "measure") != "respondents"
+        if item and not _get(key, "answer") and m.kind in ("share", "lower", "upper", "withheld"):
+            key = _with(key, answer="yes")  # a share is about its yes-count
         if m.kind in ("share", "lower", "upper"):
             key = _with(key, answer="yes")
             model.var(_with(key, answer="answered"), "implied: answered")
@@ -493,7 +496,7 @@ def _build(marks: list[Mark], inconsistencies: list[str]) -> tuple[_Model, dict,
             if m.value is not None:
                 shares[key][m.seen][m.kind].add(m.value)
             continue
-        if m.kind == "denominator" and _get(key, "answer") in ("yes", "answered"):
+        if m.kind == "denominator" and (item or _get(key, "answer") in ("yes", "answered")):
             key = _with(key, answer="answered")
             if m.value is not None:
                 shares[_with(key, answer="yes")][m.seen]["denominator"].add(m.value)
@@ -589,12 +592,12 @@ def _relations(model: _Model) -> None:
     """Every relation the keys imply (see the module docstring), implied unknowns included."""
     seen = list(model.vars)
     ages: dict[tuple[str, str], set[str]] = defaultdict(set)
-    grades: dict[str, set[str]] = defaultdict(set)
+    grades: dict[tuple[str, str], set[str]] = defaultdict(set)  # (source, region)
     parents: dict[tuple[str, str], str] = {}
     for key in seen:
         source, measure = _get(key, "source"), _get(key, "measure")
         ages[source, measure].add(_get(key, "age"))
-        grades[source].add(_get(key, "grade"))
+        grades[source, _get(key, "region")].add(_get(key, "grade"))
         parents[source, measure] = _get(key, "parent")
     # cubes: source, measure, parent, region, year, answer
     cubes: set[Key] = set()
@@ -615,11 +618,21 @@ def _relations(model: _Model) -> None:
             cubes.add(_with(cube, measure=part_of, parent=parents.get((source, part_of), "")))
     cubes_by_id = set(cubes)
 
+    def grades_of(cube: Key) -> set[str]:
+        """The grades a region's survey has (a pool: those of its municipalities too)."""
+        source, region = _get(cube, "source"), _get(cube, "region")
+        out = set(grades.get((source, region), set()))
+        for code in keys.pool_members(region):
+            out |= grades.get((source, code), set())
+        if not out:  # a region shown only inside a pool: the grades of the source
+            out = set().union(*(g for (src, _), g in grades.items() if src == source))
+        return out
+
     def cells(cube: Key):
         source, measure = _get(cube, "source"), _get(cube, "measure")
         sexes = SEXES.get(source, COUNT_SEXES)
         age_set = sorted(ages.get((source, measure), set()) or {""})
-        grade_set = sorted(grades.get(source, set()) or {""})
+        grade_set = sorted(grades_of(cube) or {""})
         for s in sexes:
             for a in age_set:
                 for g in grade_set:
@@ -629,7 +642,7 @@ def _relations(model: _Model) -> None:
         source, measure = _get(cube, "source"), _get(cube, "measure")
         sexes = SEXES.get(source, COUNT_SEXES)
         age_set = sorted(ages.get((source, measure), set()))
-        grade_set = sorted(grades.get(source, set()))
+        grade_set = sorted(grades_of(cube))
         tree = age_tree(age_set)
         parts_grades = [g for g in grade_set if g not in (keys.ALL, "")]
         for a in age_set:
