@@ -118,6 +118,14 @@ def test_share_and_interval_give_the_counts(k, n):
     assert share_counts(share, round(lower, 1), round(upper, 1), answered=n) == [(k, n)]
 
 
+@pytest.mark.parametrize(("k", "n"), [(13, 96), (3, 4), (40, 400)])
+def test_interval_alone_gives_the_counts(k, n):
+    lower, upper = wilson_by_hand(k, n)
+    pairs = share_counts(None, round(lower, 1), round(upper, 1))
+    assert (k, n) in pairs
+    assert len(pairs) < 50
+
+
 def test_share_and_interval_pin_down_a_small_group():
     lower, upper = wilson_by_hand(13, 96)
     assert share_counts(13.5, round(lower, 1), round(upper, 1)) == [(13, 96)]
@@ -355,6 +363,7 @@ def test_threshold_from_the_reports_and_the_command_line(tmp_path):
 def test_usage_errors_exit_2(tmp_path):
     assert run(tmp_path / "missing")[0] == 2
     assert run(tmp_path)[0] == 2  # no reports
+    assert run(tmp_path, "--threshold", "2")[0] == 2
 
 
 def test_audit_function_summary(tmp_path):

@@ -293,15 +293,21 @@ def share_counts(
     if share is not None:
         k_lo = np.ceil((share - tol) * n / 100)
         k_hi = np.floor((share + tol) * n / 100)
-    else:
+    elif lower is not None and upper is not None:
+        # the interval alone: its centre is (k + z²/2) / (n + z²), known to within 0.05 %
+        centre = (lower + upper) / 200
+        z2 = Z95 * Z95
+        k_lo = np.floor((centre - tol / 100) * (n + z2) - z2 / 2)
+        k_hi = np.ceil((centre + tol / 100) * (n + z2) - z2 / 2)
+    elif answered is not None:
         k_lo, k_hi = np.zeros(len(n)), n.astype(float)
+    else:
+        return []
     k_lo = np.maximum(k_lo, 0)
     k_hi = np.minimum(k_hi, n)
     span = int(np.max(k_hi - k_lo, initial=-1))
     if span < 0:
         return []
-    if share is None and answered is None:
-        return []  # an interval alone: too many to list
     ks, ns = [], []
     for offset in range(span + 1):
         k = k_lo + offset
@@ -732,6 +738,8 @@ def _propagate(model: _Model, inconsistencies: list[str]) -> None:
         if len(unknown) != 1:
             continue
         (k,) = unknown
+        if abs(rel[k]) < 1e-12:
+            continue
         value = -sum(c * vars_[o].lo for o, c in rel.items() if o != k) / rel[k]
         v = vars_[k]
         if value < v.lo - 1e-6 or value > v.hi + 1e-6:

@@ -260,9 +260,9 @@ def reports(
 @click.argument("report_dir", type=click.Path(exists=True, file_okay=False))
 @click.option(
     "--threshold",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=3),
     default=None,
-    help="Disclosure threshold (default: the largest the reports state, else 5).",
+    help="Disclosure threshold, at least 3 (default: the largest the reports state, else 5).",
 )
 def audit(report_dir, threshold) -> None:
     """Read every report in REPORT_DIR like an attacker and bound what is withheld.
