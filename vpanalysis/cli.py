@@ -252,7 +252,34 @@ def reports(
     click.echo(summary.table())
     if summary.index:
         click.echo(f"Index: {summary.index}")
-    if summary.failed:
+    if summary.failed or summary.disclosed:
+        raise SystemExit(1)
+
+
+@main.command("audit")
+@click.argument("report_dir", type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--threshold",
+    type=click.IntRange(min=3),
+    default=None,
+    help="Disclosure threshold, at least 3 (default: the largest the reports state, else 5).",
+)
+def audit(report_dir, threshold) -> None:
+    """Read every report in REPORT_DIR like an attacker and bound what is withheld.
+
+    Exit code 0 when no count of persons 1..threshold-1 is shown or derivable, 1 when one
+    is (each finding names report, table and cell), 2 on a usage error.
+    """
+    from pathlib import Path
+
+    if not any(Path(report_dir).glob("*.html")):
+        raise click.UsageError(f"no *.html reports in {report_dir}")
+    from vpanalysis.audit import audit as run
+
+    result = run(report_dir, threshold=threshold)
+    for line in result.lines():
+        click.echo(line)
+    if result.findings:
         raise SystemExit(1)
 
 
