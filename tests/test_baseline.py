@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pandas as pd
+from conftest import REPO
 
 from vpanalysis import baseline, context, data, pipeline
 from vpanalysis.presentation import situation as view
 from vpanalysis.runner import make_job
 from vpanalysis.steps import situation
-
-from conftest import REPO
 
 
 def test_freeze_for_the_reports_that_show_the_baseline(built_copy, tmp_path):

@@ -3,13 +3,13 @@
 Step 5 follows a municipality's indicators up against its baseline: the step-2 values
 (:func:`vpanalysis.steps.situation.baseline_table`) in the year its goals start from
 (:func:`vpanalysis.steps.followup.baseline_year`; the latest data without goals). The
-baseline is computed once, saved in ``data/baseline/<code>.parquet`` (:func:`vpanalysis.data.baseline_path`:
-user state beside ``raw/``, not build output) and then stays as it was when newer data
-arrive, so the follow-up has a fixed starting point. Delete the file to set a new
-baseline. The file holds the RAW values and the data fingerprint they were made from,
-no threshold: whatever shows them protects them at its own threshold
-(:func:`vpanalysis.data.protect_baseline`; :attr:`vpanalysis.context.Context.baseline`
-is protected already).
+baseline is computed once, saved in ``data/baseline/<code>.parquet``
+(:func:`vpanalysis.data.baseline_path`: user state beside ``raw/``, not build output)
+and then stays as it was when newer data arrive, so the follow-up has a fixed starting
+point. Delete the file to set a new baseline. The file holds the RAW values and the data
+fingerprint they were made from, no threshold: whatever shows them protects them at its
+own threshold (:func:`vpanalysis.data.protect_baseline`;
+:attr:`vpanalysis.context.Context.baseline` is protected already).
 
 ``vpanalysis report`` and ``vpanalysis reports`` call :func:`freeze_for` before they start
 the notebooks; the notebooks only read the frozen baseline
