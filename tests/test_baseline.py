@@ -144,6 +144,9 @@ def test_a_baseline_is_protected_at_the_threshold_it_is_shown_at():
     legacy = table.drop(columns=["count", "denominator"])  # made by an earlier version
     old = data.protect_baseline(legacy, 3)
     assert old["value"].isna().tolist() == [False, True, True, False, False]
+    # older still: only indicator, label, unit (no source or kind): local values withheld
+    oldest = data.protect_baseline(legacy.drop(columns=["source", "kind"]), 3)
+    assert oldest["value"].isna().tolist() == [True, True, True, False, True]
 
 
 def test_a_baseline_of_an_earlier_version_is_moved_once(built_copy):

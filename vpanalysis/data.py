@@ -154,7 +154,9 @@ def protect_baseline(table: pd.DataFrame | None, threshold: int) -> pd.DataFrame
     if table is None:
         return None
     out = table.copy()
-    local = out["source"].isin(_LOCAL).to_numpy(dtype=bool)
+    # a baseline frozen before the keys were stored has only ``indicator`` (source:measure)
+    source = out["source"] if "source" in out else out["indicator"].str.split(":").str[0]
+    local = source.isin(_LOCAL).fillna(True).to_numpy(dtype=bool)
     value = pd.to_numeric(out["value"], errors="coerce").astype("float64").to_numpy()
     nan = np.full(len(out), np.nan)
     count = (
@@ -171,7 +173,8 @@ def protect_baseline(table: pd.DataFrame | None, threshold: int) -> pd.DataFrame
     def small(v):
         return (v >= 1) & (v < threshold)
 
-    kind = out["kind"].astype("string").fillna("").to_numpy()
+    kind = (out["kind"] if "kind" in out else pd.Series("", index=out.index)).astype("string")
+    kind = kind.fillna("").to_numpy()
     is_count = local & (kind == "count")
     is_share = local & (kind == "share")
     with np.errstate(invalid="ignore"):
