@@ -139,7 +139,7 @@ def test_baseline_indicators_then_and_now(page, built_data):
     from vpanalysis.steps import situation
 
     tables = data.Tables.load(built_data)
-    saved = baseline.ensure(tables, REPORT_MUNICIPALITY, 5, built_data)
+    saved = data.protect_baseline(baseline.ensure(tables, REPORT_MUNICIPALITY, built_data), 5)
     current = situation.baseline_table(tables, REPORT_MUNICIPALITY, 5)
     changes = view.baseline_changes(saved, current)
     text = html.unescape(page).replace("\xa0", " ")
