@@ -318,8 +318,12 @@ def _shares_by_region(analysis: FactorAnalysis) -> dict[tuple[str, str], pd.Seri
     return {(str(r["factor_id"]), str(r["region"])): r for _, r in shares.iterrows()}
 
 
-def _pool_of(row: pd.Series) -> str:
-    return keys.pool_region(str(row["comparator_regions"]).split(","))
+def _pool_of(row: pd.Series, by_region: dict) -> str:
+    """The pooled region the factor's comparator is (the pool its shares list, else the
+    pool of ``comparator_regions``)."""
+    fid = str(row.get("factor_id", row.name))
+    pools = [r for f, r in by_region if f == fid and r.startswith(keys.POOL_PREFIX)]
+    return pools[0] if pools else keys.pool_region(str(row["comparator_regions"]).split(","))
 
 
 def survey_indicator_marks(analysis: FactorAnalysis) -> pd.DataFrame | None:
@@ -335,7 +339,7 @@ def survey_indicator_marks(analysis: FactorAnalysis) -> pd.DataFrame | None:
         fid, item, year = str(r["factor_id"]), str(r["item"]), int(r["year"])
         here = share_marks(item, analysis.municipality_code, year,
                            by_region.get((fid, analysis.municipality_code)))  # fmt: skip
-        pool = _pool_of(r)
+        pool = _pool_of(r, by_region)
         there = share_marks(item, pool, year, by_region.get((fid, pool)))
         rows.append(
             {
@@ -483,7 +487,7 @@ def priority_marks(analysis: FactorAnalysis) -> pd.DataFrame | None:
         row = {"Kommunen": None, "Jämförelse": None}
         if fid in ind.index and ind.loc[fid, "source"] == "skolenkat":
             r = ind.loc[fid]
-            item, year, pool = str(r["item"]), int(r["year"]), _pool_of(r)
+            item, year, pool = str(r["item"]), int(r["year"]), _pool_of(r, by_region)
             here = share_marks(item, analysis.municipality_code, year,
                                by_region.get((str(fid), analysis.municipality_code)))  # fmt: skip
             there = share_marks(item, pool, year, by_region.get((str(fid), pool)))
