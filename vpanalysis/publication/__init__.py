@@ -31,8 +31,8 @@ from vpanalysis.publication.model import COLUMNS, Publication, empty_cells
 
 __all__ = ["Publication", "build", "ensure", "keys", "load_tables"]
 
-#: Skeleton switch: joint secondary suppression (False: primary suppression only).
-JOINT = False
+#: Joint secondary suppression (False: primary suppression only, the skeleton).
+JOINT = True
 
 
 def build(
