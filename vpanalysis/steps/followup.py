@@ -362,9 +362,7 @@ def published_activities(activities: pd.DataFrame, threshold: int = DISCLOSURE_T
     """The activities register as it may be published: a ``reach`` (people reached, a
     count of persons) of 1..``threshold``-1 is withheld (``<NA>``, as unknown), so every
     sum of known reach (:func:`activity_summary`) adds up published values only."""
-    reach = pd.to_numeric(activities["reach"], errors="coerce")
-    small = ((reach >= 1) & (reach < threshold)).fillna(False).astype(bool)
-    return activities.assign(reach=activities["reach"].mask(small))
+    return disclosure.withhold_small(activities, "reach", threshold)
 
 
 # ---------------------------------------------------------------- register indicators
