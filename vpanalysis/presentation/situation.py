@@ -163,8 +163,12 @@ def respondents_cell(row) -> dict:
 def share_cells(row, decimals: int = 1, *, share: bool = True, limits: bool = True) -> list:
     """The cells a shown survey share rests on (a row of
     :func:`~vpanalysis.steps.situation.published_prevalence`): the share (``share``) and
-    its interval (``limits``) as shown, on the key of its ``yes`` cell, and the ``answered``
-    cell as its denominator; where the share is ``..``, its withheld cells."""
+    its interval (``limits``) on the key of its ``yes`` cell, and the ``answered`` cell as
+    its denominator; where the share is ``..``, its withheld cells.
+
+    Shares are marked as the reports publish them, to ``decimals`` (one) even where a
+    display rounds further (a key figure's ``22 %``), so that every report marks the same
+    share with the same value."""
     key = {
         "source": "skolenkat",
         "measure": row["item"],
@@ -262,7 +266,7 @@ def key_figure_items(figures: pd.DataFrame) -> list[tuple[str, str]]:
             shown = f"{number(r.value, 0)} %"
             if "region_code" in figures.columns and pd.notna(r.region_code):
                 row = {**r._asdict(), "year": r.year_to}
-                items.append((label, shown, share_cells(row, 0, limits=False)))
+                items.append((label, shown, share_cells(row, limits=False)))
             else:
                 items.append((label, shown))
     return items
