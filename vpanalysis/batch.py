@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from vpanalysis import __version__, baseline, catalogue, geography
+from vpanalysis import __version__, baseline, catalogue, geography, publication
 from vpanalysis.atomic import write_text
 from vpanalysis.config import get_paths
 from vpanalysis.pdf import html_to_pdf
@@ -390,6 +390,7 @@ def run_reports(
     out.mkdir(parents=True, exist_ok=True)
     remove_stale_temporary_files(out)
     baseline.freeze_for(jobs)  # a stage of its own, before any notebook runs
+    publication.ensure_for(jobs)  # the protected publication, likewise
     fingerprint = data_fingerprint(options.get("data_dir"))
     keys = {job: dependency_key(job, fingerprint) for job in jobs}
     results: list[ReportResult] = []

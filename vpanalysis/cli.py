@@ -136,7 +136,7 @@ def _years(text: str) -> tuple[int, int]:
 @click.option("--threshold", type=int, default=5, show_default=True, help="Disclosure threshold.")
 def report(municipality, step, output, comparison, years, data_dir, threshold) -> None:
     """Execute one step notebook for one municipality and render it to HTML."""
-    from vpanalysis import baseline, geography
+    from vpanalysis import baseline, geography, publication
     from vpanalysis.errors import DataError
     from vpanalysis.runner import ReportError, make_job, render
 
@@ -151,6 +151,7 @@ def report(municipality, step, output, comparison, years, data_dir, threshold) -
             disclosure_threshold=threshold,
         )
         baseline.freeze_for([job])  # before the notebook runs
+        publication.ensure_for([job])
     except (geography.UnknownRegionError, ReportError, DataError) as exc:
         raise UserError(str(exc)) from exc
     result = render(job)

@@ -17,22 +17,22 @@ relations; :mod:`.protect`: joint secondary suppression), :func:`ensure` loads i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from vpanalysis import data
-from vpanalysis.config import COLLABORATING, DISCLOSURE_THRESHOLD
+from vpanalysis.config import COLLABORATING, DISCLOSURE_THRESHOLD, get_paths
 from vpanalysis.context import Context
 from vpanalysis.publication import cells as cells_module
 from vpanalysis.publication import keys, protect, store
 from vpanalysis.publication.model import COLUMNS, Publication, empty_cells
 
-__all__ = ["Publication", "build", "ensure", "keys", "load_tables"]
+__all__ = ["Publication", "build", "ensure", "ensure_at", "ensure_for", "keys", "load_tables"]
 
-#: Skeleton switch: joint secondary suppression (False: primary suppression only).
-JOINT = False
+#: Joint secondary suppression (False: primary suppression only, the skeleton).
+JOINT = True
 
 
 def build(
@@ -79,19 +79,45 @@ def ensure(
     municipalities: Sequence[str] = COLLABORATING,
     threshold: int | None = None,
 ) -> Publication:
-    """The publication of the context's collaboration: loaded from ``data/processed`` when
-    its threshold and fingerprint match, else built from all years and stored."""
+    """The publication of the context's collaboration (:data:`COLLABORATING` and the
+    context's comparison codes): loaded from ``data/processed`` when its threshold and
+    fingerprint match, else built from all years of the data and stored."""
     threshold = int(ctx.disclosure_threshold if threshold is None else threshold)
+    return ensure_at(ctx.data_dir, threshold, municipalities, ctx.comparison_codes)
+
+
+def ensure_for(jobs: Iterable) -> list[Publication]:
+    """Build (or check) the publications a run's reports need, before any notebook runs:
+    one per data folder, threshold and comparison set of the jobs
+    (:class:`vpanalysis.runner.ReportJob`)."""
+    groups = {
+        (job.data_dir, int(job.disclosure_threshold), tuple(job.comparison_codes)) for job in jobs
+    }
+    return [
+        ensure_at(data_dir, threshold, COLLABORATING, comparison)
+        for data_dir, threshold, comparison in sorted(groups, key=str)
+    ]
+
+
+def ensure_at(
+    data_dir: data.DataDir,
+    threshold: int = DISCLOSURE_THRESHOLD,
+    municipalities: Sequence[str] = COLLABORATING,
+    comparison: Sequence[str] = (),
+) -> Publication:
+    """:func:`ensure` for a data folder: the stored publication when its threshold and
+    fingerprint match, else built from every year of the data and stored atomically."""
+    threshold = int(threshold)
     municipalities = tuple(dict.fromkeys(map(str, municipalities)))
-    comparison = tuple(dict.fromkeys([*municipalities, *map(str, ctx.comparison_codes)]))
-    tables = load_tables(ctx.data_dir)
+    comparison = tuple(dict.fromkeys([*municipalities, *map(str, comparison)]))
+    tables = load_tables(data_dir)
     wanted = store.fingerprint(tables, municipalities, comparison)
-    processed = ctx.paths.processed
+    processed = get_paths(data_dir).processed
     meta = store.read_meta(processed)
     if meta and meta.get("fingerprint") == wanted and int(meta.get("threshold", -1)) == threshold:
         saved = store.load(processed)
         if saved is not None:
             return saved
-    pub = build(tables, ctx.mapping, municipalities, comparison, threshold)
+    pub = build(tables, None, municipalities, comparison, threshold)
     store.save(pub, processed)
     return pub

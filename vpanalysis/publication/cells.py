@@ -127,7 +127,10 @@ def _parents(obs: pd.DataFrame, mapping: pd.DataFrame | None) -> pd.Series:
             )
             if pd.notna(p) and str(p).strip()
         }
-        mapped = [known.get((str(s), str(c)), "") for s, c in zip(obs["source"], obs["category"])]
+        mapped = [
+            known.get((str(s), str(c)), "")
+            for s, c in zip(obs["source"], obs["category"], strict=True)
+        ]
         parent = parent.where(parent != "", pd.Series(mapped, index=obs.index, dtype="string"))
     return parent.str.strip()
 
