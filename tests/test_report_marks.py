@@ -208,14 +208,26 @@ def test_steps_2_and_0_show_the_publication_s_all_pupils_group(rendered_reports,
     """Way 3 of the issue: every report shows the same respondents (sex T includes the
     pupils who did not state their sex), so no difference of two shares reveals them."""
     step2, step0 = _parsed(rendered_reports, 2), _parsed(rendered_reports, 0)
-    respondents = [c for _, group in step2.marks for c in group if c["measure"] == "respondents"]
-    everyone = [c for c in respondents if c["grade"] == "alla" and c["sex"] == "T"]
-    assert len(everyone) == 1 and everyone[0]["kind"] == "count"
-    year = int(everyone[0]["year"])
     survey = data.Tables.load(built_data).survey
-    mine = survey[(survey["region_code"] == REPORT_MUNICIPALITY) & (survey["year"] == year)]
-    assert mine["sex"].isna().any()  # there is an unstated group to keep
-    assert float(everyone[0]["value"]) == len(mine)
+    everyone = [
+        c
+        for _, group in step2.marks
+        for c in group
+        if c["sex"] == "T"
+        and c["grade"] == keys.ALL
+        and c["kind"] in ("count", "denominator")
+        and c["source"] == "skolenkat"
+    ]
+    assert everyone
+    for cell in everyone:
+        mine = survey[
+            (survey["region_code"] == cell["region"]) & (survey["year"] == int(cell["year"]))
+        ]
+        assert mine["sex"].isna().any()  # there is an unstated group to keep
+        if cell["measure"] == "respondents":
+            assert float(cell["value"]) == len(mine)
+        else:  # the pupils who answered the item, whatever their sex
+            assert float(cell["value"]) == mine[cell["measure"]].notna().sum(), cell
     # the comparison report's share of all pupils is step 2's, cell for cell
     mine2 = shares(step2)
     mine0 = {k: v for k, v in shares(step0).items() if k[1] == REPORT_MUNICIPALITY}
