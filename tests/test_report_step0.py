@@ -7,7 +7,7 @@ import html
 import pytest
 from conftest import report_html
 
-from vpanalysis import data
+from vpanalysis import context, data, publication
 from vpanalysis.presentation import comparison as view
 from vpanalysis.report import number
 from vpanalysis.steps import comparison
@@ -30,5 +30,10 @@ def test_side_by_side_table_and_charts(rendered_reports, built_data):
     # funnel, map and small multiples are embedded images with captions
     assert page.count('<figure class="vp-figure">') == 3
     assert "Trattdiagram" in page and "Karta över länet" in page
-    shares = view.survey_side_by_side(comparison.survey_shares(tables, ["2161", "2183", "2181"], 5))
+    # the shares come from the publication's cells (the report's, loaded as it stored them)
+    ctx = context.load("2161", ["2161", "2183", "2181"], [2015, 2024], built_data, 5)
+    cells = publication.ensure(ctx).cells
+    shares = view.survey_side_by_side(
+        comparison.published_survey_shares(cells, tables.codebook, ["2161", "2183", "2181"])
+    )
     assert shares.iloc[0, 1] in page

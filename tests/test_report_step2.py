@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from conftest import REPORT_MUNICIPALITY, report_html
 
-from vpanalysis import data, definitions, registers
+from vpanalysis import context, data, definitions, publication, registers
 from vpanalysis.presentation import situation as view
 from vpanalysis.report import interval, number
 from vpanalysis.steps import followup, situation
@@ -67,14 +67,17 @@ def test_police_table_has_every_category_with_interval(page, tables):
     assert "likvärdigt" in page and "Jämfört med länet" in page
 
 
-def test_survey_shares_and_suppression(page, tables):
-    prevalence = situation.survey_prevalence(tables, REPORT_MUNICIPALITY, 5)
-    overall = prevalence[(prevalence["grade"] == "Alla") & (prevalence["sex"] == "T")]
+def test_survey_shares_and_suppression(page, tables, built_data):
+    # the shares come from the protected publication (the report's, as it stored it)
+    ctx = context.load(REPORT_MUNICIPALITY, ["2161", "2183", "2181"], [2015, 2024], built_data, 5)
+    cells = publication.ensure(ctx).cells
+    prevalence = situation.published_prevalence(cells, tables.codebook, REPORT_MUNICIPALITY)
+    overall = prevalence[(prevalence["grade"] == "alla") & (prevalence["sex"] == "T")]
     physical = overall[overall["item"] == "utsatt_fysiskt"].iloc[0]
     cell = f"{number(physical['value'], 1)} ({interval(physical['lower'], physical['upper'], 1)})"
     assert cell in page
-    # the library withholds some shares for Ljusdal; the report shows them as ".."
-    assert prevalence["value"].isna().any()
+    # the publication withholds some of Ljusdal's cells; the report shows them as ".."
+    assert cells.loc[cells["region"] == REPORT_MUNICIPALITY, "withheld"].any()
     assert ">..<" in page.replace(" ", "")
 
 

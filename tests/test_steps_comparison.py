@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
+from test_steps_situation import _cells, _survey_cells
 
 from vpanalysis import data, geography
 from vpanalysis.presentation import comparison as view
@@ -67,3 +69,20 @@ def test_map_values_cover_the_county(rolled):
     values = comparison.map_values(rolled, "0021", "Ofredande")
     assert list(values.index) == geography.municipalities_in("0021")
     assert values.notna().all()
+
+
+def test_survey_shares_side_by_side_come_from_the_publication():
+    cells = _cells(_survey_cells("2161") + _survey_cells("2183", 2022))
+    book = pd.DataFrame({"item": ["utsatt_hot"], "question": ["Hot?"], "kind": ["exposure"]})
+    shares = comparison.published_survey_shares(cells, book, ["2161", "2183", "2181"])
+    assert list(zip(shares["region_code"], shares["year"], strict=True)) == [
+        ("2161", 2024),
+        ("2183", 2022),
+    ]
+    assert shares["value"].tolist() == [pytest.approx(15.0), pytest.approx(15.0)]
+    table = view.survey_side_by_side(shares)
+    assert list(table.columns) == ["Andel ja, % (95 % KI)", "Ljusdal (2024)", "Bollnäs (2022)"]
+    marks = view.survey_side_by_side_marks(shares)
+    assert marks.shape == table.shape and marks.iloc[0, 0] is None
+    assert [c["region"] for c in marks.iloc[0, 2]] == ["2183"] * 4
+    assert comparison.published_survey_shares(cells, book, ["2181"]).empty

@@ -9,6 +9,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from vpanalysis import baseline, data, definitions
 from vpanalysis.presentation import situation as view
+from vpanalysis.publication import keys
 from vpanalysis.steps import situation
 
 
@@ -290,3 +291,174 @@ def test_counts_by_year_keeps_withheld_categories_and_age_groups():
     assert list(table.index) == ["Heder (0-17 år)", "Heder (18+ år)", "Ekonomiskt"]
     assert table.loc["Heder (0-17 år)", "2024"] == 6
     assert table.loc["Heder (18+ år)"].isna().all()  # withheld every year, still listed
+
+
+# ---------------------------------------------------------------- from the publication's cells
+
+
+def _cells(rows) -> pd.DataFrame:
+    """A publication cell table (as ``Publication.cells``) from ``(key dict, value)`` pairs;
+    a value of ``None`` is withheld."""
+    records = []
+    for key, value in rows:
+        record = {f: "" for f in keys.KEY_FIELDS}
+        record.update({"grade": "alla", **key})
+        record["value"] = value
+        records.append(record)
+    d = pd.DataFrame(records)
+    d["withheld"] = d["value"].isna()
+    d["value"] = d["value"].astype("Float64")
+    d["year"] = d["year"].astype("int64")
+    for f in keys.KEY_FIELDS:
+        if f != "year":
+            d[f] = d[f].astype("string")
+    return d
+
+
+def _survey_cells(region="2161", year=2024):
+    rows = []
+    # item, grade, sex: yes, answered
+    values = {
+        ("alla", "T"): (30, 200),
+        ("alla", "K"): (20, 100),
+        ("alla", "M"): (None, 95),  # a withheld yes-count
+        ("alla", "U"): (None, None),
+        ("åk9", "T"): (15, None),  # a withheld answered-count
+        ("gy2", "T"): (15, 95),
+    }
+    base = {"source": "skolenkat", "measure": "utsatt_hot", "region": region, "year": year}
+    for (grade, sex), (yes, answered) in values.items():
+        key = {**base, "grade": grade, "sex": sex, "age": "alla"}
+        rows += [({**key, "answer": "yes"}, yes), ({**key, "answer": "answered"}, answered)]
+    for (grade, sex), n in {("alla", "T"): 210, ("alla", "K"): 105, ("alla", "M"): None}.items():
+        key = {"source": "skolenkat", "measure": "respondents", "region": region, "year": year}
+        rows.append(({**key, "grade": grade, "sex": sex, "age": "alla"}, n))
+    old = {**base, "year": year - 2, "grade": "alla", "sex": "T", "age": "alla"}
+    rows += [({**old, "answer": "yes"}, 10), ({**old, "answer": "answered"}, 100)]
+    return rows
+
+
+def _count_cells(region="2161"):
+    base = {"source": "socialtjanst", "region": region, "age": "0-17"}
+    rows = []
+    for year, (k, m, t) in {2023: (6, None, None), 2024: (7, 8, 15)}.items():
+        for sex, value in zip("KMT", (k, m, t), strict=True):
+            rows.append(({**base, "measure": "Barn", "year": year, "sex": sex}, value))
+    sub = {**base, "measure": "Barn – fysiskt", "parent": "Barn", "sex": "T"}
+    rows += [({**sub, "year": 2023}, None), ({**sub, "year": 2024}, 9)]
+    return rows
+
+
+def test_published_counts_show_the_publication_s_cells_only():
+    cells = _cells(_count_cells() + _count_cells("2183"))
+    counts = situation.published_counts(cells, "socialtjanst", "2161", [2023, 2024])
+    assert set(counts["region_code"]) == {"2161"} and len(counts) == 8
+    by_year = view.counts_by_year(counts).set_index("Kategori")
+    assert by_year.loc["Barn", "2024"] == 15 and pd.isna(by_year.loc["Barn", "2023"])
+    assert by_year.loc["Barn – fysiskt", "2024"] == 9
+    by_sex = view.counts_by_sex(counts).set_index("Kategori")
+    assert list(by_sex.loc["Barn (0-17)", ["Flickor/kvinnor", "Pojkar/män", "Totalt"]]) == [
+        7,
+        8,
+        15,
+    ]
+    marks = view.counts_by_year_marks(counts).set_index(by_year.index)
+    withheld, shown = marks.loc["Barn", "2023"], marks.loc["Barn – fysiskt", "2024"]
+    assert [c["kind"] for c in withheld] == ["withheld"] and "value" not in withheld[0]
+    assert shown == [
+        {
+            "source": "socialtjanst",
+            "measure": "Barn – fysiskt",
+            "parent": "Barn",
+            "region": "2161",
+            "year": "2024",
+            "sex": "T",
+            "age": "0-17",
+            "grade": "alla",
+            "answer": "",
+            "kind": "count",
+            "value": "9",
+        }
+    ]
+    assert marks["Kategori"].isna().all()
+    sex_marks = view.counts_by_sex_marks(counts)
+    assert sex_marks.shape == view.counts_by_sex(counts).shape
+    assert [c[0]["sex"] for c in sex_marks.iloc[0, 2:]] == ["K", "M", "T"]
+    assert situation.published_counts(cells, "kvinnojour", "2161").empty
+
+
+def test_published_prevalence_needs_both_cells_of_a_share():
+    cells = _cells(_survey_cells())
+    book = pd.DataFrame({"item": ["utsatt_hot"], "question": ["Hot?"], "kind": ["exposure"]})
+    p = situation.published_prevalence(cells, book, "2161", years=range(2015, 2025))
+    assert set(p["year"]) == {2024}
+    p = p.set_index(["grade", "sex"])
+    assert ("alla", "U") not in p.index  # the unstated group is in T, never shown alone
+    expected = situation.indicators.proportion(30, 200, per=100).iloc[0]
+    assert p.loc[("alla", "T"), "value"] == pytest.approx(15.0)
+    assert p.loc[("alla", "T"), "lower"] == pytest.approx(expected["lower"])
+    assert pd.isna(p.loc[("alla", "M"), "value"]) and p.loc[("alla", "M"), "denominator"] == 95
+    assert pd.isna(p.loc[("åk9", "T"), "value"]) and p.loc[("åk9", "T"), "count"] == 15
+    table = view.survey_table(p.reset_index()).set_index("Andel ja, % (95 % KI)")
+    assert table.loc["Hot", "Alla"].startswith("15,0 (")
+    assert table.loc["Hot", "Killar"] == ".." and table.loc["Hot", "Åk 9"] == ".."
+    marks = view.survey_table_marks(p.reset_index()).set_index(table.index)
+    kinds = [(c["kind"], c["answer"], c.get("value")) for c in marks.loc["Hot", "Alla"]]
+    assert kinds == [
+        ("share", "yes", "15"),  # keys.cell writes 15.0 as 15
+        ("lower", "yes", str(round(expected["lower"], 1))),
+        ("upper", "yes", str(round(expected["upper"], 1))),
+        ("denominator", "answered", "200"),
+    ]
+    assert [(c["kind"], c["answer"]) for c in marks.loc["Hot", "Killar"]] == [("withheld", "yes")]
+    assert [(c["kind"], c["answer"]) for c in marks.loc["Hot", "Åk 9"]] == [
+        ("withheld", "answered")
+    ]
+    earlier = situation.published_prevalence(cells, book, "2161", years=[2022, 2023])
+    assert list(earlier["value"]) == [pytest.approx(10.0)]
+    assert situation.published_prevalence(cells, book, "0180").empty
+
+
+def test_respondent_counts_come_from_the_publication():
+    cells = _cells(_survey_cells())
+    n = situation.respondent_counts(cells, "2161")
+    assert list(zip(n["grade"], n["sex"], n["respondents"].astype("object"), strict=True)) == [
+        ("alla", "T", 210),
+        ("alla", "K", 105),
+        ("alla", "M", pd.NA),
+    ]
+    marks = view.respondents_marks(n)
+    assert [m[0]["kind"] for m in marks["Antal svarande"]] == ["count", "count", "withheld"]
+    assert marks["Antal svarande"][0][0]["measure"] == "respondents"
+    assert list(view.respondents_table(n)["Grupp"]) == ["Alla", "Tjejer", "Killar"]
+
+
+def test_published_baseline_takes_local_rows_from_the_publication():
+    cells = _cells(_survey_cells() + _count_cells())
+    baseline = pd.DataFrame(
+        {
+            "indicator": ["kolada:N1", "skolenkat:utsatt_hot", "socialtjanst:Barn"],
+            "source": ["kolada", "skolenkat", "socialtjanst"],
+            "measure": ["N1", "utsatt_hot", "Barn"],
+            "name": ["KPI", "utsatt_hot", "Barn"],
+            "kind": ["kpi", "share", "count"],
+            "sex": [None, None, None],
+            "age_group": [None, None, None],
+            "period": ["2024", "2024", "2023"],
+            "value": pd.array([900.0, 99.0, 3.0], dtype="Float64"),  # 3: a raw, small count
+            "lower": pd.array([None, 90.0, None], dtype="Float64"),
+            "upper": pd.array([None, 99.9, None], dtype="Float64"),
+        }
+    )
+    out = situation.published_baseline(baseline, cells, "2161").set_index("indicator")
+    assert out.loc["kolada:N1", "value"] == 900.0
+    assert out.loc["skolenkat:utsatt_hot", "value"] == pytest.approx(15.0)
+    assert out.loc["skolenkat:utsatt_hot", "denominator"] == 200
+    assert pd.isna(out.loc["socialtjanst:Barn", "value"])  # withheld in the publication
+    shown = view.baseline_display(out.reset_index())
+    assert list(shown["Antal"]) == ["", "", ".."]
+    marks = view.baseline_marks(out.reset_index())
+    assert marks.shape == (3, 3) and marks.iloc[0].isna().all()
+    assert [c["kind"] for c in marks.loc[1, "Värde"]] == ["share", "denominator"]
+    assert [c["kind"] for c in marks.loc[1, "95 % KI"]] == ["lower", "upper"]
+    assert [(c["kind"], c["year"]) for c in marks.loc[2, "Antal"]] == [("withheld", "2023")]

@@ -182,6 +182,7 @@ def table(
             shown[column] = [number(v, d) for v in series]
         else:
             shown[column] = series.astype("object").where(series.notna(), SUPPRESSED)
+    classes = _layout_classes(shown, index)  # of the text shown, before the marks' tokens
     tokens: dict[str, str] = {}
     if marks is not None:
         marks = marks if index else marks.reset_index(drop=True)
@@ -194,7 +195,7 @@ def table(
                     token = f"VPMARK{len(tokens)}X"
                     tokens[token] = marked(str(shown.iat[i, j]), cells)
                     shown.iat[i, j] = token
-    body = shown.to_html(index=index, escape=True, border=0, classes=_layout_classes(shown, index))
+    body = shown.to_html(index=index, escape=True, border=0, classes=classes)
     for token, markup in tokens.items():
         body = body.replace(token, markup, 1)
     if caption:
@@ -231,17 +232,24 @@ def caption(what: str, how: str):
     )
 
 
-def key_figures(items: Sequence[tuple[str, str]], if_empty=None):
-    """A row of key-figure cards: ``[(label, formatted value), ...]`` (``if_empty`` when none)."""
+def key_figures(items: Sequence[tuple], if_empty=None):
+    """A row of key-figure cards: ``[(label, formatted value), ...]`` (``if_empty`` when none).
+
+    An item may add the publication cells its value shows, ``(label, value, cells)``: the
+    value is then wrapped in a ``data-vp-cells`` element (:func:`marked`).
+    """
     if not items and if_empty is not None:
         return if_empty
-    cards = "".join(
-        '<div class="vp-keyfigure">'
-        f'<div class="vp-kf-value">{html.escape(value)}</div>'
-        f'<div class="vp-kf-label">{html.escape(label)}</div></div>'
-        for label, value in items
-    )
-    return _html(f'<div class="vp-keyfigures">{cards}</div>')
+    cards = []
+    for label, value, *rest in items:
+        cells = rest[0] if rest else None
+        shown = marked(value, cells) if cells else html.escape(value)
+        cards.append(
+            '<div class="vp-keyfigure">'
+            f'<div class="vp-kf-value">{shown}</div>'
+            f'<div class="vp-kf-label">{html.escape(label)}</div></div>'
+        )
+    return _html(f'<div class="vp-keyfigures">{"".join(cards)}</div>')
 
 
 def missing(what: str, region: str):

@@ -127,27 +127,50 @@ def kolada(latest: pd.DataFrame, page: report.Page):
 def survey_side_by_side(shares: pd.DataFrame) -> pd.DataFrame:
     """:func:`~vpanalysis.steps.comparison.survey_shares` as item × municipality (with its
     survey year): ``share (lower–upper)``, ``..`` where withheld."""
+    return _side_by_side(shares, marks=False)
+
+
+def survey_side_by_side_marks(shares: pd.DataFrame) -> pd.DataFrame:
+    """The cells each share of :func:`survey_side_by_side` shows (same shape; lists of
+    :func:`~vpanalysis.presentation.situation.share_cells`), or ``None`` without cell keys
+    (:func:`~vpanalysis.steps.comparison.published_survey_shares` has them)."""
+    if shares.empty or "denominator" not in shares.columns:
+        return None
+    return _side_by_side(shares, marks=True)
+
+
+def _side_by_side(shares: pd.DataFrame, marks: bool) -> pd.DataFrame:
     if shares.empty:
         return pd.DataFrame()
     columns = {}
     for _, p in shares.groupby("region_code", sort=False):
-        columns[f"{p['region'].iloc[0]} ({int(p['year'].iloc[0])})"] = pd.Series(
-            [
+        if marks:
+            shown = [situation_view.share_cells(r) for _, r in p.iterrows()]
+        else:
+            shown = [
                 situation_view.share_text(v, lo, up)
                 for v, lo, up in zip(p["value"], p["lower"], p["upper"], strict=True)
-            ],
-            index=p["item"].map(situation_view.item_label).to_numpy(),
+            ]
+        columns[f"{p['region'].iloc[0]} ({int(p['year'].iloc[0])})"] = pd.Series(
+            shown, index=p["item"].map(situation_view.item_label).to_numpy(), dtype="object"
         )
     out = pd.DataFrame(columns)
+    out = out.where(out.notna(), None)
     out.index.name = "Andel ja, % (95 % KI)"
-    return out.reset_index()
+    out = out.reset_index()
+    if marks:
+        out[out.columns[0]] = None
+    return out
 
 
 def survey(shares: pd.DataFrame, page: report.Page):
-    """The survey shares of the municipalities side by side."""
+    """The survey shares of the municipalities side by side (a local-source table)."""
     return report.table(
         survey_side_by_side(shares),
         caption="Andel elever som svarat ja, senaste undersökningen",
         source="Skolenkät (lokal uppgift)",
+        local=True,
+        threshold=page.context.disclosure_threshold,
         if_empty=page.missing("Skolenkäten"),
+        marks=survey_side_by_side_marks(shares),
     )

@@ -19,6 +19,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from vpanalysis import definitions, indicators, plots, report
+from vpanalysis.publication import keys
 from vpanalysis.report import SUPPRESSED, interval, number
 from vpanalysis.steps import situation
 
@@ -103,6 +104,114 @@ def share_text(value: float, lower: float, upper: float) -> str:
     return f"{number(value, 1)} ({interval(lower, upper, 1)})"
 
 
+# ---------------------------------------------------------------- marks for the audit
+#
+# Every local-source number the report shows is marked with the publication cells it
+# shows (:mod:`vpanalysis.publication.keys`), from the key columns of the frames of
+# :mod:`vpanalysis.steps.situation` (``published_counts``, ``published_prevalence``,
+# ``respondent_counts``, ``published_baseline``). Frames without them get no marks.
+
+
+def shown_number(value: object, decimals: int) -> float | None:
+    """``value`` as the report shows it (rounded as :func:`~vpanalysis.report.number`
+    rounds it), or ``None`` when it shows ``..``."""
+    text = number(value, decimals)
+    if text == SUPPRESSED:
+        return None
+    return float(text.replace("\u00a0", "").replace(",", "."))
+
+
+def count_cell(row) -> dict:
+    """The cell of a published count of persons (a row of
+    :func:`~vpanalysis.steps.situation.published_counts`): kind ``count``, or ``withheld``."""
+    count = row["count"]
+    withheld = pd.isna(count)
+    return keys.cell(
+        "withheld" if withheld else "count",
+        None if withheld else count,
+        source=row["source"],
+        measure=row["category"],
+        parent=row["parent"],
+        region=row["region_code"],
+        year=int(row["year"]),
+        sex=row["sex"],
+        age=row["age_group"],
+        grade=keys.ALL,
+        answer="",
+    )
+
+
+def respondents_cell(row) -> dict:
+    """The cell of a published number of respondents (a row of
+    :func:`~vpanalysis.steps.situation.respondent_counts`)."""
+    n = row["respondents"]
+    return keys.cell(
+        "withheld" if pd.isna(n) else "count",
+        None if pd.isna(n) else n,
+        source="skolenkat",
+        measure="respondents",
+        parent="",
+        region=row["region_code"],
+        year=int(row["year"]),
+        sex=row["sex"],
+        age=keys.ALL,
+        grade=row["grade"],
+        answer="",
+    )
+
+
+def share_cells(row, decimals: int = 1, *, share: bool = True, limits: bool = True) -> list:
+    """The cells a shown survey share rests on (a row of
+    :func:`~vpanalysis.steps.situation.published_prevalence`): the share (``share``) and
+    its interval (``limits``) on the key of its ``yes`` cell, and the ``answered`` cell as
+    its denominator; where the share is ``..``, its withheld cells.
+
+    Shares are marked as the reports publish them, to ``decimals`` (one) even where a
+    display rounds further (a key figure's ``22 %``), so that every report marks the same
+    share with the same value."""
+    key = {
+        "source": "skolenkat",
+        "measure": row["item"],
+        "parent": "",
+        "region": row["region_code"],
+        "year": int(row["year"]),
+        "sex": row["sex"],
+        "age": keys.ALL,
+        "grade": row["grade"],
+    }
+    if pd.isna(row["value"]):
+        out = []
+        if pd.isna(row["count"]):
+            out.append(keys.cell("withheld", answer="yes", **key))
+        if pd.isna(row["denominator"]):
+            out.append(keys.cell("withheld", answer="answered", **key))
+        elif not out:
+            out.append(keys.cell("denominator", row["denominator"], answer="answered", **key))
+        return out
+    out = []
+    if share:
+        out.append(keys.cell("share", shown_number(row["value"], decimals), answer="yes", **key))
+    if limits:
+        for kind in ("lower", "upper"):
+            out.append(keys.cell(kind, shown_number(row[kind], decimals), answer="yes", **key))
+    out.append(keys.cell("denominator", row["denominator"], answer="answered", **key))
+    return out
+
+
+def _labels_unmarked(marks: pd.DataFrame, columns=("Kategori", "År", "Andel ja, % (95 % KI)")):
+    """``marks`` with its label columns (not local-source numbers) emptied."""
+    for column in columns:
+        if column in marks.columns:
+            marks[column] = None
+    return marks
+
+
+def has_cell_keys(frame: pd.DataFrame) -> bool:
+    """Whether ``frame`` carries the publication's cell keys (``region_code`` and, for
+    counts, ``parent``), so that its numbers can be marked."""
+    return not frame.empty and "region_code" in frame.columns
+
+
 # ---------------------------------------------------------------- the definition
 
 
@@ -139,7 +248,8 @@ def agreed_definition(definition: definitions.Definition) -> list:
 
 
 def key_figure_items(figures: pd.DataFrame) -> list[tuple[str, str]]:
-    """:func:`~vpanalysis.steps.situation.key_figures` as (Swedish label, formatted value)."""
+    """:func:`~vpanalysis.steps.situation.key_figures` as (Swedish label, formatted value),
+    with the cells a local-source figure shows as a third element."""
     items = []
     for r in figures.itertuples(index=False):
         if r.figure == "kolada_violence":
@@ -153,7 +263,12 @@ def key_figure_items(figures: pd.DataFrame) -> list[tuple[str, str]]:
             items.append((label, number(r.value, 0)))
         elif r.figure == "pupils_physical":
             label = f"av eleverna utsatta för fysiskt våld senaste året ({r.year_to})"
-            items.append((label, f"{number(r.value, 0)} %"))
+            shown = f"{number(r.value, 0)} %"
+            if "region_code" in figures.columns and pd.notna(r.region_code):
+                row = {**r._asdict(), "year": r.year_to}
+                items.append((label, shown, share_cells(row, limits=False)))
+            else:
+                items.append((label, shown))
     return items
 
 
@@ -304,20 +419,44 @@ def counts_by_year(protected: pd.DataFrame) -> pd.DataFrame:
     A category reported for several age groups gets one row per age group; a category
     withheld every year stays listed (a row of ``..``).
     """
+    return _counts_by_year(protected, marks=False)
+
+
+def counts_by_year_marks(protected: pd.DataFrame) -> pd.DataFrame:
+    """The cells each number of :func:`counts_by_year` shows (same shape; lists of
+    :func:`count_cell`), for ``report.table(..., marks=...)``. ``None`` without cell keys."""
+    return _counts_by_year(protected, marks=True) if has_cell_keys(protected) else None
+
+
+def _counts_by_year(protected: pd.DataFrame, marks: bool) -> pd.DataFrame:
     long = situation.totals_by_year(protected)
     if long.empty:
         return pd.DataFrame()
+    if marks:
+        long = long.assign(count=[[count_cell(r)] for _, r in long.iterrows()])
     wide = long.set_index(["measure", "year"])["count"].unstack("year")
     wide = wide.reindex(index=list(dict.fromkeys(long["measure"])))
     wide = wide.reindex(columns=sorted(long["year"].unique()))
     wide.columns = [str(c) for c in wide.columns]
     wide.columns.name = None
     wide.index.name = "Kategori"
+    if marks:
+        return _labels_unmarked(wide.astype("object").where(wide.notna(), None).reset_index())
     return wide.astype("Int64").reset_index()
 
 
 def counts_by_sex(protected: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
     """Category × sex (flickor/kvinnor, pojkar/män, totalt) for one year of a protected source."""
+    return _counts_by_sex(protected, year, marks=False)
+
+
+def counts_by_sex_marks(protected: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
+    """The cells each number of :func:`counts_by_sex` shows (same shape), or ``None``
+    without cell keys."""
+    return _counts_by_sex(protected, year, marks=True) if has_cell_keys(protected) else None
+
+
+def _counts_by_sex(protected: pd.DataFrame, year: int | None, marks: bool) -> pd.DataFrame:
     if protected.empty:
         return pd.DataFrame()
     year = int(protected["year"].max()) if year is None else year
@@ -325,19 +464,26 @@ def counts_by_sex(protected: pd.DataFrame, year: int | None = None) -> pd.DataFr
     if d.empty:
         return pd.DataFrame()
     label = d["category"] + " (" + d["age_group"].replace({"totalt": "alla åldrar"}) + ")"
-    wide = d.assign(Kategori=label).pivot_table(
-        index="Kategori", columns="sex", values="count", aggfunc="first", sort=False
-    )
+    values = [[count_cell(r)] for _, r in d.iterrows()] if marks else list(d["count"])
+    shown = pd.DataFrame({"Kategori": label.to_numpy(), "sex": d["sex"].to_numpy()})
+    shown["value"] = pd.Series(values, dtype="object")
+    shown = shown.drop_duplicates(["Kategori", "sex"])
+    wide = shown.set_index(["Kategori", "sex"])["value"].unstack("sex")
+    wide = wide.reindex(index=list(dict.fromkeys(shown["Kategori"])))
     wide = wide.reindex(columns=[c for c in ("K", "M", "T") if c in wide.columns])
     wide = wide.rename(columns={"K": "Flickor/kvinnor", "M": "Pojkar/män", "T": "Totalt"})
     wide.columns.name = None
-    out = wide.astype("Int64").reset_index()
+    wide.index.name = "Kategori"
+    out = (wide.where(wide.notna(), None) if marks else wide.astype("Int64")).reset_index()
     out.insert(1, "År", year)
-    return out
+    return _labels_unmarked(out) if marks else out
 
 
 def social_services(protected: pd.DataFrame, page: report.Page) -> list:
-    """Social services: persons per category and year, then the latest year by sex."""
+    """Social services: persons per category and year, then the latest year by sex.
+
+    ``protected`` is :func:`~vpanalysis.steps.situation.published_counts` (its numbers
+    are marked with their cells) or :func:`~vpanalysis.steps.situation.local_counts`."""
     by_year = counts_by_year(protected)
     threshold = page.context.disclosure_threshold
     return [
@@ -349,6 +495,7 @@ def social_services(protected: pd.DataFrame, page: report.Page) -> list:
             threshold=threshold,
             source="Socialtjänsten (lokal uppgift)",
             if_empty=page.missing("Socialtjänstens uppgifter"),
+            marks=counts_by_year_marks(protected),
         ),
         report.table(
             counts_by_sex(protected),
@@ -357,6 +504,7 @@ def social_services(protected: pd.DataFrame, page: report.Page) -> list:
             count_columns=["Flickor/kvinnor", "Pojkar/män", "Totalt"],
             threshold=threshold,
             if_empty=report.markdown(""),
+            marks=counts_by_sex_marks(protected),
         ),
     ]
 
@@ -372,6 +520,7 @@ def shelter(protected: pd.DataFrame, page: report.Page):
         threshold=page.context.disclosure_threshold,
         source="Kvinnojouren (lokal uppgift)",
         if_empty=page.missing("Kvinnojourens uppgifter"),
+        marks=counts_by_year_marks(protected),
     )
 
 
@@ -379,7 +528,7 @@ def shelter(protected: pd.DataFrame, page: report.Page):
 
 
 def _group_label(grade: str, sex: str) -> str:
-    if grade == "Alla":
+    if grade in ("Alla", keys.ALL):
         return SEX_LABELS[sex]
     return GRADE_LABELS.get(grade, grade)
 
@@ -390,27 +539,47 @@ def survey_table(prevalence: pd.DataFrame) -> pd.DataFrame:
     Suppressed shares show as ``..``. The respondents per group are in
     :func:`respondents_table`.
     """
+    return _survey_table(prevalence, marks=False)
+
+
+def survey_table_marks(prevalence: pd.DataFrame) -> pd.DataFrame:
+    """The cells each share of :func:`survey_table` shows (:func:`share_cells`; same
+    shape), or ``None`` without cell keys."""
+    return _survey_table(prevalence, marks=True) if has_cell_keys(prevalence) else None
+
+
+def _survey_table(prevalence: pd.DataFrame, marks: bool) -> pd.DataFrame:
     if prevalence.empty:
         return pd.DataFrame()
-    d = prevalence.assign(
-        group=[
-            _group_label(g, x) for g, x in zip(prevalence["grade"], prevalence["sex"], strict=True)
-        ],
-        shown=[
+    shown = (
+        [share_cells(r) for _, r in prevalence.iterrows()]
+        if marks
+        else [
             share_text(v, lo, up)
             for v, lo, up in zip(
                 prevalence["value"], prevalence["lower"], prevalence["upper"], strict=True
             )
-        ],
-        label=prevalence["item"].map(item_label),
+        ]
     )
-    wide = d.pivot_table(index="label", columns="group", values="shown", aggfunc="first")
+    d = pd.DataFrame(
+        {
+            "label": prevalence["item"].map(item_label).to_numpy(),
+            "group": [
+                _group_label(g, x)
+                for g, x in zip(prevalence["grade"], prevalence["sex"], strict=True)
+            ],
+        }
+    )
+    d["shown"] = pd.Series(shown, dtype="object")
+    d = d[d["group"].isin(SURVEY_GROUPS)].drop_duplicates(["label", "group"])
+    wide = d.set_index(["label", "group"])["shown"].unstack("group")
     wide = wide.reindex(columns=[g for g in SURVEY_GROUPS if g in wide.columns])
     order = [item_label(i) for i in dict.fromkeys(prevalence["item"])]
     wide = wide.reindex(sorted(wide.index, key=order.index))
+    wide = wide.where(wide.notna(), None)
     wide.columns.name = None
     wide.index.name = "Andel ja, % (95 % KI)"
-    return wide.reset_index()
+    return _labels_unmarked(wide.reset_index()) if marks else wide.reset_index()
 
 
 def respondents_table(respondents: pd.DataFrame) -> pd.DataFrame:
@@ -430,13 +599,25 @@ def respondents_table(respondents: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def respondents_marks(respondents: pd.DataFrame) -> pd.DataFrame:
+    """The cell each number of :func:`respondents_table` shows (same shape), or ``None``
+    without cell keys."""
+    if not has_cell_keys(respondents):
+        return None
+    cells = [[respondents_cell(r)] for _, r in respondents.iterrows()]
+    return pd.DataFrame({"Antal svarande": pd.Series(cells, dtype="object")})
+
+
 def survey(prevalence: pd.DataFrame, page: report.Page):
-    """The survey shares per item and group."""
+    """The survey shares per item and group (a local-source table: ``div.vp-local``)."""
     return report.table(
         survey_table(prevalence),
         caption="Andel elever som svarat ja, senaste undersökningen",
         source="Skolenkät (lokal uppgift)",
+        local=True,
+        threshold=page.context.disclosure_threshold,
         if_empty=page.missing("Skolenkäten"),
+        marks=survey_table_marks(prevalence),
     )
 
 
@@ -449,6 +630,7 @@ def survey_respondents(respondents: pd.DataFrame, page: report.Page):
         count_columns=["Antal svarande"],
         threshold=page.context.disclosure_threshold,
         if_empty=report.markdown(""),
+        marks=respondents_marks(respondents),
     )
 
 
@@ -468,6 +650,15 @@ def survey_chart_data(prevalence: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def survey_chart_cells(prevalence: pd.DataFrame) -> list:
+    """The cells :func:`survey_chart` draws (each bar's share, interval and denominator;
+    shares to one decimal, as the table shows them); ``[]`` without cell keys."""
+    d = situation.survey_by_sex(prevalence)
+    if not has_cell_keys(d):
+        return []
+    return [c for _, r in d.iterrows() for c in share_cells(r)]
+
+
 def survey_chart(prevalence: pd.DataFrame):
     """Girls' and boys' shares as bars with intervals (nothing when none is published)."""
     data = survey_chart_data(prevalence)
@@ -475,6 +666,7 @@ def survey_chart(prevalence: pd.DataFrame):
         return report.markdown("")
     return report.chart(
         plots.bars(data, category="Fråga", hue="Kön", xlabel="Andel elever (%)"),
+        cells=survey_chart_cells(prevalence),
         what=(
             "Andelen tjejer och killar som svarat ja på frågorna om utsatthet för våld, med "
             "95 % konfidensintervall."
@@ -621,6 +813,26 @@ def baseline_display(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def baseline_marks(table: pd.DataFrame) -> pd.DataFrame:
+    """The cells the local rows of :func:`baseline_display` show (same shape): a count in
+    ``Antal``, a share in ``Värde`` (with its denominator) and its interval in ``95 % KI``;
+    ``None`` unless ``table`` is :func:`~vpanalysis.steps.situation.published_baseline`."""
+    if not has_cell_keys(table):
+        return None
+    marks = {c: [None] * len(table) for c in ("Värde", "95 % KI", "Antal")}
+    for i, (_, r) in enumerate(table.iterrows()):
+        if pd.isna(r["region_code"]):
+            continue
+        if r["source"] == "skolenkat":
+            row = {**r.to_dict(), "item": r["measure"]}
+            marks["Värde"][i] = share_cells(row, limits=False)
+            if pd.notna(r["value"]):
+                marks["95 % KI"][i] = share_cells(row, share=False)[:2]
+        elif pd.notna(r["category"]):
+            marks["Antal"][i] = [count_cell(r)]
+    return pd.DataFrame({c: pd.Series(v, dtype="object") for c, v in marks.items()})
+
+
 def is_frozen(table: pd.DataFrame) -> bool:
     """Whether a baseline is the frozen one (it has the date it was saved)."""
     return "saved_on" in table.columns
@@ -642,8 +854,10 @@ def _with_notice(shown, table: pd.DataFrame):
 
 
 def baseline(table: pd.DataFrame, page: report.Page):
-    """The baseline table (from :func:`~vpanalysis.steps.situation.report_baseline`), after
-    a warning when it is computed now rather than frozen."""
+    """The baseline table (from :func:`~vpanalysis.steps.situation.report_baseline`, its
+    local rows from the publication by
+    :func:`~vpanalysis.steps.situation.published_baseline`), after a warning when it is
+    computed now rather than frozen."""
     shown = report.table(
         baseline_display(table),
         caption=baseline_caption(table),
@@ -651,6 +865,7 @@ def baseline(table: pd.DataFrame, page: report.Page):
         count_columns=["Antal"],
         threshold=page.context.disclosure_threshold,
         if_empty=page.missing("Underlag för en baslinje"),
+        marks=baseline_marks(table),
     )
     return _with_notice(shown, table)
 

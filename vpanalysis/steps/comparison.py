@@ -18,8 +18,10 @@ from vpanalysis import geography, indicators
 from vpanalysis.config import SWEDEN_CODE
 from vpanalysis.data import Tables
 from vpanalysis.steps.situation import (
+    ALL,
     police_rates,
     police_rolling,
+    published_prevalence,
     region_label,
     survey_prevalence,
 )
@@ -161,6 +163,34 @@ def survey_shares(tables: Tables, codes: Sequence[str], threshold: int) -> pd.Da
             shares.assign(region_code=code, region=region_label(code), year=int(p["year"].iloc[0]))
         )
     columns = ["region_code", "region", "year", "item", "value", "lower", "upper"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def published_survey_shares(
+    cells: pd.DataFrame,
+    codebook: pd.DataFrame,
+    codes: Sequence[str],
+    years: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """Share of all pupils (%) answering yes per exposure item for each of ``codes`` with
+    a survey, in their latest survey year within ``years``, from the publication's
+    ``cells`` alone (:func:`~vpanalysis.steps.situation.published_prevalence`; all pupils
+    = sex ``T``, which includes those who did not state it, as in every report).
+
+    Columns as :func:`survey_shares` (``region_code``, ``region``, ``year``, ``item``,
+    ``value``, ``lower``, ``upper``; ``<NA>`` where withheld), then the cells a share rests
+    on: ``grade``, ``sex``, ``count`` (yes), ``denominator`` (answered).
+    """
+    frames = []
+    for code in codes:
+        p = published_prevalence(cells, codebook, code, years=years, groups=[(ALL, "T")])
+        if p.empty:
+            continue
+        frames.append(p.assign(region=region_label(code)))
+    columns = ["region_code", "region", "year", "item", "value", "lower", "upper"]
+    columns += ["grade", "sex", "count", "denominator"]
     if not frames:
         return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True)[columns]

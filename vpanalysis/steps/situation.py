@@ -383,7 +383,9 @@ def totals_by_year(protected: pd.DataFrame) -> pd.DataFrame:
     One row per ``measure`` (the category, or :func:`local_measure` for a category
     reported for several age groups: one per age group) and year, in the order of the
     source: ``measure``, ``category``, ``age_group``, ``year``, ``count`` (``<NA>`` where
-    withheld). Age groups are never summed: that would re-open suppressed cells.
+    withheld), then those of ``sex``, ``source``, ``parent``, ``region_code`` and
+    ``withheld`` that ``protected`` has (the key of the cell shown). Age groups are never
+    summed: that would re-open suppressed cells.
     """
     columns = ["measure", "category", "age_group", "year", "count"]
     if protected.empty:
@@ -401,7 +403,8 @@ def totals_by_year(protected: pd.DataFrame) -> pd.DataFrame:
     ]
     measure = totals["category"].where(~several, pd.Series(named, index=totals.index))
     long = totals.assign(measure=measure).drop_duplicates(["measure", "year"])
-    return long[columns].reset_index(drop=True)
+    keys = [c for c in ("sex", "source", "parent", "region_code", "withheld") if c in long]
+    return long[[*columns, *keys]].reset_index(drop=True)
 
 
 def totals_by_sex(protected: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
@@ -537,12 +540,15 @@ def survey_respondents(tables: Tables, region: str, threshold: int) -> pd.DataFr
 
 def survey_by_sex(prevalence: pd.DataFrame) -> pd.DataFrame:
     """The published shares of girls and boys (both grades together), withheld ones left
-    out: ``item``, ``sex``, ``value``, ``lower``, ``upper`` (float)."""
+    out: ``item``, ``sex``, ``value``, ``lower``, ``upper`` (float), then those of
+    ``region_code``, ``year``, ``grade``, ``count``, ``denominator`` that ``prevalence``
+    has (:func:`published_prevalence` has them all)."""
     if prevalence.empty:
         return pd.DataFrame()
-    d = prevalence[(prevalence["grade"] == "Alla") & (prevalence["sex"].isin(["K", "M"]))]
+    all_grades = prevalence["grade"].isin(["Alla", ALL])
+    d = prevalence[all_grades & (prevalence["sex"].isin(["K", "M"]))]
     d = d.dropna(subset=["value"])
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "item": d["item"],
             "sex": d["sex"],
@@ -550,7 +556,285 @@ def survey_by_sex(prevalence: pd.DataFrame) -> pd.DataFrame:
             "lower": d["lower"].astype("float64"),
             "upper": d["upper"].astype("float64"),
         }
+    )
+    keys = [c for c in ("region_code", "year", "grade", "count", "denominator") if c in d]
+    return pd.concat([out, d[keys]], axis=1).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- the protected publication
+#
+# The functions below read the cells of the collaboration's protected publication
+# (``Publication.cells`` of :mod:`vpanalysis.publication`, passed in by the caller: a
+# step does not import the publication) instead of protecting a table of their own.
+# Their frames carry each number's cell key, so that the report can mark it.
+
+#: The grade (and survey age) key of a cell that covers every grade.
+ALL = "alla"
+
+#: The survey groups the reports show, as (grade, sex) keys of the publication: all
+#: pupils (sex ``T`` includes those who did not state their sex), girls, boys, the grades.
+PUBLISHED_GROUPS = [(ALL, "T"), (ALL, "K"), (ALL, "M"), ("åk9", "T"), ("gy2", "T")]
+
+#: The local sources of counts of persons.
+COUNT_SOURCES = ("socialtjanst", "kvinnojour")
+
+
+def _cells_of(
+    cells: pd.DataFrame, source: str, regions: Iterable[str], years: Iterable[int] | None
+) -> pd.DataFrame:
+    d = cells[(cells["source"] == source) & cells["region"].isin([str(r) for r in regions])]
+    if years is not None:
+        d = d[d["year"].isin([int(y) for y in years])]
+    return d
+
+
+def _published(value: pd.Series, withheld: pd.Series) -> pd.Series:
+    """The published numbers of cells as ``Int64`` (``<NA>`` where withheld)."""
+    number = value.astype("Float64").where(~withheld.astype(bool))
+    return number.round().astype("Int64")
+
+
+def published_counts(
+    cells: pd.DataFrame, source: str, region: str, years: Iterable[int] | None = None
+) -> pd.DataFrame:
+    """A local source's counts of persons for one municipality, as published.
+
+    ``cells`` is the publication's cell table. One row per cell, in its order, shaped like
+    :func:`local_counts`: ``source``, ``category``, ``parent``, ``region_code``, ``year``,
+    ``sex``, ``age_group``, ``count`` (``<NA>`` where withheld) and ``withheld``. Every
+    view cut from it (per year, per sex) shows published cells only.
+    """
+    columns = ["source", "category", "parent", "region_code", "year", "sex", "age_group"]
+    d = _cells_of(cells, source, [region], years)
+    d = d[d["answer"].fillna("") == ""]
+    if d.empty:
+        return pd.DataFrame(columns=[*columns, "count", "withheld"])
+    out = pd.DataFrame(
+        {
+            "source": d["source"].astype("string"),
+            "category": d["measure"].astype("string"),
+            "parent": d["parent"].fillna("").astype("string"),
+            "region_code": d["region"].astype("string"),
+            "year": d["year"].astype("int64"),
+            "sex": d["sex"].astype("string"),
+            "age_group": d["age"].astype("string"),
+            "count": _published(d["value"], d["withheld"]),
+            "withheld": d["withheld"].astype(bool),
+        }
+    )
+    return out.reset_index(drop=True)
+
+
+def survey_items(codebook: pd.DataFrame, kinds: Sequence[str] = ("exposure", "perpetration")):
+    """The codebook's survey items of ``kinds`` in its order: ``item``, ``question``."""
+    book = codebook[codebook["kind"].isin(list(kinds))]
+    return pd.DataFrame(
+        {"item": book["item"].astype("string"), "question": book["question"].astype("string")}
     ).reset_index(drop=True)
+
+
+def _latest_survey_year(d: pd.DataFrame, year: int | None) -> int | None:
+    if year is not None:
+        return int(year)
+    return None if d.empty else int(d["year"].max())
+
+
+def published_prevalence(
+    cells: pd.DataFrame,
+    codebook: pd.DataFrame,
+    region: str,
+    *,
+    years: Iterable[int] | None = None,
+    year: int | None = None,
+    kinds: Sequence[str] = ("exposure", "perpetration"),
+    groups: Sequence[tuple[str, str]] = PUBLISHED_GROUPS,
+) -> pd.DataFrame:
+    """Shares of pupils (%) per item and group computed from the published cells alone.
+
+    The survey of ``region`` in ``year`` (default: the latest in ``years``); items of
+    the codebook with ``kind`` in ``kinds``; ``groups`` as (grade, sex) keys. A share
+    (yes / answered, with its Wilson interval from :func:`vpanalysis.indicators.proportion`)
+    is given only where both its ``yes`` and ``answered`` cells are published. Columns:
+    ``item``, ``question``, ``region_code``, ``year``, ``grade``, ``sex``, ``count`` (yes),
+    ``denominator`` (answered; both ``<NA>`` where withheld), ``value``, ``lower``,
+    ``upper``. Empty without a survey.
+    """
+    items = survey_items(codebook, kinds)
+    return _shares(cells, items, region, years=years, year=year, groups=groups)
+
+
+#: The columns of :func:`published_prevalence`.
+PREVALENCE_COLUMNS = [
+    "item",
+    "question",
+    "region_code",
+    "year",
+    "grade",
+    "sex",
+    "count",
+    "denominator",
+    "value",
+    "lower",
+    "upper",
+]
+
+
+def _shares(
+    cells: pd.DataFrame,
+    items: pd.DataFrame,
+    region: str,
+    *,
+    years: Iterable[int] | None,
+    year: int | None,
+    groups: Sequence[tuple[str, str]],
+) -> pd.DataFrame:
+    s = _cells_of(cells, "skolenkat", [region], years)
+    s = s[s["answer"].isin(["yes", "answered"])]
+    year = _latest_survey_year(s, year)
+    s = s[s["year"] == year] if year is not None else s
+    if s.empty:
+        return pd.DataFrame(columns=PREVALENCE_COLUMNS)
+    numbers = _published(s["value"], s["withheld"])
+    keys = zip(s["measure"], s["grade"], s["sex"], s["answer"], strict=True)
+    lookup = dict(zip(keys, numbers, strict=True))
+    rows = []
+    for item, question in items[["item", "question"]].itertuples(index=False):
+        for grade, sex in groups:
+            if (item, grade, sex, "answered") not in lookup:
+                continue
+            rows.append(
+                {
+                    "item": item,
+                    "question": question,
+                    "grade": grade,
+                    "sex": sex,
+                    "count": lookup.get((item, grade, sex, "yes"), pd.NA),
+                    "denominator": lookup[(item, grade, sex, "answered")],
+                }
+            )
+    if not rows:
+        return pd.DataFrame(columns=PREVALENCE_COLUMNS)
+    d = pd.DataFrame(rows).astype(
+        {"count": "Int64", "denominator": "Int64", "grade": "string", "sex": "string"}
+    )
+    return _with_shares(d.assign(region_code=str(region), year=year))[PREVALENCE_COLUMNS]
+
+
+def _with_shares(d: pd.DataFrame) -> pd.DataFrame:
+    """``value``, ``lower``, ``upper`` (%) of ``count`` / ``denominator`` where both are
+    published (and the denominator is not 0)."""
+    both = d["count"].notna() & d["denominator"].notna()
+    both &= d["denominator"].fillna(0) > 0
+    shares = pd.DataFrame(
+        {c: pd.array([pd.NA] * len(d), dtype="Float64") for c in ("value", "lower", "upper")},
+        index=d.index,
+    )
+    if both.any():
+        ci = indicators.proportion(
+            d.loc[both, "count"].astype("float64"),
+            d.loc[both, "denominator"].astype("float64"),
+            per=100,
+        )
+        for c in ("value", "lower", "upper"):
+            shares.loc[both, c] = ci[c].to_numpy()
+    return pd.concat([d.drop(columns=["value", "lower", "upper"], errors="ignore"), shares], axis=1)
+
+
+def respondent_counts(
+    cells: pd.DataFrame,
+    region: str,
+    *,
+    years: Iterable[int] | None = None,
+    year: int | None = None,
+    groups: Sequence[tuple[str, str]] = PUBLISHED_GROUPS,
+) -> pd.DataFrame:
+    """Pupils who took the survey (default: the latest in ``years``) per group, as
+    published: ``region_code``, ``year``, ``grade``, ``sex``, ``respondents`` (``<NA>``
+    where withheld). The same respondents as :func:`published_prevalence` (sex ``T``
+    includes those who did not state it). Empty without a survey."""
+    columns = ["region_code", "year", "grade", "sex", "respondents"]
+    s = _cells_of(cells, "skolenkat", [region], years)
+    s = s[s["measure"] == "respondents"]
+    year = _latest_survey_year(s, year)
+    s = s[s["year"] == year] if year is not None else s
+    if s.empty:
+        return pd.DataFrame(columns=columns)
+    numbers = _published(s["value"], s["withheld"])
+    lookup = dict(zip(zip(s["grade"], s["sex"], strict=True), numbers, strict=True))
+    shown = [(g, x) for g, x in groups if (g, x) in lookup]
+    return pd.DataFrame(
+        {
+            "region_code": str(region),
+            "year": year,
+            "grade": pd.array([g for g, _ in shown], dtype="string"),
+            "sex": pd.array([x for _, x in shown], dtype="string"),
+            "respondents": pd.array([lookup[k] for k in shown], dtype="Int64"),
+        },
+        columns=columns,
+    )
+
+
+def published_baseline(baseline: pd.DataFrame, cells: pd.DataFrame, region: str) -> pd.DataFrame:
+    """``baseline`` (:func:`report_baseline`) with its local rows taken from the publication.
+
+    A local row's value (a count of persons, or a school-survey share with its interval)
+    is replaced by the published cell of its measure and year (``period``), never the
+    baseline's own: a count is ``<NA>`` where withheld, a share is computed from published
+    yes and answered cells only. Added columns say which cells a local row shows:
+    ``region_code``, ``year``, ``category``, ``parent``, ``grade``, ``count`` (yes, for a
+    share), ``denominator``; ``sex`` and ``age_group`` are the cell's.
+    """
+    out = baseline.copy()
+    extra = {
+        "region_code": "string",
+        "year": "Int64",
+        "category": "string",
+        "parent": "string",
+        "grade": "string",
+        "count": "Int64",
+        "denominator": "Int64",
+    }
+    for column, dtype in extra.items():
+        out[column] = pd.array([pd.NA] * len(out), dtype=dtype)
+    for column in ("sex", "age_group"):
+        out[column] = out[column].astype("string") if column in out else pd.NA
+    for column in ("value", "lower", "upper"):
+        out[column] = out[column].astype("Float64")
+    if out.empty:
+        return out
+    totals = {
+        source: totals_by_year(published_counts(cells, source, region)) for source in COUNT_SOURCES
+    }
+    for i, row in out.iterrows():
+        if row["source"] not in (*COUNT_SOURCES, "skolenkat"):
+            continue
+        year = int(str(row["period"])[-4:])
+        out.loc[i, ["region_code", "year"]] = [str(region), year]
+        out.loc[i, ["value", "lower", "upper"]] = [pd.NA] * 3
+        if row["source"] == "skolenkat":
+            item = pd.DataFrame({"item": [row["measure"]], "question": [row["name"]]})
+            share = _shares(cells, item, region, years=None, year=year, groups=[(ALL, "T")])
+            out.loc[i, ["grade", "sex", "age_group", "parent"]] = [ALL, "T", ALL, ""]
+            if share.empty:
+                continue
+            r = share.iloc[0]
+            out.loc[i, ["count", "denominator"]] = [r["count"], r["denominator"]]
+            out.loc[i, ["value", "lower", "upper"]] = [r["value"], r["lower"], r["upper"]]
+            continue
+        t = totals[row["source"]]
+        hit = t[(t["measure"] == row["measure"]) & (t["year"] == year)]
+        if hit.empty:
+            continue
+        r = hit.iloc[0]
+        out.loc[i, ["category", "parent", "sex", "age_group", "grade"]] = [
+            r["category"],
+            r["parent"],
+            r["sex"],
+            r["age_group"],
+            ALL,
+        ]
+        out.loc[i, ["value", "count"]] = [r["count"], r["count"]]
+    return out
 
 
 # ---------------------------------------------------------------- definition and coverage
@@ -596,8 +880,10 @@ def key_figures(
     One row per ``figure``: ``kolada_violence`` (Kolada N07403, the latest year),
     ``assault`` (police-reported assault, the latest 3-year rate with its interval) and
     ``pupils_physical`` (the share of pupils exposed to physical violence); with
-    ``year_from``, ``year_to``, ``value``, ``lower``, ``upper``. ``prevalence`` is
-    :func:`survey_prevalence` when the caller has it already.
+    ``year_from``, ``year_to``, ``value``, ``lower``, ``upper``, and for the survey share
+    the cells it rests on: ``region_code``, ``item``, ``grade``, ``sex``, ``count``,
+    ``denominator`` (``<NA>`` for the others). ``prevalence`` is
+    :func:`published_prevalence` (or :func:`survey_prevalence`) when the caller has it.
     """
     rows = []
     k = kolada_series(tables, "N07403", [region])
@@ -613,17 +899,28 @@ def key_figures(
         rows.append(("assault", year - 2, year, last["value"], last["lower"], last["upper"]))
     if prevalence is None:
         prevalence = survey_prevalence(tables, region, threshold)
+    cell = {}
     if not prevalence.empty:
         hit = prevalence[
             (prevalence["item"] == "utsatt_fysiskt")
-            & (prevalence["grade"] == "Alla")
+            & prevalence["grade"].isin(["Alla", ALL])
             & (prevalence["sex"] == "T")
         ]
         if len(hit) and pd.notna(hit["value"].iloc[0]):
             year = int(hit["year"].iloc[0])
             r = hit.iloc[0]
             rows.append(("pupils_physical", year, year, r["value"], r["lower"], r["upper"]))
-    return pd.DataFrame(rows, columns=["figure", "year_from", "year_to", "value", "lower", "upper"])
+            cell = {k: r[k] for k in ("region_code", "count", "denominator") if k in r}
+            cell.update(item="utsatt_fysiskt", grade=r["grade"], sex="T")
+    out = pd.DataFrame(rows, columns=["figure", "year_from", "year_to", "value", "lower", "upper"])
+    for column in ("region_code", "item", "grade", "sex", "count", "denominator"):
+        values = [
+            cell.get(column, pd.NA) if f == "pupils_physical" else pd.NA for f in out["figure"]
+        ]
+        out[column] = pd.array(
+            values, dtype="Int64" if column in ("count", "denominator") else "string"
+        )
+    return out
 
 
 # ---------------------------------------------------------------- baseline for step 5
