@@ -46,5 +46,9 @@ bench: data
 pdf-deps:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
+# data/baseline (the frozen baselines) is user state and stays; so does a baseline of an
+# earlier version (data/processed/baseline_*.parquet) until a run moves it there.
 clean:
-	rm -rf data/processed/*.parquet data/processed/*.json reports/* docs/_build
+	find data/processed -maxdepth 1 -type f \( -name '*.parquet' -o -name '*.json' \) \
+		! -name 'baseline_*' -delete
+	rm -rf reports/* docs/_build

@@ -52,6 +52,7 @@ LAYERS = {
     "batch": 5,
     "pdf": 5,
     "cli": 5,
+    "audit": 5,  # the attacker's audit of a run's reports
     "fetch": 5,
 }
 NAMES = {

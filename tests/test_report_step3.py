@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import html as htmlmod
 
+import pandas as pd
 import pytest
 from conftest import REPORT_MUNICIPALITY, report_html
+from marks_support import chart_cells, check_cell, marked_spans, table
 
-from vpanalysis import context
+from vpanalysis import context, publication
 from vpanalysis.presentation import factors as pf
 from vpanalysis.report import interval, number
 from vpanalysis.steps import factors as fx
@@ -18,11 +20,29 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def analysis(built_data):
+def pub(built_data):
+    return publication.ensure(
+        context.load(REPORT_MUNICIPALITY, COMPARISON, [2015, 2024], built_data)
+    )
+
+
+@pytest.fixture(scope="module")
+def analysis(built_data, pub):
+    """As the report computes it: from the protected publication's cells."""
     ctx = context.load(REPORT_MUNICIPALITY, COMPARISON, [2015, 2024], built_data)
     return fx.analyse(
-        ctx.registers.factors, ctx.tables, REPORT_MUNICIPALITY, COMPARISON, [2015, 2024]
+        ctx.registers.factors,
+        ctx.tables,
+        REPORT_MUNICIPALITY,
+        COMPARISON,
+        [2015, 2024],
+        cells=pub.cells,
     )
+
+
+@pytest.fixture(scope="module")
+def raw_page(rendered_reports) -> str:
+    return report_html(rendered_reports, 3)
 
 
 @pytest.fixture(scope="module")
@@ -76,3 +96,61 @@ def test_profile_chart_and_score_components_are_present(page):
         assert label in page
     for level in ("Individ", "Relation", "Närmiljö", "Samhälle"):
         assert level in page
+
+
+SURVEY_CAPTION = "Andel elever med faktorn, jämfört med övriga samverkanskommuner"
+
+
+def test_every_local_number_is_marked_and_is_the_publications(raw_page, pub):
+    rows = table(raw_page, SURVEY_CAPTION)
+    header = [htmlmod.unescape(h) for h in rows[0]]
+    local = [header.index(c) for c in ("Antal svarande", "Andel i kommunen (%)",
+                                       "95 % konfidensintervall", "Jämförelse (%)")]  # fmt: skip
+    assert len(rows) > 1
+    for row in rows[1:]:
+        for i in local:
+            assert 'class="vp-cell"' in row[i], (header[i], row)
+    priorities = table(raw_page, "Prioriterade förändringsfaktorer")
+    assert any('class="vp-cell"' in "".join(r) for r in priorities[1:])
+    spans = marked_spans(raw_page)
+    assert spans
+    for _, cells in spans:
+        for cell in cells:
+            check_cell(pub, cell)
+    charts = chart_cells(raw_page)
+    assert len(charts) == 1 and charts[0]
+    for cell in charts[0]:
+        check_cell(pub, cell)
+
+
+def test_a_factor_with_a_withheld_share_has_no_judgement(built_data, pub):
+    """Withhold one survey factor's yes-count in the publication: the factor's share,
+    judgement and difference component go, in every table."""
+    ctx = context.load(REPORT_MUNICIPALITY, COMPARISON, [2015, 2024], built_data)
+    base = fx.analyse(ctx.registers.factors, ctx.tables, REPORT_MUNICIPALITY, COMPARISON,
+                      [2015, 2024], cells=pub.cells)  # fmt: skip
+    flagged = base.scored[base.scored["flagged"]]
+    target = flagged.iloc[0]
+    row = base.indicators.set_index("factor_id").loc[target["factor_id"]]
+    cells = pub.cells.copy()
+    hit = (
+        (cells["source"] == "skolenkat") & (cells["measure"] == row["item"])
+        & (cells["region"] == REPORT_MUNICIPALITY) & (cells["year"] == int(row["year"]))
+        & (cells["sex"] == "T") & (cells["grade"] == "alla") & (cells["answer"] == "yes")
+    )  # fmt: skip
+    assert hit.sum() == 1
+    cells.loc[hit, "withheld"] = True
+    cells.loc[hit, "value"] = pd.NA
+    analysis = fx.analyse(ctx.registers.factors, ctx.tables, REPORT_MUNICIPALITY, COMPARISON,
+                          [2015, 2024], cells=cells)  # fmt: skip
+    scored = analysis.scored.set_index("factor_id").loc[target["factor_id"]]
+    assert scored["judgement"] == "no data" and scored["c_difference"] == 0
+    assert not scored["flagged"]
+    shown = pf.survey_indicator_table(analysis).set_index("Faktor").loc[target["name"]]
+    assert shown["Bedömning"] == "uppgift saknas" and pd.isna(shown["Andel i kommunen (%)"])
+    assert pf.spine_data(analysis)["factor"].str.startswith(target["name"][:10]).sum() == 0
+    marks = pf.survey_indicator_marks(analysis)
+    i = list(analysis.indicators[analysis.indicators["source"] == "skolenkat"]["factor_id"]).index(
+        target["factor_id"]
+    )
+    assert [c["kind"] for c in marks.loc[i, "Andel i kommunen (%)"]] == ["withheld"]

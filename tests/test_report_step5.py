@@ -7,8 +7,9 @@ import re
 
 import pytest
 from conftest import REPORT_MUNICIPALITY, report_html
+from marks_support import chart_cells, check_cell, marked_spans, table
 
-from vpanalysis import data, registers, report
+from vpanalysis import context, data, publication, registers, report
 from vpanalysis.presentation import followup as pf
 from vpanalysis.steps import followup as fu
 
@@ -23,13 +24,23 @@ def page(rendered_reports) -> str:
 
 
 @pytest.fixture(scope="module")
-def computed(built_data) -> dict:
+def pub(built_data):
+    ctx = context.load(REPORT_MUNICIPALITY, ["2161", "2183", "2181"], [2015, 2024], built_data)
+    return publication.ensure(ctx)
+
+
+@pytest.fixture(scope="module")
+def computed(built_data, pub) -> dict:
+    """As the report computes it: local values from the protected publication's cells."""
     regs = registers.load_registers(built_data / "raw" / "registers").for_municipality(
         REPORT_MUNICIPALITY
     )
     sources = data.Tables.load(built_data)
-    series = fu.goal_series(regs.goals, REPORT_MUNICIPALITY, sources, registers=regs)
-    status = pf.with_status_labels(fu.goal_status(regs.goals, indicators=series))
+    series = fu.goal_series(
+        regs.goals, REPORT_MUNICIPALITY, sources, registers=regs, cells=pub.cells
+    )
+    status = fu.published_goal_status(fu.goal_status(regs.goals, indicators=series), series)
+    status = pf.with_status_labels(status)
     its = pf.with_its_reasons(fu.goal_its(regs.goals, series, regs.interventions))
     coverage = fu.training_coverage(regs.training_plan, regs.training_log, total=True)
     return {"regs": regs, "series": series, "status": status, "its": its, "coverage": coverage}
@@ -133,17 +144,60 @@ def test_goal_chart_is_embedded_with_caption(page):
     assert "Vad visar diagrammet?" in section
 
 
-def test_baseline_indicators_then_and_now(page, built_data):
+def test_baseline_indicators_then_and_now(page, built_data, pub):
     from vpanalysis import baseline, data
-    from vpanalysis.presentation import situation as view
     from vpanalysis.steps import situation
 
     tables = data.Tables.load(built_data)
-    saved = baseline.ensure(tables, REPORT_MUNICIPALITY, 5, built_data)
+    saved = data.protect_baseline(baseline.ensure(tables, REPORT_MUNICIPALITY, built_data), 5)
     current = situation.baseline_table(tables, REPORT_MUNICIPALITY, 5)
-    changes = view.baseline_changes(saved, current)
+    # local values from the publication (issue 9), not from the baseline itself
+    follow = fu.baseline_followup(saved, current, pub.cells, REPORT_MUNICIPALITY)
+    changes = pf.baseline_changes(follow, saved)
     text = html.unescape(page).replace("\xa0", " ")
     assert "Baslinjen och senaste värde" in text
     for row in changes.itertuples(index=False):
         assert f"<td>{row.Indikator}</td>" in text
         assert row.Baslinje.replace("\xa0", " ") in text
+
+
+LOCAL_TABLES = [
+    "Målen: utgångsläge, mål, senaste värde och status",
+    "Baslinjen och senaste värde",
+    "Före–efter-analys per mål",
+    "Aktiviteter per år",
+    "Genomförda aktiviteter",
+]
+
+
+def test_every_table_of_local_values_passes_the_last_line_check(page):
+    for caption in LOCAL_TABLES:
+        start = page.index(f"{html.escape(caption, quote=False)}</caption>")
+        opening = page.rfind("<div", 0, start)
+        assert 'class="vp-local"' in page[opening:start], caption
+
+
+def test_every_local_number_is_marked_and_is_the_publications(page, pub, computed):
+    goals = table(page, LOCAL_TABLES[0])
+    header = [html.unescape(h) for h in goals[0]]
+    latest = header.index("Senaste värde (år)")
+    survey = computed["status"]["indicator"].str.startswith("skolenkat:")
+    survey_rows = [r for r, s in zip(goals[1:], survey, strict=True) if s]
+    assert survey_rows
+    for row in survey_rows:
+        assert 'class="vp-cell"' in row[latest], row
+    baseline = table(page, LOCAL_TABLES[1])
+    local = [r for r in baseline[1:] if re.match(r"(Skolenkät|Socialtjänsten|Kvinnojouren)", r[0])]
+    assert local
+    for row in local:
+        assert 'class="vp-cell"' in row[1], row
+        assert 'class="vp-cell"' in row[2] or html.unescape(row[2]) == "–", row
+    spans = marked_spans(page)
+    for _, cells in spans:
+        for cell in cells:
+            check_cell(pub, cell)
+    charts = chart_cells(page)
+    assert charts and all(charts)
+    for cells in charts:
+        for cell in cells:
+            check_cell(pub, cell)

@@ -520,3 +520,83 @@ def test_priority_table_and_profile_never_show_a_withheld_share(built_data):
     # with the example data's own counts the value is shown
     assert shown.shape[0] == pf.priority_table(analysis, 5).shape[0]
     assert pf.priority_table(analysis, 5)["Kommunen"].notna().iloc[0]
+
+
+# ---------------------------------------------------------------- from the publication's cells
+
+
+def survey_cells(survey, codebook, regions, pools=(), withheld=()) -> pd.DataFrame:
+    """A publication's cells (sex T, grade alla) computed from ``survey`` by the codebook's
+    cutoffs; ``withheld`` lists (item, region, answer) cells to withhold."""
+    cutoffs = fx.codebook_cutoffs(codebook)
+    rows = []
+    groups = [(r, [r]) for r in regions] + [(fx.pool_key(p), list(p)) for p in pools]
+    for item in codebook["item"]:
+        for region, members in groups:
+            part = survey[survey["region_code"].isin(members)]
+            for year, wave in part.groupby("year"):
+                got = fx.share_at_risk(wave, item, cutoffs.get(item))
+                for answer, column in (("yes", "numerator"), ("answered", "denominator")):
+                    hidden = (item, region, answer) in withheld
+                    rows.append(
+                        {"source": "skolenkat", "measure": item, "parent": "", "region": region,
+                         "year": int(year), "sex": "T", "age": "alla", "grade": "alla",
+                         "answer": answer, "withheld": hidden,
+                         "value": None if hidden else float(got[column].iloc[0])}
+                    )  # fmt: skip
+    return pd.DataFrame(rows).astype({"value": "Float64", "year": "int64"})
+
+
+REGIONS = ["2161", "2183", "2181"]
+
+
+def published_analysis(withheld=()) -> fx.FactorAnalysis:
+    cells = survey_cells(
+        small_survey(), CODEBOOK, REGIONS, pools=[("2183", "2181")], withheld=withheld
+    )
+    tables = fx.Tables(codebook=CODEBOOK)
+    return fx.analyse(small_catalogue(), tables, "2161", REGIONS, [2015, 2024], cells=cells)
+
+
+def test_analysis_from_published_cells_matches_the_data():
+    published = published_analysis()
+    assert published.published
+    raw = analysis_of().indicators.set_index("factor_id")
+    ind = published.indicators.set_index("factor_id")
+    for column in ("value", "lower", "upper", "comparator", "range_low", "range_high"):
+        assert ind.loc["F1", column] == pytest.approx(raw.loc["F1", column])
+    assert ind.loc["F2", "cutoff"] == ">= 3"
+    scored = published.scored.set_index("factor_id")
+    assert scored.loc["F1", "judgement"] == "worse"
+    shares = published.shares
+    assert set(shares["region"]) == {"2161", "2183", "2181", "pool:2181+2183"}
+
+
+def test_a_withheld_share_gets_no_judgement_and_no_difference():
+    cells = [("bin", "2161", "yes"), ("bin", "2161", "answered"), ("bin", "pool:2181+2183", "yes")]
+    for cell in cells:
+        analysis = published_analysis(withheld=[cell])
+        scored = analysis.scored.set_index("factor_id")
+        assert scored.loc["F1", "judgement"] == "no data", cell
+        assert scored.loc["F1", "c_difference"] == 0 and not scored.loc["F1", "flagged"]
+        table = pf.survey_indicator_table(analysis).set_index("Faktor")
+        assert table.loc["Faktor F1", "Bedömning"] == "uppgift saknas"
+        marks = pf.survey_indicator_marks(analysis)
+        assert marks.shape[0] == table.shape[0]
+        kinds = [c["kind"] for c in marks.iloc[0]["Andel i kommunen (%)"]]
+        comp = [c["kind"] for c in marks.iloc[0]["Jämförelse (%)"]]
+        assert "withheld" in kinds + comp
+        priorities = pf.priority_table(analysis).set_index("Faktor")
+        assert priorities.loc["Faktor F1", "Grund"] == "ej flaggad – vald på poäng"
+
+
+def test_marks_list_the_shown_share_its_interval_and_denominator():
+    analysis = published_analysis()
+    marks = pf.survey_indicator_marks(analysis)
+    share = marks.iloc[0]["Andel i kommunen (%)"]
+    assert [c["kind"] for c in share] == ["share", "lower", "upper", "denominator"]
+    assert share[0]["value"] == "40" and share[3]["value"] == "100"
+    assert share[0]["answer"] == "yes" and share[3]["answer"] == "answered"
+    assert marks.iloc[0]["Jämförelse (%)"][0]["region"] == "pool:2181+2183"
+    cells = pf.profile_cells(analysis)
+    assert {c["region"] for c in cells} == {"2161", "2183", "2181", "pool:2181+2183"}

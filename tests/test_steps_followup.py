@@ -671,3 +671,112 @@ def test_baseline_year_is_the_most_common_goal_baseline():
     assert fu.baseline_year(goals, "2161") == 2020
     assert fu.baseline_year(goals, "2183") == 2018  # a tie: the earliest
     assert fu.baseline_year(goals, "0180") is None
+
+
+# ---------------------------------------------------------------- from the publication's cells
+
+
+def _cell(source, measure, year, value, *, answer="", sex="T", age="alla", region="2161"):
+    grade = "alla"
+    return {"source": source, "measure": measure, "parent": "", "region": region,
+            "year": year, "sex": sex, "age": age, "grade": grade, "answer": answer,
+            "value": value, "withheld": value is None}  # fmt: skip
+
+
+def publication_cells() -> pd.DataFrame:
+    """Survey risk_skolk 2018 (30/100), 2020 (withheld yes), 2022 (20/100); social
+    services counts 2020 (12) and 2022 (withheld)."""
+    rows = []
+    for year, yes, answered in ((2018, 30, 100), (2020, None, 100), (2022, 20, 100)):
+        rows.append(_cell("skolenkat", "risk_skolk", year, yes, answer="yes"))
+        rows.append(_cell("skolenkat", "risk_skolk", year, answered, answer="answered"))
+    for year, value in ((2020, 12), (2022, None)):
+        rows.append(_cell("socialtjanst", "Våld i nära relation", year, value, age="totalt"))
+    return pd.DataFrame(rows).astype({"value": "Float64", "year": "int64"})
+
+
+def test_goal_series_from_published_cells_withholds_what_the_publication_withholds():
+    cells = publication_cells()
+    s = fu.indicator_series("skolenkat:risk_skolk", "2161", data.Tables(), cells=cells)
+    s = s.set_index("year")
+    assert s.loc[2018, "value"] == pytest.approx(30.0)
+    assert (s.loc[2018, "count"], s.loc[2018, "population"]) == (30, 100)
+    assert s.loc[2020, "suppressed"] and s.loc[2020, ["value", "count", "population"]].isna().all()
+    counts = fu.indicator_series("socialtjanst:Våld i nära relation", "2161", cells=cells)
+    assert list(counts["value"].astype(object).where(counts["value"].notna(), None)) == [12, None]
+
+
+def test_published_goal_status_withholds_small_typed_counts_and_their_status():
+    goals = goals_table(
+        ("G1", "2161", "A", "socialtjanst:Våld", 2020, 3.0, 1.0, 2026, "decrease", 2022, 2.0),
+        ("G2", "2161", "B", "skolenkat:risk_skolk", 2020, 33.9, 25.0, 2026, "decrease", None, None),
+        ("G3", "2161", "C", "socialtjanst:Våld", 2020, 30.0, 10.0, 2026, "decrease", 2022, 20.0),
+    )
+    series = fu.indicator_series(
+        "skolenkat:risk_skolk", "2161", data.Tables(), cells=publication_cells()
+    )
+    status = fu.published_goal_status(fu.goal_status(goals, series), series, 5)
+    status = status.set_index("goal_id")
+    assert status.loc["G1", ["baseline_value", "target_value", "latest_value"]].isna().all()
+    assert status.loc["G1", "status"] == "no_data"
+    # the 2020 survey share is withheld: the typed baseline share would reveal it
+    assert pd.isna(status.loc["G2", "baseline_value"]) and status.loc["G2", "status"] == "no_data"
+    assert status.loc["G3", "status"] == "on_track" and status.loc["G3", "baseline_value"] == 30
+    pf.check_goal_counts(status.reset_index(), 5)
+    table = pf.goal_table(status.reset_index(), series, threshold=5)
+    assert table.loc[0, "Utgångsläge (år)"] == ".."
+    with pytest.raises(Exception, match="under 5"):
+        pf.check_goal_counts(fu.goal_status(goals, series), 5)
+
+
+def test_goal_marks_and_chart_cells_are_the_published_cells():
+    cells = publication_cells()
+    series = fu.indicator_series("skolenkat:risk_skolk", "2161", data.Tables(), cells=cells)
+    goals = goals_table(
+        ("G2", "2161", "B", "skolenkat:risk_skolk", 2018, 30.0, 25.0, 2026, "decrease", None, None)
+    )
+    status = fu.goal_status(goals, series)
+    marks = pf.goal_marks(status, series, "2161")
+    latest = marks.loc[0, "Senaste värde (år)"]
+    assert [c["kind"] for c in latest] == ["share", "lower", "upper", "denominator"]
+    assert (latest[0]["year"], latest[0]["value"], latest[3]["value"]) == ("2022", "20", "100")
+    drawn = pf.chart_cells(series, "2161")
+    assert {c["year"] for c in drawn} == {"2018", "2022"}
+
+
+def test_baseline_followup_takes_local_values_from_the_publication():
+    saved = pd.DataFrame(
+        {
+            "indicator": ["skolenkat:risk_skolk", "socialtjanst:Våld i nära relation"],
+            "source": ["skolenkat", "socialtjanst"],
+            "measure": ["risk_skolk", "Våld i nära relation"],
+            "name": ["risk_skolk", "Våld i nära relation"],
+            "kind": ["share", "count"],
+            "sex": [None, None],
+            "age_group": [None, None],
+            "period": ["2020", "2020"],
+            "value": [3.0, 4.0],  # raw values: never shown
+            "lower": [1.0, None],
+            "upper": [8.0, None],
+            "saved_on": "2021-01-01",
+        }
+    )
+    current = saved.assign(period="2022", value=[20.0, 3.0])
+    follow = fu.baseline_followup(saved, current, publication_cells(), "2161").set_index("source")
+    assert pd.isna(follow.loc["skolenkat", "value_then"])  # withheld in the publication
+    assert follow.loc["skolenkat", "value_now"] == pytest.approx(20.0)
+    assert follow.loc["socialtjanst", "value_then"] == 12  # the publication's, not 4
+    assert pd.isna(follow.loc["socialtjanst", "value_now"])
+    follow = follow.reset_index()
+    shown = pf.baseline_changes(follow, saved)
+    assert shown.loc[1, "Baslinje"] == "12 (2020)" and shown.loc[0, "Baslinje"] == ".. (2020)"
+    marks = pf.baseline_marks(follow)
+    assert marks.loc[1, "Baslinje"][0]["kind"] == "count"
+    assert marks.loc[1, "Senaste"][0]["kind"] == "withheld"
+    assert marks.loc[0, "Baslinje"][0]["kind"] == "withheld"
+
+
+def test_published_activities_withhold_small_reach():
+    frame = pd.DataFrame({"reach": pd.array([600, 3, None], dtype="Int64")})
+    out = fu.published_activities(frame, 5)
+    assert out["reach"].tolist()[0] == 600 and out["reach"].isna().sum() == 2

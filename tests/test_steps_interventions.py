@@ -217,3 +217,30 @@ def test_logic_model_messages_when_nothing_is_chosen(items, logic):
     none = mine(items).assign(chosen=False)
     assert pi.logic_model_messages(none, logic) == [pi.NO_CHOSEN_MESSAGE]
     assert pi.chosen_logic_models(none, logic) == []
+
+
+def test_small_reach_is_withheld_and_sums_add_up_published_values_only():
+    """An intervention reaching 3 people is a count of persons: withheld at threshold 5,
+    and the administration's summed reach leaves it out (no 'sum minus the rest')."""
+    import pandas as pd
+
+    from vpanalysis.steps import interventions as steps_iv
+
+    frame = pd.DataFrame(
+        {
+            "municipality_code": ["2161", "2161", "2161"],
+            "administration": ["Soc", "Soc", "Skola"],
+            "intervention_id": ["A", "B", "C"],
+            "prevention_level": ["universell", "selektiv", "universell"],
+            "reach": pd.array([3, 40, 0], dtype="Int64"),
+            "cost_sek": [1.0, 2.0, 3.0],
+            "chosen": [True, False, False],
+        }
+    )
+    published = steps_iv.published_interventions(frame, 5)
+    assert published["reach"].isna().tolist() == [True, False, False]
+    assert published.loc[2, "reach"] == 0  # zero discloses nobody
+    summary = steps_iv.inventory_summary(published)
+    soc = summary[summary["administration"] == "Soc"].iloc[0]
+    assert soc["reach"] == 40 and soc["n_reach_missing"] == 1
+    assert frame["reach"].tolist() == [3, 40, 0]  # the register itself is untouched

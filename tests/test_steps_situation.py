@@ -177,14 +177,14 @@ def test_trend_label_in_swedish():
 def test_baseline_is_frozen_once_saved(built_copy):
     data.baseline_path("2161", built_copy).unlink(missing_ok=True)  # a report's
     tables = data.Tables.load(built_copy)
-    first = baseline.ensure(tables, "2161", 5, built_copy)
+    first = baseline.ensure(tables, "2161", built_copy)
     assert data.baseline_path("2161", built_copy).exists()
     assert first["saved_on"].nunique() == 1
     # newer data arrive: the saved baseline stays, the current values move
     changed = data.Tables.load(built_copy)
     obs = changed.observations
     changed.observations = obs.assign(count=obs["count"] * 2)
-    again = baseline.ensure(changed, "2161", 5, built_copy)
+    again = baseline.ensure(changed, "2161", built_copy)
     assert again["value"].astype("float64").equals(first["value"].astype("float64"))
     current = situation.baseline_table(changed, "2161", 5)
     changes = view.baseline_changes(again, current).set_index("Indikator")
@@ -195,7 +195,7 @@ def test_baseline_is_frozen_once_saved(built_copy):
 
 def test_no_baseline_is_saved_without_data(built_copy):
     tables = data.Tables.load(built_copy)
-    table = baseline.ensure(tables, "0180", 5, built_copy)
+    table = baseline.ensure(tables, "0180", built_copy)
     assert table.empty and not data.baseline_path("0180", built_copy).exists()
     assert view.baseline_caption(table) == "Baslinje"
 
@@ -227,7 +227,7 @@ def test_baseline_changes_verdicts():
 def test_baseline_as_of_a_year_uses_only_data_up_to_it(built_copy):
     data.baseline_path("2161", built_copy).unlink(missing_ok=True)  # a report's
     tables = data.Tables.load(built_copy)
-    table = baseline.ensure(tables, "2161", 5, built_copy, as_of=2019)
+    table = baseline.ensure(tables, "2161", built_copy, as_of=2019)
     periods = dict(zip(table["indicator"], table["period"], strict=True))
     assert periods["bra:Ofredande"] == "2017–2019"
     assert periods["kolada:N07403"] == "2019"

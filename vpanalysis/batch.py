@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from vpanalysis import __version__, baseline, catalogue, geography, publication
+from vpanalysis import __version__, audit, baseline, catalogue, geography, publication
 from vpanalysis.atomic import write_text
 from vpanalysis.config import get_paths
 from vpanalysis.pdf import html_to_pdf
@@ -300,10 +300,17 @@ class RunSummary:
     results: list[ReportResult]
     seconds: float
     index: Path | None
+    #: The attacker's audit of the output folder after the run (None: not run).
+    audit: audit.AuditResult | None = None
 
     @property
     def failed(self) -> list[ReportResult]:
         return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def disclosed(self) -> bool:
+        """True when the audit found a count of persons under the threshold (the run failed)."""
+        return bool(self.audit and self.audit.findings)
 
     def table(self) -> str:
         """A plain-text summary: municipality × step, status, time, log."""
@@ -326,6 +333,8 @@ class RunSummary:
             f"{counts['skipped']} oförändrade, {counts['failed']} misslyckade; "
             f"{self.seconds:.1f} s"
         )
+        if self.audit is not None:
+            lines.extend(self.audit.lines())
         return "\n".join(lines)
 
 
@@ -429,7 +438,9 @@ def run_reports(
         this_run = {r.job.stem for r in results}
         earlier = _earlier_results(out, this_run, options)
         index = write_index(out, results + earlier)
-    return RunSummary(results, time.perf_counter() - start, index)
+    # -- issue 9: the attacker's audit over everything in the output folder, after the run
+    checked = audit.audit(out)
+    return RunSummary(results, time.perf_counter() - start, index, checked)
 
 
 def _cores() -> int:

@@ -242,7 +242,92 @@ def clean_local(
         what="municipality, year, category, sex and age group",
         columns="Kommun, År, Kategori, Kön, Åldersgrupp",
     )
+    check_parts(frame)
     return _finish(frame, source, local=True)
+
+
+def _age_bounds(code: str) -> tuple[int, int] | None:
+    if code == "totalt":
+        return None
+    if m := re.fullmatch(r"(\d+)-(\d+)", code):
+        return int(m.group(1)), int(m.group(2))
+    if m := re.fullmatch(r"(\d+)\+", code):
+        return int(m.group(1)), 200
+    return None
+
+
+def _disjoint(codes: Iterable[str]) -> bool:
+    bounds = sorted(b for b in map(_age_bounds, codes) if b is not None)
+    return all(a[1] < b[0] for a, b in zip(bounds, bounds[1:], strict=False))
+
+
+def _part_error(frame: pd.DataFrame, label: object, message: str) -> DataError:
+    position = frame.index.get_loc(label)
+    row = frame.loc[label]
+    column = str(row.get("_column", "") or "") or lt.COUNT[0]
+    return DataError(message, **_where(frame, position), column=column, value=int(row["count"]))
+
+
+def check_parts(frame: pd.DataFrame) -> None:
+    """A DataError naming file, row and column of the first total smaller than its parts.
+
+    ``frame`` is a local source's rows with ``sex`` (``K``/``M``/``T``) and ``age_group``
+    codes and the mapping's ``subcategory_of``. Checked where the counts are known: a
+    ``T`` row against ``K`` + ``M``; an age ``totalt`` row against its (non-overlapping)
+    age bands; a category against each of its sub-categories (the same sex and age group,
+    else the category's ``T``/``totalt`` row). Such a total cannot be right, and the
+    disclosure control of the reports would fail on it later.
+    """
+    known = frame[frame["count"].notna()]
+    if known.empty:
+        return
+    count = known["count"].astype("int64")
+    keys = ["region_code", "year", "category"]
+
+    def message(what: str, parts: str, total: int, summed: int) -> str:
+        return f"the {what} ({total}) is smaller than {parts} ({summed}); check the export"
+
+    # sex: T >= K + M
+    for _, group in known.groupby([*keys, "age_group"], sort=False):
+        by_sex = dict(zip(group["sex"], group.index, strict=False))
+        if {"K", "M", "T"} <= set(by_sex):
+            total, parts = int(count[by_sex["T"]]), int(count[by_sex["K"]] + count[by_sex["M"]])
+            if parts > total:
+                text = message("total for both sexes (T)", "women + men (K + M)", total, parts)
+                raise _part_error(frame, by_sex["T"], text)
+    # age: totalt >= the sum of disjoint bands
+    for _, group in known.groupby([*keys, "sex"], sort=False):
+        ages = group["age_group"].tolist()
+        if "totalt" not in ages or len(ages) < 2 or not _disjoint(ages):
+            continue
+        total_at = group.index[group["age_group"] == "totalt"][0]
+        total = int(count[total_at])
+        parts = int(count[group.index[group["age_group"] != "totalt"]].sum())
+        if parts > total:
+            raise _part_error(
+                frame, total_at, message("total of all ages", "the age groups", total, parts)
+            )
+    # sub-categories: a part is never larger than its category
+    subs = known[known["subcategory_of"].fillna("") != ""]
+    if subs.empty:
+        return
+    parents = known.set_index(["region_code", "year", "category", "sex", "age_group"])
+    parents = parents[~parents.index.duplicated()]
+    for label, row in subs.iterrows():
+        region, year, parent = row["region_code"], row["year"], row["subcategory_of"]
+        for sex, age in ((row["sex"], row["age_group"]), ("T", "totalt")):
+            key = (region, year, parent, sex, age)
+            if key in parents.index:
+                total = int(parents.loc[key, "count"])
+                if int(count[label]) > total:
+                    raise _part_error(
+                        frame,
+                        label,
+                        f"the sub-category is larger ({int(count[label])}) than its category "
+                        f"{parent!r} ({total}); check the export or subcategory_of in "
+                        "category_mapping.csv",
+                    )
+                break
 
 
 def add_sex_totals(observations: pd.DataFrame) -> pd.DataFrame:

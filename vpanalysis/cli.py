@@ -18,6 +18,46 @@ class UserError(click.ClickException):
         click.echo(f"vpanalysis: error: {self.format_message()}", err=True, file=file)
 
 
+class UsageLineError(UserError):
+    """A bad option value: one line, exit code 2 (as click's usage errors), no traceback."""
+
+    exit_code = 2
+
+
+#: The lowest disclosure threshold the command line accepts (1 would switch protection
+#: off; the library still accepts lower values, for tests).
+MIN_THRESHOLD = 3
+
+
+def _threshold(ctx, param, value):  # noqa: ARG001 - click callback
+    if value is not None and value < MIN_THRESHOLD:
+        raise UsageLineError(
+            f"--threshold must be at least {MIN_THRESHOLD} (counts of persons under it are "
+            f"never published), got {value}"
+        )
+    return value
+
+
+def _output(ctx, param, value):  # noqa: ARG001 - click callback
+    """``--output`` must be a folder or a path that can become one: no part of it a file."""
+    if value is None:
+        return value
+    from pathlib import Path
+
+    path = Path(value)
+    for part in [path, *path.parents]:
+        if part.exists() or part.is_symlink():
+            if not part.is_dir():
+                raise UsageLineError(
+                    f"--output {value}: {part} is a file, not a folder; choose a folder"
+                )
+            break
+    return value
+
+
+_THRESHOLD_HELP = f"Disclosure threshold (at least {MIN_THRESHOLD})."
+
+
 @click.group()
 @click.version_option(package_name="vpanalysis")
 def main() -> None:
@@ -129,11 +169,13 @@ def _years(text: str) -> tuple[int, int]:
 @main.command("report")
 @click.option("--municipality", "-m", required=True, help="Code or name, e.g. 2161 or Ljusdal.")
 @click.option("--step", "-s", required=True, type=int, help="0 (comparison) or 1-5.")
-@click.option("--output", "-o", type=click.Path(file_okay=False), default=None)
+@click.option("--output", "-o", type=click.Path(), default=None, callback=_output)
 @click.option("--comparison", default=None, help="Comparison municipalities, comma-separated.")
 @click.option("--years", default="2015-2024", show_default=True)
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None)
-@click.option("--threshold", type=int, default=5, show_default=True, help="Disclosure threshold.")
+@click.option(
+    "--threshold", type=int, default=5, show_default=True, callback=_threshold, help=_THRESHOLD_HELP
+)
 def report(municipality, step, output, comparison, years, data_dir, threshold) -> None:
     """Execute one step notebook for one municipality and render it to HTML."""
     from vpanalysis import baseline, geography, publication
@@ -175,11 +217,13 @@ def report(municipality, step, output, comparison, years, data_dir, threshold) -
 @click.option("--pdf", is_flag=True, help="Also print each report to PDF (headless Chromium).")
 @click.option("--executor", type=click.Choice(["local", "dask"]), default="local")
 @click.option("--scheduler", default=None, help="Dask scheduler address (with --executor dask).")
-@click.option("--output", "-o", type=click.Path(file_okay=False), default=None)
+@click.option("--output", "-o", type=click.Path(), default=None, callback=_output)
 @click.option("--comparison", default=None, help="Comparison municipalities, comma-separated.")
 @click.option("--years", default="2015-2024", show_default=True)
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None)
-@click.option("--threshold", type=int, default=5, show_default=True, help="Disclosure threshold.")
+@click.option(
+    "--threshold", type=int, default=5, show_default=True, callback=_threshold, help=_THRESHOLD_HELP
+)
 @click.option(
     "--timeout",
     type=click.IntRange(min=1),
@@ -253,7 +297,34 @@ def reports(
     click.echo(summary.table())
     if summary.index:
         click.echo(f"Index: {summary.index}")
-    if summary.failed:
+    if summary.failed or summary.disclosed:
+        raise SystemExit(1)
+
+
+@main.command("audit")
+@click.argument("report_dir", type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--threshold",
+    type=click.IntRange(min=3),
+    default=None,
+    help="Disclosure threshold, at least 3 (default: the largest the reports state, else 5).",
+)
+def audit(report_dir, threshold) -> None:
+    """Read every report in REPORT_DIR like an attacker and bound what is withheld.
+
+    Exit code 0 when no count of persons 1..threshold-1 is shown or derivable, 1 when one
+    is (each finding names report, table and cell), 2 on a usage error.
+    """
+    from pathlib import Path
+
+    if not any(Path(report_dir).glob("*.html")):
+        raise click.UsageError(f"no *.html reports in {report_dir}")
+    from vpanalysis.audit import audit as run
+
+    result = run(report_dir, threshold=threshold)
+    for line in result.lines():
+        click.echo(line)
+    if result.findings:
         raise SystemExit(1)
 
 

@@ -39,6 +39,12 @@ class Paths:
         return self.data / "processed"
 
     @property
+    def baseline(self) -> Path:
+        """``data/baseline``: the frozen baselines, user state kept beside ``raw/`` (never
+        rebuilt or cleaned away like ``processed/``)."""
+        return self.data / "baseline"
+
+    @property
     def reference(self) -> Path:
         return self.raw / "reference"
 

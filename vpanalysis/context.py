@@ -10,7 +10,7 @@ files themselves::
     ctx = context.load("2161", ["2161", "2183", "2181"], [2015, 2024])
     ctx.tables.observations      # only 2015..2024
     ctx.registers.goals          # Ljusdal's goals
-    ctx.baseline                 # the frozen baseline, or None
+    ctx.baseline                 # the frozen baseline (protected), or None
 """
 
 from __future__ import annotations
@@ -49,9 +49,13 @@ class Context:
     #: The validated category mapping (source categories -> form, relation, WHO type).
     mapping: pd.DataFrame | None = None
     manifest: dict = field(default_factory=dict)
-    #: The municipality's frozen baseline (:func:`vpanalysis.data.load_baseline`), ``None``
-    #: when it has not been frozen yet (:mod:`vpanalysis.baseline`).
+    #: The municipality's frozen baseline as it may be shown at ``disclosure_threshold``
+    #: (:func:`vpanalysis.data.protect_baseline` of :attr:`baseline_raw`), ``None`` when it
+    #: has not been frozen yet (:mod:`vpanalysis.baseline`).
     baseline: pd.DataFrame | None = None
+    #: The frozen baseline as stored (:func:`vpanalysis.data.load_baseline`): RAW values,
+    #: never to be shown as they are.
+    baseline_raw: pd.DataFrame | None = None
 
     @property
     def data_dir(self) -> str:
@@ -98,6 +102,7 @@ def load(
     first, last = int(years[0]), int(years[-1])
     paths = get_paths(data_dir)
     tables = data.Tables.load(paths.data).within([first, last])
+    frozen = data.load_baseline(code, paths.data)
     definition = definitions.load_definition(paths.data)
     regs = registers.load_registers(paths.raw / "registers").for_municipality(code)
     return Context(
@@ -111,5 +116,6 @@ def load(
         mapping=definitions.category_mapping(paths.data, definition=definition),
         registers=regs,
         manifest=data.load_manifest(paths.data),
-        baseline=data.load_baseline(code, paths.data),
+        baseline=data.protect_baseline(frozen, int(disclosure_threshold)),
+        baseline_raw=frozen,
     )

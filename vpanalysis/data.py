@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from vpanalysis import pipeline
@@ -101,17 +102,90 @@ def load_codebook(data_dir: DataDir = None) -> pd.DataFrame:
     return read_codebook(get_paths(data_dir).raw / "skolenkat" / "codebook.csv")
 
 
+#: Local sources whose baseline values are counts of persons or shares of pupils.
+_LOCAL = ("socialtjanst", "kvinnojour", "skolenkat")
+
+
 def baseline_path(region: str, data_dir: DataDir = None) -> Path:
-    """Where the frozen baseline of ``region`` is kept: ``data/processed/baseline_<code>.parquet``
-    (written by :func:`vpanalysis.baseline.freeze`)."""
+    """Where the frozen baseline of ``region`` is kept: ``data/baseline/<code>.parquet``
+    (written by :func:`vpanalysis.baseline.freeze`; user state, outside ``data/processed``
+    so that neither ``make clean`` nor ``data build --force`` removes it)."""
+    return get_paths(data_dir).baseline / f"{region}.parquet"
+
+
+def legacy_baseline_path(region: str, data_dir: DataDir = None) -> Path:
+    """Where earlier versions kept it: ``data/processed/baseline_<code>.parquet``."""
     return _processed(data_dir) / f"baseline_{region}.parquet"
 
 
+def migrate_baseline(region: str, data_dir: DataDir = None) -> Path | None:
+    """Move a baseline of an earlier version (:func:`legacy_baseline_path`) to
+    :func:`baseline_path`, once; returns the new path, or ``None`` when there was nothing to
+    move. Its values were suppressed at the threshold of its run and it has no
+    ``data_fingerprint``; :func:`protect_baseline` withholds its shares (it lacks their
+    counts). When a baseline exists in both places, the new one wins and the old is left."""
+    old, new = legacy_baseline_path(region, data_dir), baseline_path(region, data_dir)
+    if not old.exists() or new.exists():
+        return None
+    new.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(old, new)
+    return new
+
+
 def load_baseline(region: str, data_dir: DataDir = None) -> pd.DataFrame | None:
-    """The frozen baseline of ``region`` (see :func:`baseline_path`), ``None`` when there is
-    none yet."""
+    """The frozen baseline of ``region`` as stored (see :func:`baseline_path`; RAW values,
+    not to be shown: see :func:`protect_baseline`), ``None`` when there is none yet. A
+    baseline of an earlier version is moved into place first (:func:`migrate_baseline`)."""
+    migrate_baseline(region, data_dir)
     path = baseline_path(region, data_dir)
     return pd.read_parquet(path) if path.exists() else None
+
+
+def protect_baseline(table: pd.DataFrame | None, threshold: int) -> pd.DataFrame | None:
+    """A stored baseline as it may be shown at ``threshold``: local counts of persons
+    ``1..threshold-1`` withheld (``<NA>``), and local shares withheld when their yes-count,
+    no-count or number who answered is ``1..threshold-1`` or unknown (a baseline of an
+    earlier version). Public sources (BRÅ, Kolada) are left as they are; the raw
+    ``count`` and ``denominator`` columns are dropped.
+
+    Primary suppression only: relations with the other tables of a collaboration's reports
+    are the protected publication's (:mod:`vpanalysis.publication`).
+    """
+    if table is None:
+        return None
+    out = table.copy()
+    # a baseline frozen before the keys were stored has only ``indicator`` (source:measure)
+    source = out["source"] if "source" in out else out["indicator"].str.split(":").str[0]
+    local = source.isin(_LOCAL).fillna(True).to_numpy(dtype=bool)
+    value = pd.to_numeric(out["value"], errors="coerce").astype("float64").to_numpy()
+    nan = np.full(len(out), np.nan)
+    count = (
+        pd.to_numeric(out["count"], errors="coerce").astype("float64").to_numpy()
+        if "count" in out
+        else nan
+    )
+    answered = (
+        pd.to_numeric(out["denominator"], errors="coerce").astype("float64").to_numpy()
+        if "denominator" in out
+        else nan
+    )
+
+    def small(v):
+        return (v >= 1) & (v < threshold)
+
+    kind = (out["kind"] if "kind" in out else pd.Series("", index=out.index)).astype("string")
+    kind = kind.fillna("").to_numpy()
+    is_count = local & (kind == "count")
+    is_share = local & (kind == "share")
+    with np.errstate(invalid="ignore"):
+        withheld = is_count & small(value)
+        known = ~np.isnan(count) & ~np.isnan(answered)
+        withheld |= is_share & (~known | small(count) | small(answered - count) | small(answered))
+        withheld |= local & ~is_count & ~is_share
+    for column in ("value", "lower", "upper"):
+        if column in out:
+            out[column] = out[column].astype("Float64").mask(withheld)
+    return out.drop(columns=[c for c in ("count", "denominator") if c in out])
 
 
 # ---------------------------------------------------------------- population and rates

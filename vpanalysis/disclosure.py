@@ -114,6 +114,7 @@ __all__ = [
     "protect_table",
     "suppress_derived",
     "suppress_derived_long",
+    "withhold_small",
 ]
 
 #: Labels recognised as totals when no total is named (compared case-insensitively).
@@ -825,6 +826,15 @@ def suppress_derived_long(
 
 
 # ---------------------------------------------------------------- safety net
+
+
+def withhold_small(frame: pd.DataFrame, column: str, threshold: int = DISCLOSURE_THRESHOLD):
+    """``frame`` with the counts of persons 1..``threshold``-1 in ``column`` withheld
+    (``<NA>``, as unknown), for counts typed into a register (an intervention's or an
+    activity's reach): every sum of the known values then adds up published values only."""
+    values = pd.to_numeric(frame[column], errors="coerce")
+    small = ((values >= 1) & (values < threshold)).fillna(False).astype(bool)
+    return frame.assign(**{column: frame[column].mask(small)})
 
 
 def assert_no_small_counts(

@@ -67,8 +67,15 @@ def read_table(
     sep: str = ";",
     sheets: Sequence[str] | None = None,
     drop_notes: bool = False,
+    check_formulas: bool = True,
 ) -> pd.DataFrame:
     """Rows of a ``;``-CSV or an Excel file as text (see module docstring).
+
+    An Excel cell with a formula but no saved value (a workbook written by a program
+    that does not calculate) raises a DataError naming it; with ``check_formulas=False``
+    such cells are left for the caller in an ``_unsaved`` column (``(column, formula)`` or
+    ``None`` per row) to check with :func:`check_unsaved` after dropping the rows it
+    ignores (e.g. ``Summa`` rows).
 
     ``columns`` maps canonical names to accepted header names (or lists required header
     names); ``optional`` likewise for columns that may be missing. Found columns are
@@ -79,6 +86,8 @@ def read_table(
     spec, extra = as_spec(columns), as_spec(optional)
     if path.suffix.lower() in EXCEL_SUFFIXES:
         frame = _read_excel(path, spec, sheets=sheets, drop_notes=drop_notes)
+        if check_formulas:
+            frame = check_unsaved(frame)
     elif path.suffix.lower() == ".xls":
         raise DataError(
             "old Excel format (.xls) is not supported; save it as .xlsx", file=display_path(path)
@@ -158,33 +167,90 @@ def _read_excel(
         ) from None
     frames = []
     errors = []
+    formulas = None
     try:
         names = list(sheets) if sheets is not None else workbook.sheetnames
         for name in names:
             if name not in workbook.sheetnames:
                 raise DataError(f"the workbook has no sheet {name!r}", file=shown)
             ws = workbook[name]
+            values_by_row = list(ws.iter_rows(values_only=True))
             rows = [
                 (index, [_cell_text(v) for v in values])
-                for index, values in enumerate(ws.iter_rows(values_only=True), start=1)
+                for index, values in enumerate(values_by_row, start=1)
             ]
+            unsaved: dict[int, dict[int, str]] = {}
+            if any(v is None for values in values_by_row for v in values):
+                if formulas is None:
+                    formulas = load_workbook(path, read_only=False, data_only=False)
+                unsaved = _unsaved_cells(formulas[name], values_by_row)
             try:
                 frames.append(
-                    _table_from_rows(rows, spec, shown, sheet=name, sep=None, drop_notes=drop_notes)
+                    _table_from_rows(
+                        rows,
+                        spec,
+                        shown,
+                        sheet=name,
+                        sep=None,
+                        drop_notes=drop_notes,
+                        unsaved=unsaved,
+                    )
                 )
             except _NoHeader as exc:
                 errors.append(exc)
     finally:
         workbook.close()
+        if formulas is not None:
+            formulas.close()
     if not frames:
         if errors:
             raise errors[0].error
         raise DataError("the workbook has no sheets", file=shown)
     frame = pd.concat(frames, ignore_index=True)
     for column in frame.columns:
-        if column not in META_COLUMNS:
+        if column not in (*META_COLUMNS, UNSAVED):
             frame[column] = frame[column].fillna("")
     return frame
+
+
+#: The column of :func:`read_table` that holds a row's formula without a saved value.
+UNSAVED = "_unsaved"
+
+
+def _is_formula(value: object) -> bool:
+    return (isinstance(value, str) and value.startswith("=")) or "Formula" in type(value).__name__
+
+
+def _unsaved_cells(ws, values_by_row) -> dict[int, dict[int, str]]:
+    """``{row: {column index: formula}}`` of the cells with a formula but no saved value."""
+    found: dict[int, dict[int, str]] = {}
+    for index, (values, written) in enumerate(
+        zip(values_by_row, ws.iter_rows(values_only=True), strict=False), start=1
+    ):
+        for position, (value, formula) in enumerate(zip(values, written, strict=False)):
+            if value is None and _is_formula(formula):
+                text = formula if isinstance(formula, str) else getattr(formula, "text", "")
+                found.setdefault(index, {})[position] = str(text or "=")
+    return found
+
+
+def check_unsaved(frame: pd.DataFrame) -> pd.DataFrame:
+    """DataError for the first row of ``frame`` with a formula but no saved value (see
+    :func:`read_table`); returns ``frame`` without the ``_unsaved`` column."""
+    if UNSAVED not in frame.columns:
+        return frame
+    hits = frame[UNSAVED].notna().to_numpy()
+    if hits.any():
+        position = int(hits.nonzero()[0][0])
+        column, formula = frame[UNSAVED].iloc[position]
+        raise DataError(
+            "the cell holds a formula without a saved value; open the workbook in Excel (or "
+            "LibreOffice), let it calculate and save it, or type the number",
+            **where(frame, position),
+            column=column,
+            value=formula[:80],
+        )
+    return frame.drop(columns=UNSAVED)
 
 
 def _cell_text(value: object) -> str:
@@ -223,7 +289,9 @@ def _find_header(rows, spec) -> int | None:
     return None
 
 
-def _table_from_rows(rows, spec, shown, *, sheet: str, sep: str | None, drop_notes: bool):
+def _table_from_rows(
+    rows, spec, shown, *, sheet: str, sep: str | None, drop_notes: bool, unsaved=None
+):
     header_at = _find_header(rows, spec)
     header = rows[header_at][1] if header_at is not None else None
     # garbled text anywhere (before the header is known to be missing: it may be garbled)
@@ -260,6 +328,7 @@ def _table_from_rows(rows, spec, shown, *, sheet: str, sep: str | None, drop_not
         seen[names[i]] = i
     records = []
     lines = []
+    formulas = []
     width = len(names)
     for line, cells in rows[header_at + 1 :]:
         cells = [c.strip() for c in cells]
@@ -280,11 +349,26 @@ def _table_from_rows(rows, spec, shown, *, sheet: str, sep: str | None, drop_not
             continue
         records.append(cells)
         lines.append(line)
+        if unsaved and line in unsaved:
+            at = min(unsaved[line])
+            column = names[at] if at < width else _column_letter(at)
+            formulas.append((column, unsaved[line][at]))
+        else:
+            formulas.append(None)
     frame = pd.DataFrame(records, columns=names, dtype="str") if records else _empty(names)
+    if unsaved is not None:
+        frame[UNSAVED] = pd.Series(formulas, index=frame.index, dtype="object")
+    frame.attrs["header_line"] = header_line
     frame.insert(0, "_line", pd.array(lines, dtype="int64"))
     frame.insert(0, "_sheet", sheet)
     frame.insert(0, "_file", shown)
     return frame
+
+
+def _column_letter(position: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(position + 1)
 
 
 def _empty(names: list[str]) -> pd.DataFrame:
@@ -372,15 +456,41 @@ def decimals(frame: pd.DataFrame, column: str, *, label: str | None = None) -> p
     return pd.Series(pd.array(values, dtype="Float64"), index=frame.index)
 
 
+def current_year() -> int:
+    """This year: data of a later year cannot exist yet (a typo such as 2204)."""
+    return dt.date.today().year
+
+
+def _future(year: int) -> str:
+    return f"the year {year} is after the current year {current_year()}"
+
+
 def years(frame: pd.DataFrame, column: str, *, label: str | None = None) -> pd.Series:
-    """A text column of years as int64."""
+    """A text column of years as int64 (a year after the current one is an error)."""
     values = []
+    last = current_year()
     for position, text in enumerate(frame[column].tolist()):
         try:
-            values.append(parse_year(text))
+            year = parse_year(text)
         except ValueError as exc:
             raise _cell_error(frame, position, label or column, str(exc), text) from None
+        if year > last:
+            raise _cell_error(frame, position, label or column, _future(year), text)
+        values.append(year)
     return pd.Series(values, index=frame.index, dtype="int64")
+
+
+def check_year_column(frame: pd.DataFrame, column: str) -> int:
+    """The year of a wide table's year column; a DataError naming the first row with a
+    value in it when that year is after the current one."""
+    year = parse_year(column)
+    if year > current_year():
+        filled = (frame[column].fillna("").str.strip() != "").to_numpy()
+        position = int(filled.nonzero()[0][0]) if filled.any() else 0
+        if len(frame):
+            raise _cell_error(frame, position, column, _future(year), frame[column].iloc[position])
+        raise DataError(_future(year), file=frame.attrs.get("file"), column=column)
+    return year
 
 
 def drop_totals(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
@@ -440,7 +550,13 @@ def read_counts_table(
     """
     optional = {"region": REGION, "year": YEAR, "age_group": AGE, "sex": SEX, "count": COUNT}
     optional |= as_spec(extra)
-    raw = read_table(path, {"category": list(category)}, optional=optional, drop_notes=True)
+    raw = read_table(
+        path,
+        {"category": list(category)},
+        optional=optional,
+        drop_notes=True,
+        check_formulas=False,
+    )
     shown = display_path(path)
     if "region" not in raw.columns:
         if not region_from_sheet or not (raw["_sheet"] != "").all():
@@ -452,7 +568,7 @@ def read_counts_table(
         if column not in raw.columns:
             raw[column] = ""
     require_nonempty(raw, "category", label=category[0])
-    raw = drop_totals(raw, ["category", "region"])
+    raw = check_unsaved(drop_totals(raw, ["category", "region"]))
     require_nonempty(raw, "region", label=REGION[0])
     keep = ["region", "category", "age_group", "sex", *as_spec(extra), *META_COLUMNS]
     keep = [c for c in keep if c in raw.columns]
@@ -469,10 +585,9 @@ def read_counts_table(
             )
         parts = []
         for column in wide:
+            year = check_year_column(raw, column)
             count, flag = counts(raw, column)
-            parts.append(
-                raw[keep].assign(year=parse_year(column), count=count, flag=flag, _column=column)
-            )
+            parts.append(raw[keep].assign(year=year, count=count, flag=flag, _column=column))
         out = pd.concat(parts, ignore_index=True)
     for column in ("region", "category", "age_group", "sex"):
         out[column] = out[column].astype("string")

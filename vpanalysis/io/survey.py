@@ -200,6 +200,15 @@ def read_survey(path: str | os.PathLike, codebook: pd.DataFrame) -> pd.DataFrame
     roles = role_columns(codebook)
     wanted = codebook["item"].tolist()
     raw = lt.read_table(path, [roles[r] for r in REQUIRED_ROLES])
+    if raw.empty:
+        header = raw.attrs.get("header_line")
+        raise DataError(
+            "the file has a header but no rows of answers (an export that went wrong?); "
+            "remove the file or export the answers again",
+            file=lt.display_path(path),
+            row=header + 1 if header else None,
+            column=roles["respondent_id"],
+        )
     absent = [c for c in wanted if c not in raw.columns]
     if absent:
         raise DataError(

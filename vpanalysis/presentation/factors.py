@@ -14,6 +14,7 @@ import pandas as pd
 
 from vpanalysis import geography, plots
 from vpanalysis.config import DISCLOSURE_THRESHOLD
+from vpanalysis.publication import keys
 from vpanalysis.registers import (
     CHANGEABILITY,
     EVIDENCE,
@@ -242,7 +243,7 @@ def survey_indicator_table(
         return pd.DataFrame(
             columns=["Faktor", "Typ", "Fråga i skolenkäten", "Räknas", "Antal svarande"]
         )
-    ind = protect_shares(ind, threshold)
+    ind = ind if analysis.published else protect_shares(ind, threshold)
     scored = analysis.scored.set_index("factor_id")
     codebook = (
         analysis.codebook.set_index("item")
@@ -270,6 +271,89 @@ def survey_indicator_table(
             "Bedömning": ind["factor_id"].map(scored["judgement"]).map(JUDGEMENT_LABELS),
         }
     ).reset_index(drop=True)
+
+
+def _round(value: object, decimals: int) -> float | None:
+    return None if _blank(value) else round(float(value), decimals)
+
+
+def share_marks(
+    item: str, region: str, year: int, share: pd.Series | dict | None, decimals: int = 1
+) -> dict[str, list[dict]]:
+    """The publication cells of one survey share as shown: ``{"share": [...], "interval":
+    [...], "denominator": [...]}``, lists of :func:`vpanalysis.publication.keys.cell`.
+
+    ``share`` holds ``yes``, ``answered``, ``value``, ``lower``, ``upper`` (a row of
+    :attr:`~vpanalysis.steps.factors.FactorAnalysis.shares`). A published share lists the
+    share, lower and upper limit (as shown, ``decimals``) and its answered-count
+    (``denominator``); a withheld one lists its withheld cells.
+    """
+    key = dict(source="skolenkat", measure=item, region=region, year=int(year), sex="T",
+               age=keys.ALL, grade=keys.ALL)  # fmt: skip
+    yes, answered = {**key, "answer": "yes"}, {**key, "answer": "answered"}
+    get = (lambda c: None) if share is None else (lambda c: share[c])
+    withheld = [keys.cell("withheld", **k) for k, c in ((yes, "yes"), (answered, "answered"))
+                if _blank(get(c))]  # fmt: skip
+    denominator = [] if _blank(get("answered")) else [
+        keys.cell("denominator", get("answered"), **answered)
+    ]  # fmt: skip
+    if _blank(get("value")):
+        return {"share": withheld, "interval": withheld, "denominator": denominator or withheld}
+    interval_cells = [
+        keys.cell("lower", _round(get("lower"), decimals), **yes),
+        keys.cell("upper", _round(get("upper"), decimals), **yes),
+    ]
+    shown = [keys.cell("share", _round(get("value"), decimals), **yes)]
+    return {
+        "share": shown + interval_cells + denominator,
+        "interval": interval_cells,
+        "denominator": denominator,
+    }
+
+
+def _shares_by_region(analysis: FactorAnalysis) -> dict[tuple[str, str], pd.Series]:
+    shares = analysis.shares
+    if shares is None or shares.empty:
+        return {}
+    return {(str(r["factor_id"]), str(r["region"])): r for _, r in shares.iterrows()}
+
+
+def _pool_of(row: pd.Series, by_region: dict) -> str:
+    """The pooled region the factor's comparator is (the pool its shares list, else the
+    pool of ``comparator_regions``)."""
+    fid = str(row.get("factor_id", row.name))
+    pools = [r for f, r in by_region if f == fid and r.startswith(keys.POOL_PREFIX)]
+    return pools[0] if pools else keys.pool_region(str(row["comparator_regions"]).split(","))
+
+
+def survey_indicator_marks(analysis: FactorAnalysis) -> pd.DataFrame | None:
+    """The publication cells of :func:`survey_indicator_table` (same shape; ``marks`` of
+    :func:`vpanalysis.report.table`): the respondents, the share with its interval and
+    the pooled comparison share; ``None`` unless ``analysis.published``."""
+    if not analysis.published:
+        return None
+    ind = analysis.indicators[analysis.indicators["source"] == "skolenkat"]
+    by_region = _shares_by_region(analysis)
+    rows = []
+    for _, r in ind.iterrows():
+        fid, item, year = str(r["factor_id"]), str(r["item"]), int(r["year"])
+        here = share_marks(item, analysis.municipality_code, year,
+                           by_region.get((fid, analysis.municipality_code)))  # fmt: skip
+        pool = _pool_of(r, by_region)
+        there = share_marks(item, pool, year, by_region.get((fid, pool)))
+        rows.append(
+            {
+                "Antal svarande": here["denominator"],
+                "Andel i kommunen (%)": here["share"],
+                "95 % konfidensintervall": here["interval"],
+                "Jämförelse (%)": [
+                    c for c in there["share"] if c["kind"] != "lower" and c["kind"] != "upper"
+                ],  # fmt: skip
+            }
+        )
+    columns = ["Antal svarande", "Andel i kommunen (%)", "95 % konfidensintervall",
+               "Jämförelse (%)"]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
 
 
 def kolada_indicator_table(analysis: FactorAnalysis) -> pd.DataFrame:
@@ -388,6 +472,46 @@ def priority_table(analysis: FactorAnalysis, threshold: int = DISCLOSURE_THRESHO
             "Poäng": p["score"].astype("Float64"),
         }
     ).reset_index(drop=True)
+
+
+def priority_marks(analysis: FactorAnalysis) -> pd.DataFrame | None:
+    """The publication cells of :func:`priority_table` (same shape): a survey factor's
+    share (``Kommunen``) and pooled comparison share (``Jämförelse``); ``None`` unless
+    ``analysis.published``."""
+    if not analysis.published:
+        return None
+    ind = analysis.indicators.set_index("factor_id")
+    by_region = _shares_by_region(analysis)
+    rows = []
+    for fid in analysis.priorities["factor_id"]:
+        row = {"Kommunen": None, "Jämförelse": None}
+        if fid in ind.index and ind.loc[fid, "source"] == "skolenkat":
+            r = ind.loc[fid]
+            item, year, pool = str(r["item"]), int(r["year"]), _pool_of(r, by_region)
+            here = share_marks(item, analysis.municipality_code, year,
+                               by_region.get((str(fid), analysis.municipality_code)))  # fmt: skip
+            there = share_marks(item, pool, year, by_region.get((str(fid), pool)))
+            row["Kommunen"] = here["share"]
+            row["Jämförelse"] = [c for c in there["share"] if c["kind"] not in ("lower", "upper")]
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["Kommunen", "Jämförelse"])
+
+
+def profile_cells(analysis: FactorAnalysis, threshold: int = DISCLOSURE_THRESHOLD) -> list[dict]:
+    """The publication cells the profile chart draws (``cells`` of
+    :func:`vpanalysis.report.chart`): per survey factor shown, its share, the pooled
+    comparison share and the collaborating municipalities' shares its range spans."""
+    if not analysis.published or analysis.shares is None:
+        return []
+    shown = published_indicators(analysis, threshold).dropna(subset=["value", "comparator"])
+    shown = shown[shown["source"] == "skolenkat"]
+    cells: list[dict] = []
+    for _, s in analysis.shares[analysis.shares["factor_id"].isin(shown["factor_id"])].iterrows():
+        if _blank(s["value"]):
+            continue
+        marks = share_marks(str(s["item"]), str(s["region"]), int(s["year"]), s)
+        cells += [c for c in marks["share"] if c["kind"] in ("share", "denominator")]
+    return cells
 
 
 def priority_notes(analysis: FactorAnalysis) -> list[str]:

@@ -11,9 +11,14 @@ import operator
 from collections.abc import Iterable
 
 import pandas as pd
+from IPython.display import HTML
 
-from vpanalysis import indicators
+from vpanalysis import indicators, report
+from vpanalysis.config import DISCLOSURE_THRESHOLD
 from vpanalysis.data import Tables
+from vpanalysis.presentation.factors import share_marks
+from vpanalysis.presentation.situation import baseline_labels, is_frozen
+from vpanalysis.publication import keys
 from vpanalysis.registers import parse_cutoff
 from vpanalysis.report import SUPPRESSED, interval, number
 from vpanalysis.steps.followup import (
@@ -23,6 +28,7 @@ from vpanalysis.steps.followup import (
     activity_summary,
     baseline_mismatches,
     codebook_row,
+    is_count_indicator,
     item_cutoff,
     split_indicator,
     touches_week,
@@ -49,7 +55,11 @@ SOURCE_UNITS = {
 def with_status_labels(status: pd.DataFrame) -> pd.DataFrame:
     """:func:`~vpanalysis.steps.followup.goal_status` with ``status_label`` (Swedish), as
     :func:`vpanalysis.plots.goal_progress` takes it."""
-    return status.assign(status_label=status["status"].map(STATUS_LABELS).astype("string"))
+    values = ["baseline_value", "target_value", "latest_value"]
+    floats = {c: status[c].astype("Float64").astype("float64") for c in values if c in status}
+    return status.assign(
+        status_label=status["status"].map(STATUS_LABELS).astype("string"), **floats
+    )
 
 
 def with_total_label(coverage: pd.DataFrame) -> pd.DataFrame:
@@ -270,11 +280,26 @@ def _value_year(value: object, year: object, decimals: int = 1) -> str:
     return text if year is None or pd.isna(year) else f"{text} ({int(year)})"
 
 
+def check_goal_counts(status: pd.DataFrame, threshold: int = DISCLOSURE_THRESHOLD) -> None:
+    """The last-line check of the goal table: a goal's baseline, target or latest value
+    that is a count of persons (:func:`~vpanalysis.steps.followup.is_count_indicator`)
+    must not be 1..``threshold``-1 (:func:`vpanalysis.report.check_disclosure`)."""
+    counts = status[status["indicator"].map(is_count_indicator).astype(bool)]
+    report.check_disclosure(counts, ["baseline_value", "target_value", "latest_value"], threshold)
+
+
 def goal_table(
-    status: pd.DataFrame, series: pd.DataFrame | None = None, tables: Tables | None = None
+    status: pd.DataFrame,
+    series: pd.DataFrame | None = None,
+    tables: Tables | None = None,
+    threshold: int | None = None,
 ) -> pd.DataFrame:
     """The goals as shown in the report: indicator, baseline, target, latest value (with
-    its 95 % interval when the source gives one) and status, Swedish column names."""
+    its 95 % interval when the source gives one) and status, Swedish column names.
+    ``threshold`` runs :func:`check_goal_counts` first (``status`` from
+    :func:`~vpanalysis.steps.followup.published_goal_status`)."""
+    if threshold is not None:
+        check_goal_counts(status, threshold)
     rows = []
     for _, g in status.iterrows():
         ci = ""
@@ -298,6 +323,143 @@ def goal_table(
     columns = ["Mål", "Indikator", "Utgångsläge (år)", "Målvärde (år)", "Senaste värde (år)",
                "95 % konfidensintervall", "Status"]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
+
+
+def _series_row(series: pd.DataFrame | None, indicator: object, year: object):
+    if series is None or year is None or pd.isna(year):
+        return None
+    hit = series[(series["indicator"] == indicator) & (series["year"] == year)]
+    return None if hit.empty else hit.iloc[0]
+
+
+def series_marks(row: pd.Series, municipality: str) -> dict[str, list[dict]]:
+    """The publication cells of one value of a goal series (:func:`share_marks` for a
+    survey share; a count cell for a local count); empty lists for other sources."""
+    source, measure = split_indicator(row["indicator"])
+    if source == "skolenkat":
+        share = {"yes": row["count"], "answered": row["population"], "value": row["value"],
+                 "lower": row["lower"], "upper": row["upper"]}  # fmt: skip
+        return share_marks(measure, municipality, int(row["year"]), share)
+    if is_count_indicator(row["indicator"]) and source != "register":
+        key = dict(source=source, measure=measure, region=municipality, year=int(row["year"]),
+                   sex="T", age=keys.TOTAL_AGE, grade=keys.ALL)  # fmt: skip
+        kind = "withheld" if pd.isna(row["value"]) else "count"
+        cell = keys.cell(kind, None if kind == "withheld" else row["value"], **key)
+        return {"share": [cell], "interval": [], "denominator": []}
+    return {"share": [], "interval": [], "denominator": []}
+
+
+def goal_marks(status: pd.DataFrame, series: pd.DataFrame, municipality: str) -> pd.DataFrame:
+    """The publication cells of :func:`goal_table` (same shape): the latest value from a
+    local source and its interval."""
+    rows = []
+    for _, g in status.iterrows():
+        hit = _series_row(series, g["indicator"], g["latest_year"])
+        marks = series_marks(hit, municipality) if hit is not None else None
+        use = marks is not None and g["latest_source"] == "indicator"
+        rows.append(
+            {
+                "Senaste värde (år)": marks["share"] if use else None,
+                "95 % konfidensintervall": marks["interval"] if use else None,
+            }
+        )
+    return pd.DataFrame(rows, columns=["Senaste värde (år)", "95 % konfidensintervall"])
+
+
+def chart_cells(series: pd.DataFrame, municipality: str) -> list[dict]:
+    """The publication cells the goal chart draws (``cells`` of
+    :func:`vpanalysis.report.chart`): every published local value of the series."""
+    cells: list[dict] = []
+    for _, row in series.dropna(subset=["value"]).iterrows():
+        marks = series_marks(row, municipality)
+        cells += [c for c in marks["share"] if c["kind"] != "withheld"]
+    return cells
+
+
+_CHANGE_LABELS = {
+    "higher": "högre",
+    "lower": "lägre",
+    "overlap": "ingen säker förändring",
+    "none": "–",
+}
+
+
+def baseline_changes(follow: pd.DataFrame, saved: pd.DataFrame) -> pd.DataFrame:
+    """Each baseline indicator then and now, Swedish columns, from
+    :func:`~vpanalysis.steps.followup.baseline_followup` (local values from the
+    publication); labels and units from ``saved`` (the baseline)."""
+    columns = ["Indikator", "Baslinje", "Senaste", "Förändring", "Enhet"]
+    if follow.empty:
+        return pd.DataFrame(columns=columns)
+    labels = baseline_labels(saved).drop_duplicates("indicator").set_index("indicator")
+    label = follow["indicator"].map(labels["label"])
+    unit = follow["indicator"].map(labels["unit"])
+    decimals = [0 if u == "antal" else 1 for u in unit]
+
+    def shown(value, d, period):
+        return "–" if period is None or pd.isna(period) else f"{number(value, d)} ({period})"
+
+    return pd.DataFrame(
+        {
+            "Indikator": label.to_numpy(),
+            "Baslinje": [shown(v, d, p) for v, d, p in
+                         zip(follow["value_then"], decimals, follow["period_then"], strict=True)],
+            "Senaste": [shown(v, d, p) for v, d, p in
+                        zip(follow["value_now"], decimals, follow["period_now"], strict=True)],
+            "Förändring": follow["change"].map(_CHANGE_LABELS).to_numpy(),
+            "Enhet": unit.to_numpy(),
+        }
+    )  # fmt: skip
+
+
+def _baseline_cell_marks(r, when: str) -> list[dict] | None:
+    key = r[f"key_{when}"]
+    if not isinstance(key, dict):
+        return None
+    if r["source"] == "skolenkat":
+        share = {c: r[f"{c}_{when}"] for c in ("yes", "answered", "value", "lower", "upper")}
+        return share_marks(key["measure"], key["region"], key["year"], share)["share"]
+    fields = {k: v for k, v in key.items() if k in keys.KEY_FIELDS}
+    if pd.isna(r[f"value_{when}"]):
+        return [keys.cell("withheld", **fields)]
+    return [keys.cell("count", r[f"value_{when}"], **fields)]
+
+
+def baseline_marks(follow: pd.DataFrame) -> pd.DataFrame:
+    """The publication cells of :func:`baseline_changes` (same shape)."""
+    rows = [
+        {"Baslinje": _baseline_cell_marks(r, "then"), "Senaste": _baseline_cell_marks(r, "now")}
+        for _, r in follow.iterrows()
+    ]
+    return pd.DataFrame(rows, columns=["Baslinje", "Senaste"])
+
+
+def baseline_followup(follow: pd.DataFrame, saved: pd.DataFrame, page: report.Page):
+    """Step 5's table of the baseline then and the latest values now
+    (:func:`baseline_changes`), through the last-line check of its local counts, after a
+    warning when the baseline is computed now rather than frozen."""
+    threshold = page.context.disclosure_threshold
+    counts = follow[follow["source"].isin(["socialtjanst", "kvinnojour"])]
+    report.check_disclosure(counts, ["value_then", "value_now"], threshold)
+    shown = report.table(
+        baseline_changes(follow, saved),
+        caption="Baslinjen och senaste värde",
+        local=True,
+        threshold=threshold,
+        marks=baseline_marks(follow),
+        if_empty=page.missing("Underlag för en baslinje"),
+    )
+    if saved.empty or is_frozen(saved):
+        return shown
+    warning = report.notice(
+        [
+            "Baslinjen är inte fryst: den är beräknad nu ur dagens uppgifter och sparas inte. "
+            "Den fryses, det vill säga sparas en gång för alla, när rapporterna tas fram med "
+            "kommandot vpanalysis report eller vpanalysis reports."
+        ],
+        ok="",
+    )
+    return HTML(warning.data + shown.data)
 
 
 def baseline_check(

@@ -20,10 +20,12 @@ from scipy.sparse import coo_matrix, csc_matrix, csr_matrix, hstack
 from scipy.sparse.csgraph import connected_components
 
 from vpanalysis import disclosure
-from vpanalysis.publication.cells import Cells
+from vpanalysis.publication.cells import RESPONDENTS, Cells
 
 #: Cost of withholding a cell, per relation in which it is the total.
 TOTAL_COST = 10.0
+#: Cost of withholding a respondent count (below any share's counts).
+RESPONDENTS_COST = 0.1
 _EPS = 1e-6
 #: Relation hops around a cell searched first for cells to withhold with it.
 NEIGHBOURHOOD = 2
@@ -245,6 +247,7 @@ def withheld(cells: Cells, threshold: int, joint: bool = True) -> np.ndarray:
     is_total = np.bincount([t for t, _ in cells.relations], minlength=n).astype(float)
     needs = np.zeros(count, bool)
     np.logical_or.at(needs, label, np.isnan(raw) | small)
+    respondents = (frame["measure"] == RESPONDENTS).to_numpy(dtype=bool)
     fields = ["source", "measure", "region", "year", "sex", "age", "grade", "answer"]
     for c in np.flatnonzero(needs):
         members = np.flatnonzero(label == c)
@@ -254,6 +257,9 @@ def withheld(cells: Cells, threshold: int, joint: bool = True) -> np.ndarray:
         values = raw[members]
         scale = 1.0 + np.nanmax(np.abs(values), initial=0.0)
         cost = (1.0 + TOTAL_COST * is_total[members]) + np.nan_to_num(values) / scale
+        # respondents first: withholding them protects the pupils who skipped an item
+        # without withholding the items' shares
+        cost = np.where(respondents[members], RESPONDENTS_COST, cost)
         cost = np.where(hidden[members], np.inf, cost)
         names = frame.iloc[members][fields].astype(str).agg("/".join, axis=1).tolist()
         problem = disclosure._Problem(

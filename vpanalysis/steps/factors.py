@@ -696,6 +696,183 @@ def kolada_factor_indicators(
     return _typed_indicators(pd.DataFrame(rows, columns=_INDICATOR_COLUMNS))
 
 
+# ---------------------------------------------------------------- survey: from published cells
+
+#: The survey's source key and the group key of all pupils in a publication's cells.
+SURVEY_SOURCE = "skolenkat"
+ALL_GROUP = "alla"
+_POOL_PREFIX = "pool:"  # as vpanalysis.publication.keys.pool_region
+#: Columns of :attr:`FactorAnalysis.shares`.
+SHARE_COLUMNS = [
+    "factor_id", "item", "region", "year", "yes", "answered", "value", "lower", "upper",
+]  # fmt: skip
+_COUNT_TYPES = {
+    "item": "string", "region": "string", "year": "Int64", "yes": "Float64",
+    "answered": "Float64",
+}  # fmt: skip
+
+
+def pool_key(codes: Iterable[str]) -> str:
+    """The region key of the pooled comparison value over ``codes`` (as
+    :func:`vpanalysis.publication.keys.pool_region`)."""
+    return _POOL_PREFIX + "+".join(sorted(str(c) for c in codes))
+
+
+def published_survey_counts(cells: pd.DataFrame) -> pd.DataFrame:
+    """The survey's yes- and answered-counts of all pupils (sex ``T``, grade ``alla``) in a
+    publication's ``cells``, one row per item, region and year: ``item``, ``region``,
+    ``year``, ``yes``, ``answered`` (``<NA>`` where withheld)."""
+    columns = ["item", "region", "year", "yes", "answered"]
+    d = cells[
+        (cells["source"] == SURVEY_SOURCE)
+        & (cells["sex"] == "T")
+        & (cells["grade"] == ALL_GROUP)
+        & cells["answer"].isin(["yes", "answered"])
+    ]
+    if d.empty:
+        return pd.DataFrame(columns=columns).astype(_COUNT_TYPES)
+    values = d["value"].astype("Float64").mask(d["withheld"].astype(bool))
+    long = pd.DataFrame(
+        {
+            "item": d["measure"].astype(str).to_numpy(),
+            "region": d["region"].astype(str).to_numpy(),
+            "year": d["year"].astype("int64").to_numpy(),
+            "answer": d["answer"].astype(str).to_numpy(),
+            "value": values.astype("float64").to_numpy(),
+        }
+    )
+    wide = long.pivot_table(
+        index=["item", "region", "year"], columns="answer", values="value", aggfunc="first",
+        dropna=False,
+    )  # fmt: skip
+    wide = wide.reindex(columns=["yes", "answered"]).reset_index()
+    wide.columns.name = None
+    return wide[columns].astype(_COUNT_TYPES)
+
+
+def published_shares(counts: pd.DataFrame, per: int = 100) -> pd.DataFrame:
+    """``counts`` (:func:`published_survey_counts`) with ``value``, ``lower``, ``upper``:
+    the share and its Wilson interval where both counts are published, else ``<NA>``."""
+    out = counts.reset_index(drop=True).copy()
+    ok = (out["yes"].notna() & out["answered"].notna() & (out["answered"] > 0)).fillna(False)
+    ok = ok.astype(bool)
+    for column in ("value", "lower", "upper"):
+        out[column] = pd.array([pd.NA] * len(out), dtype="Float64")
+    if ok.any():
+        ci = proportion(
+            out.loc[ok, "yes"].astype("int64").to_numpy(),
+            out.loc[ok, "answered"].astype("int64").to_numpy(),
+            per=per,
+        )
+        ci = _interval_frame(ci, out.index[ok])
+        for column in ("value", "lower", "upper"):
+            out.loc[ok, column] = ci[column]
+    return out
+
+
+def _codebook_cutoff_label(factor: Mapping, item: str, cutoffs: Mapping[str, str]) -> str | None:
+    """The cutoff label of a factor's item when the publication's cells count it (the
+    codebook's own cutoff), ``None`` when the factor counts the item otherwise."""
+    own = factor_cutoff(factor, item, cutoffs)
+    book = (cutoffs or {}).get(item)
+    if (own or None) != (book or None):
+        return None
+    cut = _resolve_cutoff(own)
+    return "= 1" if cut is None else str(cut)
+
+
+def published_survey_indicators(
+    cells: pd.DataFrame,
+    factors: pd.DataFrame,
+    municipality: str,
+    comparison_codes: Sequence[str],
+    years: Sequence[int],
+    codebook: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Survey indicators of the factors from a publication's ``cells`` only.
+
+    Like :func:`survey_indicators`, but every number is a published cell or computed from
+    published cells alone: the share is shown when its yes- and answered-counts are
+    published (else ``<NA>``, so the factor gets no judgement and no difference component),
+    the comparator is the pooled cell of the other collaborating municipalities
+    (:func:`pool_key`), the range spans the published shares of the collaborating
+    municipalities. A factor counting its item with another cutoff than the codebook's has
+    no published cells and is left out. Returns ``(indicators, shares)``: the indicators
+    (columns as :func:`analyse`'s) and every share they rest on, one row per factor and
+    region, the pool included (:data:`SHARE_COLUMNS`).
+    """
+    empty = (_empty_indicators(), pd.DataFrame(columns=SHARE_COLUMNS))
+    counts = published_survey_counts(cells)
+    lo, hi = int(years[0]), int(years[-1])
+    counts = counts[counts["year"].between(lo, hi)]
+    mine = counts[counts["region"] == municipality]
+    if mine.empty:
+        return empty
+    year = int(mine["year"].max())
+    wave = published_shares(counts[counts["year"] == year])
+    present = set(wave["region"])
+    others = [c for c in dict.fromkeys(comparison_codes) if c != municipality and c in present]
+    if not others:
+        return empty
+    pools = [pool_key(others), pool_key(c for c in comparison_codes if c != municipality)]
+    pool = next((p for p in pools if p in present), pools[0])
+    cutoffs = codebook_cutoffs(codebook) if codebook is not None else {}
+    questions = (
+        dict(zip(codebook["item"], codebook["question"], strict=True))
+        if codebook is not None
+        else {}
+    )
+    by_item = {(r["item"], r["region"]): r for _, r in wave.iterrows()}
+    rows, shares = [], []
+    for _, factor in factors.iterrows():
+        indicator = factor["indicator"]
+        if not isinstance(indicator, str) or not indicator.startswith("skolenkat:"):
+            continue
+        item = indicator.split(":", 1)[1]
+        label = _codebook_cutoff_label(factor, item, cutoffs)
+        if label is None or (item, municipality) not in by_item:
+            continue
+        got = {r: by_item[(item, r)] for r in [municipality, *others, pool] if (item, r) in by_item}
+        for region, cell in got.items():
+            shares.append(
+                {"factor_id": factor["factor_id"], "item": item, "region": region, "year": year}
+                | {c: cell[c] for c in SHARE_COLUMNS[4:]}
+            )
+        here = got[municipality]
+        spread = [got[r]["value"] for r in [municipality, *others] if r in got]
+        spread = [float(v) for v in spread if not _blank(v)]
+        rows.append(
+            {
+                "factor_id": factor["factor_id"],
+                "source": SURVEY_SOURCE,
+                "indicator": indicator,
+                "item": item,
+                "question": questions.get(item, item),
+                "cutoff": label,
+                "year": year,
+                "numerator": here["yes"],
+                "denominator": here["answered"],
+                "value": here["value"],
+                "lower": here["lower"],
+                "upper": here["upper"],
+                "comparator": got[pool]["value"] if pool in got else np.nan,
+                "comparator_group": "collaborating",
+                "comparator_regions": ",".join(others),
+                "county_value": np.nan,
+                "sweden_value": np.nan,
+                "range_low": min(spread) if spread else np.nan,
+                "range_high": max(spread) if spread else np.nan,
+            }
+        )
+    if not rows:
+        return empty
+    types = {"factor_id": "string", **_COUNT_TYPES}
+    types.update(dict.fromkeys(["value", "lower", "upper"], "Float64"))
+    share_frame = pd.DataFrame(shares, columns=SHARE_COLUMNS)
+    share_frame = share_frame.replace({pd.NA: np.nan}).astype(types)
+    return _typed_indicators(pd.DataFrame(rows, columns=_INDICATOR_COLUMNS)), share_frame
+
+
 @dataclass(frozen=True)
 class FactorAnalysis:
     """Step 3 for one municipality: the catalogue, local indicators, scores and priorities.
@@ -707,7 +884,10 @@ class FactorAnalysis:
     municipalities together; ``sweden``), ``comparator_regions`` (their codes,
     comma-separated), ``county_value``, ``sweden_value``, ``range_low``, ``range_high``);
     ``scored`` and ``priorities`` come from
-    :func:`score_factors` and :func:`select_priorities`.
+    :func:`score_factors` and :func:`select_priorities`. ``published`` is True when the
+    survey indicators come from a publication's cells
+    (:func:`published_survey_indicators`); ``shares`` then lists every published survey
+    share they rest on (per factor and region, the pool included).
     """
 
     municipality_code: str
@@ -717,6 +897,8 @@ class FactorAnalysis:
     priorities: pd.DataFrame
     codebook: pd.DataFrame | None = None
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    published: bool = False
+    shares: pd.DataFrame | None = None
 
 
 def analyse(
@@ -729,6 +911,7 @@ def analyse(
     weights: Mapping[str, float] | None = None,
     minimum: int = 2,
     maximum: int = 5,
+    cells: pd.DataFrame | None = None,
 ) -> FactorAnalysis:
     """Step 3 from the loaded tables: survey and Kolada indicators, scores, 2–5 priorities.
 
@@ -738,15 +921,25 @@ def analyse(
     collaborating municipalities (:func:`survey_indicators`), Kolada indicators with Sweden
     (:func:`kolada_factor_indicators`). A factor measured both ways keeps the survey value.
     Step 4 calls this again to get the same priorities.
+
+    ``cells`` (the ``cells`` of the protected publication,
+    :mod:`vpanalysis.publication`) makes the survey indicators, scores and judgements
+    rest on published cells only (:func:`published_survey_indicators`); reports pass it.
     """
     codebook = tables.codebook
     kpis = tables.kpis
     titles = dict(zip(kpis["kpi"], kpis["title"], strict=True)) if kpis is not None else {}
-    survey_part = (
-        survey_indicators(tables.survey, factors, municipality, comparison_codes, years, codebook)
-        if tables.survey is not None
-        else _empty_indicators()
-    )
+    shares = None
+    if cells is not None:
+        survey_part, shares = published_survey_indicators(
+            cells, factors, municipality, comparison_codes, years, codebook
+        )
+    elif tables.survey is not None:
+        survey_part = survey_indicators(
+            tables.survey, factors, municipality, comparison_codes, years, codebook
+        )
+    else:
+        survey_part = _empty_indicators()
     kolada_part = (
         kolada_factor_indicators(
             tables.kolada, factors, municipality, years, tables.population, titles
@@ -770,6 +963,8 @@ def analyse(
         priorities=priorities,
         codebook=codebook,
         weights=_weights(weights),
+        published=cells is not None,
+        shares=shares,
     )
 
 
@@ -796,9 +991,10 @@ def published_indicators(
 ) -> pd.DataFrame:
     """``analysis.indicators`` as they may be published: survey shares (and intervals)
     blanked where :func:`protect_shares` withholds them. Every table or chart of local
-    values reads this, never ``analysis.indicators`` directly."""
+    values reads this, never ``analysis.indicators`` directly. Indicators from a
+    publication's cells (``analysis.published``) are returned as they are."""
     ind = analysis.indicators
-    if ind.empty:
+    if ind.empty or analysis.published:
         return ind
     survey = ind["source"] == "skolenkat"
     out = ind.copy()

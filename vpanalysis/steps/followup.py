@@ -17,6 +17,8 @@ target is reached. Codes only: the Swedish tables, labels and messages are in
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -25,7 +27,7 @@ from vpanalysis.config import DISCLOSURE_THRESHOLD
 from vpanalysis.data import Tables
 from vpanalysis.registers import match_key
 from vpanalysis.steps import situation
-from vpanalysis.steps.factors import share_at_risk
+from vpanalysis.steps.factors import published_shares, published_survey_counts, share_at_risk
 
 STATUSES = ("reached", "on_track", "not_on_track", "no_data")
 #: The ``administration`` of the total rows of :func:`training_coverage`.
@@ -169,6 +171,50 @@ def goal_status(
     return out.astype(dtypes)
 
 
+def is_count_indicator(indicator: object) -> bool:
+    """Whether a goal indicator is a count of persons (:data:`COUNT_SOURCES`,
+    :data:`COUNT_INDICATORS`)."""
+    text = str(indicator)
+    return text in COUNT_INDICATORS or text.partition(":")[0].strip().lower() in COUNT_SOURCES
+
+
+def _near(series: pd.DataFrame, indicator: str, year: int) -> pd.DataFrame:
+    d = series[series["indicator"] == indicator]
+    reach = 1 if str(indicator).startswith("skolenkat:") else 0
+    return d[(d["year"].astype(int) - int(year)).abs() <= reach]
+
+
+def published_goal_status(
+    status: pd.DataFrame, series: pd.DataFrame, threshold: int = DISCLOSURE_THRESHOLD
+) -> pd.DataFrame:
+    """:func:`goal_status` as it may be published.
+
+    A goal's baseline, target or latest value typed in as a count of persons
+    (:func:`is_count_indicator`) is withheld when it is 1..``threshold``-1; a survey goal's
+    baseline is withheld when the data's share of that year (or the survey year next to it)
+    is withheld in ``series`` (the published :func:`goal_series`), as the typed share would
+    reveal it. A goal with a withheld value gets no status (``no_data``) and no progress.
+    """
+    out = status.copy()
+    for i, g in out.iterrows():
+        hide = set()
+        if is_count_indicator(g["indicator"]):
+            for column in ("baseline_value", "target_value", "latest_value"):
+                v = g[column]
+                if pd.notna(v) and 1 <= float(v) < threshold:
+                    hide.add(column)
+        if str(g["indicator"]).startswith("skolenkat:") and pd.notna(g["baseline_year"]):
+            near = _near(series, g["indicator"], int(g["baseline_year"]))
+            if near["suppressed"].astype(bool).any():
+                hide.add("baseline_value")
+        for column in hide:
+            out.loc[i, column] = pd.NA
+        if hide:
+            out.loc[i, ["progress", "expected_progress"]] = pd.NA
+            out.loc[i, "status"] = "no_data"
+    return out
+
+
 # ---------------------------------------------------------------- training coverage
 
 
@@ -310,6 +356,13 @@ def activity_summary(
             "week_47": bool,
         }
     )
+
+
+def published_activities(activities: pd.DataFrame, threshold: int = DISCLOSURE_THRESHOLD):
+    """The activities register as it may be published: a ``reach`` (people reached, a
+    count of persons) of 1..``threshold``-1 is withheld (``<NA>``, as unknown), so every
+    sum of known reach (:func:`activity_summary`) adds up published values only."""
+    return disclosure.withhold_small(activities, "reach", threshold)
 
 
 # ---------------------------------------------------------------- register indicators
@@ -477,6 +530,61 @@ def _survey_series(
     return frame.assign(suppressed=small)
 
 
+def _published_survey_series(cells: pd.DataFrame, item: str, municipality: str) -> pd.DataFrame:
+    """A survey item's yearly share from a publication's ``cells``: all pupils, the share
+    and interval where both the yes- and the answered-count are published, else withheld."""
+    counts = published_survey_counts(cells)
+    counts = counts[(counts["item"] == item) & (counts["region"] == municipality)]
+    if counts.empty:
+        return _empty_series()
+    shares = published_shares(counts)
+    return pd.DataFrame(
+        {
+            "year": shares["year"],
+            "value": shares["value"],
+            "lower": shares["lower"],
+            "upper": shares["upper"],
+            "count": shares["yes"].where(shares["value"].notna()),
+            "population": shares["answered"].where(shares["value"].notna()),
+            "suppressed": shares["value"].isna(),
+        }
+    )
+
+
+#: The sources whose goal indicators are counts of persons (a goal's values typed in
+#: the register as such are protected like the data, :func:`published_goal_status`).
+COUNT_SOURCES = ("socialtjanst", "kvinnojour")
+#: Register indicators that are counts of persons.
+COUNT_INDICATORS = ("register:activity_reach",)
+
+
+def _published_count_series(
+    cells: pd.DataFrame, source: str, measure: str, municipality: str
+) -> pd.DataFrame:
+    """A local source's yearly count of ``measure`` (both sexes, all ages) from a
+    publication's ``cells``; ``<NA>`` and ``suppressed`` where withheld."""
+    d = cells[
+        (cells["source"] == source)
+        & (cells["region"] == municipality)
+        & (cells["measure"].map(match_key) == match_key(measure))
+    ]
+    if d.empty:
+        return _empty_series()
+    if (d["sex"] == "T").any():
+        d = d[d["sex"] == "T"]
+    if (d["age"] == "totalt").any():
+        d = d[d["age"] == "totalt"]
+    d = d.drop_duplicates("year") if d.groupby("year")["age"].nunique().max() == 1 else d.iloc[0:0]
+    hidden = d["withheld"].astype(bool)
+    return pd.DataFrame(
+        {
+            "year": d["year"].astype("int64"),
+            "value": d["value"].astype("Float64").mask(hidden),
+            "suppressed": hidden,
+        }
+    )
+
+
 def _kolada_series(kolada: pd.DataFrame | None, kpi: str, municipality: str) -> pd.DataFrame:
     if kolada is None:
         return _empty_series()
@@ -523,6 +631,7 @@ def indicator_series(
     log: pd.DataFrame | None = None,
     activities: pd.DataFrame | None = None,
     threshold: int = DISCLOSURE_THRESHOLD,
+    cells: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One goal indicator's yearly series for one municipality, from the data.
 
@@ -539,12 +648,20 @@ def indicator_series(
     * ``register:training_coverage`` / ``register:activity_reach``: from the registers
       (:func:`register_indicators`; pass ``plan``, ``log``, ``activities``).
 
+    ``cells`` (the protected publication's cells) make local sources come from published
+    cells only: ``skolenkat:<item>`` (withheld where its yes- or answered-count is) and the
+    counts ``socialtjanst:<category>`` / ``kvinnojour:<category>``; a report passes them.
+
     Returns :data:`SERIES_COLUMNS`; empty when the source has nothing for the
     municipality (or the indicator is unknown).
     """
     tables = tables or Tables()
     source, measure = split_indicator(indicator)
-    if source == "skolenkat":
+    if cells is not None and source == "skolenkat":
+        frame = _published_survey_series(cells, measure, municipality)
+    elif cells is not None and source in COUNT_SOURCES:
+        frame = _published_count_series(cells, source, measure, municipality)
+    elif source == "skolenkat":
         frame = _survey_series(tables.survey, tables.codebook, measure, municipality, threshold)
     elif source == "kolada":
         frame = _kolada_series(tables.kolada, measure, municipality)
@@ -570,12 +687,15 @@ def goal_series(
     *,
     registers=None,
     threshold: int = DISCLOSURE_THRESHOLD,
+    cells: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """:func:`indicator_series` for every indicator of the municipality's goals, stacked.
 
     ``registers`` (a :class:`vpanalysis.registers.Registers`) supplies the training plan,
     log and activities for ``register:`` indicators. The result can be passed to
     :func:`goal_status` as ``indicators`` so the latest values come from the data.
+    ``cells``: as :func:`indicator_series` (and the activities' reach as
+    :func:`published_activities`).
     """
     frame = _select(goals, municipality)
     kwargs = {}
@@ -585,8 +705,10 @@ def goal_series(
             "log": registers.training_log,
             "activities": registers.activities,
         }
+        if cells is not None and registers.activities is not None:
+            kwargs["activities"] = published_activities(registers.activities, threshold)
     parts = [
-        indicator_series(ind, municipality, tables, threshold=threshold, **kwargs)
+        indicator_series(ind, municipality, tables, threshold=threshold, cells=cells, **kwargs)
         for ind in dict.fromkeys(frame["indicator"].dropna())
     ]
     parts = [p for p in parts if not p.empty]
@@ -774,6 +896,8 @@ def baseline_mismatches(
         if distance.min() > reach:
             continue
         near = data.loc[distance.idxmin()]
+        if pd.isna(g["baseline_value"]):  # withheld (published_goal_status)
+            continue
         base, value = float(g["baseline_value"]), float(near["value"])
         if pd.notna(near["lower"]) and pd.notna(near["upper"]):
             off = not float(near["lower"]) <= base <= float(near["upper"])
@@ -799,6 +923,125 @@ def baseline_mismatches(
             "value": "Float64",
         }
     )
+
+
+#: Columns of :func:`baseline_followup`: each baseline indicator then (``_then``) and now
+#: (``_now``); ``key_*`` the key fields of the publication cell a local value is (a
+#: count, or the survey's yes-cell), ``yes_*``/``answered_*`` a survey share's counts.
+FOLLOWUP_COLUMNS = [
+    "indicator", "source", "kind",
+    "period_then", "value_then", "lower_then", "upper_then",
+    "period_now", "value_now", "lower_now", "upper_now",
+    "key_then", "key_now", "yes_then", "answered_then", "yes_now", "answered_now",
+    "change",
+]  # fmt: skip
+_LOCAL_MEASURE = re.compile(r"^(?P<category>.*) \((?P<age>[^()]+) år\)$")
+
+
+def _count_cell(cells: pd.DataFrame, source: str, measure: str, region: str, year: int):
+    """The publication cell of a baseline's local count: (key, value or ``None``), or
+    ``None`` when the publication has no such cell."""
+    named = _LOCAL_MEASURE.match(str(measure))
+    category, age = (named["category"], named["age"]) if named else (str(measure), None)
+    d = cells[
+        (cells["source"] == source)
+        & (cells["region"] == region)
+        & (cells["year"].astype("int64") == int(year))
+        & (cells["measure"] == category)
+    ]
+    if (d["sex"] == "T").any():
+        d = d[d["sex"] == "T"]
+    if age is not None:
+        d = d[d["age"] == age]
+    elif (d["age"] == "totalt").any():
+        d = d[d["age"] == "totalt"]
+    if len(d) != 1:
+        return None
+    row = d.iloc[0]
+    key = {f: row[f] for f in ("source", "measure", "parent", "region", "year", "sex", "age",
+                               "grade", "answer")}  # fmt: skip
+    key["year"] = int(key["year"])
+    value = None if bool(row["withheld"]) or pd.isna(row["value"]) else float(row["value"])
+    return key, value
+
+
+def _local_value(cells, counts, r, region: str) -> dict:
+    """A baseline row's local value from the publication: value (and interval) or withheld."""
+    year = int(str(r["period"])[-4:])
+    out = {"value": np.nan, "lower": np.nan, "upper": np.nan, "key": None, "yes": np.nan,
+           "answered": np.nan}  # fmt: skip
+    if r["source"] == "skolenkat":
+        here = counts[(counts["item"] == r["measure"]) & (counts["region"] == region)]
+        here = published_shares(here[here["year"] == year])
+        out["key"] = {"source": "skolenkat", "measure": str(r["measure"]), "parent": "",
+                      "region": region, "year": year, "sex": "T", "age": "alla",
+                      "grade": "alla", "answer": "yes"}  # fmt: skip
+        if len(here) == 1:
+            for column in ("value", "lower", "upper", "yes", "answered"):
+                out[column] = here[column].iloc[0]
+        return out
+    got = _count_cell(cells, str(r["source"]), str(r["measure"]), region, year)
+    if got is not None:
+        out["key"], value = got
+        out["value"] = np.nan if value is None else value
+    return out
+
+
+def _change(lower_then, upper_then, lower_now, upper_now) -> str:
+    if any(pd.isna(x) for x in (lower_then, upper_then, lower_now, upper_now)):
+        return "none"
+    if lower_now > upper_then:
+        return "higher"
+    if upper_now < lower_then:
+        return "lower"
+    return "overlap"
+
+
+def baseline_followup(
+    saved: pd.DataFrame, current: pd.DataFrame, cells: pd.DataFrame, region: str
+) -> pd.DataFrame:
+    """Each indicator of the baseline ``saved`` then and now (``current``: the baseline
+    table of the latest data), step 5's follow-up (:data:`FOLLOWUP_COLUMNS`).
+
+    Local values (the survey's shares, the social services' and the women's shelter's
+    counts) are never taken from the baseline itself, which holds the raw values (or an
+    earlier suppression pattern): they are the publication's ``cells`` of the same year
+    (a share from its published yes- and answered-count), ``<NA>`` where withheld.
+    ``change`` compares the 95 % intervals: ``higher``/``lower`` when they do not overlap,
+    ``overlap`` when they do, ``none`` without intervals.
+    """
+    if saved.empty:
+        return pd.DataFrame(columns=FOLLOWUP_COLUMNS)
+    counts = published_survey_counts(cells)
+    now = current.set_index("indicator") if not current.empty else current
+    rows = []
+    for _, r in saved.iterrows():
+        row = dict.fromkeys(FOLLOWUP_COLUMNS)
+        row.update(indicator=r["indicator"], source=r["source"], kind=r["kind"])
+        parts = [("then", r)]
+        if not current.empty and r["indicator"] in now.index:
+            parts.append(("now", now.loc[r["indicator"]].copy().rename(r.name)))
+            parts[-1][1]["indicator"] = r["indicator"]
+        for when, part in parts:
+            row[f"period_{when}"] = part["period"]
+            if part["source"] in (*COUNT_SOURCES, "skolenkat"):
+                got = _local_value(cells, counts, part, region)
+                row[f"key_{when}"] = got["key"]
+                for column in ("value", "lower", "upper", "yes", "answered"):
+                    row[f"{column}_{when}"] = got[column]
+            else:
+                for column in ("value", "lower", "upper"):
+                    row[f"{column}_{when}"] = part.get(column)
+        row["change"] = _change(
+            row["lower_then"], row["upper_then"], row["lower_now"], row["upper_now"]
+        )
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=FOLLOWUP_COLUMNS)
+    numbers = [c for c in FOLLOWUP_COLUMNS if c.split("_")[0] in
+               ("value", "lower", "upper", "yes", "answered")]  # fmt: skip
+    for column in numbers:
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype("Float64")
+    return out
 
 
 def intervention_starts(its: pd.DataFrame) -> dict[str, int]:

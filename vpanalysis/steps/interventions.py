@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from vpanalysis import disclosure
+from vpanalysis.config import DISCLOSURE_THRESHOLD
 from vpanalysis.errors import DataError
 from vpanalysis.registers import (
     LOGIC_MODEL_STAGES,
@@ -32,6 +34,15 @@ def _select(frame: pd.DataFrame, municipality: str | None) -> pd.DataFrame:
     if municipality is None:
         return frame
     return frame[frame["municipality_code"] == municipality]
+
+
+def published_interventions(
+    interventions: pd.DataFrame, threshold: int = DISCLOSURE_THRESHOLD
+) -> pd.DataFrame:
+    """The inventory as it may be published: a ``reach`` (people reached per year, a count
+    of persons typed into the register) of 1..``threshold``-1 is withheld, so the sums of
+    :func:`inventory_summary` add up published values only."""
+    return disclosure.withhold_small(interventions, "reach", threshold)
 
 
 def inventory_summary(
