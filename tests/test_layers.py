@@ -47,6 +47,8 @@ LAYERS = {
     "plots": 4,
     "runner": 5,
     "batch": 5,
+    "kernels": 5,
+    "zygote": 5,
     "pdf": 5,
     "cli": 5,
     "fetch": 5,
