@@ -39,11 +39,13 @@ import socket
 import sys
 import time
 import traceback
+import warnings
 
 import vpanalysis
 
-#: Modules imported once in the zygote. The inline backend is deliberately absent.
-PRELOAD = (
+#: Modules imported once in the zygote, in two groups: those a kernel imports as it starts,
+#: and those the notebooks import. The inline backend is deliberately absent.
+KERNEL_PRELOAD = (
     "IPython",
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
@@ -62,6 +64,8 @@ PRELOAD = (
     "jupyter_client.session",
     "zmq",
     "tornado.ioloop",
+)
+NOTEBOOK_PRELOAD = (
     "numpy",
     "pandas",
     "pyarrow",
@@ -117,6 +121,34 @@ def library_modules() -> list[str]:
     return ["vpanalysis", *sorted(names)]
 
 
+class ZMQInteractiveShellStandIn:
+    """What ``get_ipython()`` returns while the zygote imports: a shell inside a kernel.
+
+    Modules look at it when they are imported (pandas shows 20 columns of a frame in a
+    kernel and fits them to the terminal elsewhere); they would look at the real one if
+    a kernel imported them. It has no ``events``: a module that wanted to register a hook
+    fails to preload and is imported by each kernel instead.
+    """
+
+    kernel = None
+    config: dict = {"IPKernelApp": {}}
+
+
+@contextlib.contextmanager
+def as_in_a_kernel():
+    """While the zygote imports: ``get_ipython()`` and ``__IPYTHON__`` as in a kernel."""
+    import builtins
+
+    stand_in = ZMQInteractiveShellStandIn()
+    builtins.get_ipython = lambda: stand_in
+    builtins.__IPYTHON__ = True
+    try:
+        yield
+    finally:
+        del builtins.get_ipython
+        del builtins.__IPYTHON__
+
+
 def preload(names) -> list[str]:
     """Import ``names``; returns the ones that failed (a kernel then imports them itself)."""
     failed = []
@@ -143,9 +175,13 @@ def _set_death_signal() -> bool:
 class Zygote:
     """The fork server: one listening socket, one connection per kernel."""
 
-    def __init__(self, listener: socket.socket, sys_path: list[str]) -> None:
+    def __init__(
+        self, listener: socket.socket, sys_path: list[str], import_env: dict, import_filters: list
+    ) -> None:
         self.listener = listener
         self.sys_path = sys_path
+        self.import_env = import_env
+        self.import_filters = import_filters
         self.pid = os.getpid()
         self.selector = selectors.DefaultSelector()
         self.kernels: dict[int, socket.socket] = {}  # pid -> its client connection
@@ -318,6 +354,7 @@ class Zygote:
         os.chdir(cwd)
         os.environ.clear()
         os.environ.update(env)
+        os.environ.update(self.import_env)
         sys.path[:] = self.sys_path
         numpy = sys.modules.get("numpy")
         if numpy is not None:
@@ -335,7 +372,15 @@ class Zygote:
             kernelapp.IPKernelApp._static_immutable_initial_values[trait] = value
         launcher = os.path.join(os.path.dirname(kernelapp.__file__), "..", "ipykernel_launcher.py")
         sys.argv = [os.path.normpath(launcher), *argv]
-        kernelapp.launch_new_instance()
+        # The warning filters that the notebooks' modules added in the zygote go in front of
+        # those that the kernel's start adds, where the notebook's imports would put them.
+        imported = [f for f in warnings.filters if f in self.import_filters]
+        warnings.filters[:] = [f for f in warnings.filters if f not in self.import_filters]
+        app = kernelapp.IPKernelApp.instance()
+        app.initialize()
+        warnings.filters[:0] = imported
+        warnings._filters_mutated()
+        app.start()
 
 
 def _kill_group(pid: int) -> None:
@@ -361,7 +406,19 @@ def main(argv: list[str] | None = None) -> int:
     if sys.path and (sys.path[0] in ("", os.getcwd())):
         del sys.path[0]
     sys_path = list(sys.path)
-    failed = [] if args.no_preload else preload((*PRELOAD, *library_modules()))
+    env_before = dict(os.environ)
+    failed = []
+    with as_in_a_kernel():
+        if not args.no_preload:
+            failed = preload(KERNEL_PRELOAD)
+        filters_before = list(warnings.filters)
+        if not args.no_preload:
+            failed += preload(NOTEBOOK_PRELOAD) + preload(library_modules())
+    # What the imports did to the environment (debugpy, pandera set variables): a kernel
+    # gets it on top of its own environment, as if it had imported the modules itself;
+    # and the warning filters that the notebooks' modules added (see _become_kernel).
+    import_env = {k: v for k, v in os.environ.items() if env_before.get(k) != v}
+    import_filters = [f for f in warnings.filters if f not in filters_before]
     leaked = [name for name in FORBIDDEN if name in sys.modules]
     for name in leaked:
         del sys.modules[name]
@@ -381,10 +438,12 @@ def main(argv: list[str] | None = None) -> int:
         "modules": len(sys.modules),
         "failed": failed,
         "forbidden": leaked,
+        "import_env": import_env,
+        "import_warning_filters": [repr(f) for f in import_filters],
     }
     sys.stdout.write(json.dumps(ready) + "\n")
     sys.stdout.flush()
-    Zygote(listener, sys_path).serve()
+    Zygote(listener, sys_path, import_env, import_filters).serve()
     return 0
 
 
