@@ -204,6 +204,7 @@ class PendingZygote:
 
     def __init__(self, process: subprocess.Popen, folder: str, key: tuple) -> None:
         self.process, self.folder, self.key = process, folder, key
+        self.launched = time.monotonic()
 
     def ready(self, timeout: float = ZYGOTE_START_TIMEOUT) -> Zygote:
         """The zygote once it has imported everything (raises ZygoteUnavailable)."""
@@ -222,6 +223,7 @@ class PendingZygote:
         if problem:
             self.cancel()
             raise ZygoteUnavailable("zygote unusable: " + problem)
+        info["startup_seconds"] = round(time.monotonic() - self.launched, 3)
         return Zygote(self.process, self.folder, info, self.key)
 
     def cancel(self) -> None:
