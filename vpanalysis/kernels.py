@@ -43,6 +43,7 @@ import time
 import uuid
 
 MODE_ENV = "VPANALYSIS_KERNEL_MODE"
+PRELOAD_ENV = "VPANALYSIS_ZYGOTE_PRELOAD"
 FORK = "fork"
 PORTABLE = "portable"
 MODES = (FORK, PORTABLE)
@@ -142,16 +143,23 @@ class Zygote:
         return cls.launch().ready(timeout)
 
     @staticmethod
-    def launch() -> PendingZygote:
-        """Start a zygote process without waiting for it (raises ZygoteUnavailable)."""
+    def launch(arguments: tuple[str, ...] = ()) -> PendingZygote:
+        """Start a zygote process without waiting for it (raises ZygoteUnavailable).
+
+        ``VPANALYSIS_ZYGOTE_PRELOAD`` (comma-separated module names) adds modules for it to
+        import; ``arguments`` go to :mod:`vpanalysis.zygote`.
+        """
         folder = tempfile.mkdtemp(prefix="vpz-")
         key = zygote_key()
         env = kernel_env()
         env["MPLBACKEND"] = INLINE_BACKEND  # what ipykernel sets before any user import
+        extra = [m.strip() for m in os.environ.get(PRELOAD_ENV, "").split(",") if m.strip()]
+        command = [sys.executable, "-m", "vpanalysis.zygote", "--socket", f"{folder}/zygote.sock"]
+        command += [f"--preload={m}" for m in extra] + list(arguments)
         log = open(os.path.join(folder, "zygote.log"), "wb")  # noqa: SIM115
         try:
             process = subprocess.Popen(
-                [sys.executable, "-m", "vpanalysis.zygote", "--socket", f"{folder}/zygote.sock"],
+                command,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=log,
@@ -413,20 +421,36 @@ atexit.register(stop_zygote)
 
 
 class _KernelDirs:
-    """Socket folders made for IPC kernels in this process, removed by :func:`cleanup`."""
+    """Folders made for kernels' sockets and connection files, by the thread that made them.
 
-    made: list[str] = []
+    A kernel manager removes its own when it cleans up; :func:`cleanup` removes what the
+    calling thread's managers left behind (a kernel that never started, say). Threads do
+    not remove each other's: a Dask worker runs reports in several.
+    """
+
+    made: dict[str, int] = {}
+    lock = threading.Lock()
 
     @classmethod
     def new(cls) -> str:
         path = tempfile.mkdtemp(prefix="vpk-")
-        cls.made.append(path)
+        with cls.lock:
+            cls.made[path] = threading.get_ident()
         return path
 
     @classmethod
+    def remove(cls, path: str) -> None:
+        with cls.lock:
+            cls.made.pop(path, None)
+        shutil.rmtree(path, ignore_errors=True)
+
+    @classmethod
     def cleanup(cls) -> None:
-        while cls.made:
-            shutil.rmtree(cls.made.pop(), ignore_errors=True)
+        me = threading.get_ident()
+        with cls.lock:
+            mine = [path for path, owner in cls.made.items() if owner == me]
+        for path in mine:
+            cls.remove(path)
 
 
 cleanup = _KernelDirs.cleanup
@@ -561,9 +585,16 @@ def _classes() -> dict[str, type]:
         provisioner_class: type = LocalProvisioner
         stream = None  # where the kernel process's own stdout and stderr go
 
+        folder = ""  # made for this kernel's sockets or connection file; removed with it
+
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
             self.client_factory = ReportKernelClient
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart)
+            if self.folder and not restart:
+                _KernelDirs.remove(self.folder)
 
         async def _async_pre_start_kernel(self, **kw):
             if self.provisioner is None:
@@ -588,7 +619,8 @@ def _classes() -> dict[str, type]:
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
             self.transport = "ipc"
-            self.ip = os.path.join(_KernelDirs.new(), "kernel")
+            self.folder = _KernelDirs.new()
+            self.ip = os.path.join(self.folder, "kernel")
 
     class TCPKernelManager(ReportKernelManager):
         """TCP on the loopback; the kernel binds its ports (see :class:`PortableProvisioner`)."""
@@ -608,7 +640,8 @@ def _classes() -> dict[str, type]:
             if any(ports) or written:
                 return super().write_connection_file(**kwargs)
             if not self.connection_file:
-                self.connection_file = os.path.join(_KernelDirs.new(), "kernel.json")
+                self.folder = _KernelDirs.new()
+                self.connection_file = os.path.join(self.folder, "kernel.json")
             info = {name: 0 for name in _PORT_NAMES}
             info.update(
                 ip=self.ip,
