@@ -5,8 +5,10 @@
 #
 # Installs the exact versions the reports were tested with: requirements.lock (runtime) and
 # requirements-dev.lock (runtime and the development extras), both plain pip requirement
-# files. With uv (on the PATH, or installed into .venv from the package index) installing
-# takes seconds; without it pip installs the same files.
+# files. With uv (from the PATH, or fetched from the package index into .venv/.uv) the
+# install takes seconds; without it pip installs the same files. Then the bytecode of what
+# the reports import is written once (python -m vpanalysis.zygote --compile), since
+# PYTHONDONTWRITEBYTECODE would otherwise make every process compile it again.
 PYTHON   ?= python3
 VENV     := .venv
 BIN      := $(VENV)/bin
@@ -15,26 +17,32 @@ DEV_LOCK := requirements-dev.lock
 STAMP    := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 UV_PIN   := uv==0.13.9
-# uv from the PATH, else from .venv (installed there by `uv_or_pip` below)
-UV       = $(shell command -v uv 2>/dev/null || echo $(BIN)/uv)
+# never let uv download a Python of its own: the venv uses $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
 
 .PHONY: install install-dev data reports test lint format bench clean pdf-deps lock
 
 # $(call uv_or_pip,LOCKFILE,TARGET): install LOCKFILE and TARGET into .venv, with uv when it
-# can be had, with pip otherwise.
+# can be had (on the PATH, or installed by pip into .venv/.uv), with pip otherwise.
 define uv_or_pip
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@if command -v uv >/dev/null 2>&1 || $(BIN)/python -m pip install --quiet \
-	      --disable-pip-version-check $(UV_PIN) >/dev/null 2>&1; then \
-	    $(UV) pip install --quiet --python $(BIN)/python -r $(1) -e "$(2)"; \
+	@uv=$$(command -v uv || true); \
+	if [ -z "$$uv" ] && { [ -x $(VENV)/.uv/bin/uv ] || $(PYTHON) -m pip install --quiet \
+	      --disable-pip-version-check --target $(VENV)/.uv $(UV_PIN) >/dev/null 2>&1; }; then \
+	    uv=$(VENV)/.uv/bin/uv; \
+	fi; \
+	if [ -n "$$uv" ]; then \
+	    test -x $(BIN)/python || $$uv venv --quiet --allow-existing --python $(PYTHON) $(VENV); \
+	    $$uv pip install --quiet --python $(BIN)/python -r $(1) -e "$(2)"; \
 	else \
 	    echo "uv not available: installing with pip"; \
+	    test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); \
 	    $(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(1) -e "$(2)"; \
 	fi
 endef
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(call uv_or_pip,$(LOCK),.)
+	$(BIN)/python -m vpanalysis.zygote --compile
 	touch $(STAMP)
 
 $(DEV_STAMP): pyproject.toml $(DEV_LOCK) $(STAMP)
@@ -69,8 +77,9 @@ bench: install-dev data
 # The lock files from pyproject.toml; versions already pinned stay unless they no longer fit,
 # new packages get the newest fitting version. Needs uv (make install provides it).
 lock: install
-	$(UV) pip compile --quiet --python $(BIN)/python pyproject.toml -o $(LOCK)
-	$(UV) pip compile --quiet --python $(BIN)/python pyproject.toml --extra dev -c $(LOCK) \
+	uv=$$(command -v uv || echo $(VENV)/.uv/bin/uv); \
+	$$uv pip compile --quiet --python $(BIN)/python pyproject.toml -o $(LOCK) && \
+	$$uv pip compile --quiet --python $(BIN)/python pyproject.toml --extra dev -c $(LOCK) \
 	    -o $(DEV_LOCK)
 
 # Headless Chromium for `vpanalysis reports --pdf` and the browser tests (Debian, as root).
