@@ -42,7 +42,7 @@ endef
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(call uv_or_pip,$(LOCK),.)
-	$(BIN)/python -m vpanalysis.zygote --compile
+	$(BIN)/python -X frozen_modules=off -m vpanalysis.zygote --compile
 	touch $(STAMP)
 
 $(DEV_STAMP): pyproject.toml $(DEV_LOCK) $(STAMP)
