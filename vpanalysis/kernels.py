@@ -26,6 +26,7 @@ jupyter_client is imported lazily (:func:`manager_class`): importing it costs ti
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import contextlib
 import functools
@@ -534,7 +535,7 @@ def _classes() -> dict[str, type]:
                     )
                 if time.monotonic() > deadline:
                     raise RuntimeError("Kernel did not bind its ports in time")
-                time.sleep(0.01)
+                await asyncio.sleep(0.01)
             for name, port in ports.items():
                 setattr(km, name, port)
             self.connection_info = km.get_connection_info()
