@@ -50,6 +50,8 @@ LAYERS = {
     "runner": 5,
     "baseline": 5,  # the frozen baseline, a stage of a report run
     "batch": 5,
+    "kernels": 5,
+    "zygote": 5,
     "pdf": 5,
     "cli": 5,
     "audit": 5,  # the attacker's audit of a run's reports

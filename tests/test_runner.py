@@ -198,3 +198,72 @@ def test_index_carries_the_example_banner_only_for_example_data(built_copy, tmp_
     manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
     page = write_index(job.output_dir, [result]).read_text(encoding="utf-8")
     assert "EXEMPELDATA" not in page
+
+
+# ---------------------------------------------------------------- kernel modes and the zygote
+
+
+def test_kernel_mode_is_fork_on_linux_and_can_be_forced_portable(monkeypatch):
+    import sys
+
+    from vpanalysis import kernels
+
+    monkeypatch.delenv(kernels.MODE_ENV, raising=False)
+    expected = kernels.FORK if sys.platform.startswith("linux") else kernels.PORTABLE
+    assert kernels.kernel_mode() == expected
+    monkeypatch.setenv(kernels.MODE_ENV, "portable")
+    assert kernels.kernel_mode() == kernels.PORTABLE
+    monkeypatch.setenv(kernels.MODE_ENV, "threads")
+    with pytest.raises(ValueError, match=kernels.MODE_ENV):
+        kernels.kernel_mode()
+
+
+def test_every_kernel_gets_single_threaded_blas():
+    from vpanalysis import kernels
+
+    env = kernels.kernel_env({"PATH": "/bin", "OPENBLAS_NUM_THREADS": "8"})
+    assert env["PATH"] == "/bin"
+    assert env["OPENBLAS_NUM_THREADS"] == env["OMP_NUM_THREADS"] == "1"
+    assert env["JE_ARROW_MALLOC_CONF"] == "background_thread:false"
+
+
+def test_the_zygote_refuses_to_fork_with_a_second_thread(tmp_path):
+    """Checked before every fork; here the zygote's request handler in a process of its own."""
+    import subprocess
+    import sys
+
+    from vpanalysis import kernels
+
+    if not kernels.fork_supported():
+        pytest.skip("no fork mode here")
+    script = """
+import socket, threading, time
+from vpanalysis import zygote
+threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
+server = zygote.Zygote(socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET), [], {}, [])
+try:
+    server._fork({"argv": [], "env": {}, "cwd": "."}, [])
+except RuntimeError as exc:
+    print("refused:", exc)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert "refused: the zygote has 2 threads" in done.stdout, done.stderr
+
+
+def test_a_zygote_whose_imports_start_a_thread_is_not_used(tmp_path, monkeypatch):
+
+    from vpanalysis import kernels
+
+    if not kernels.fork_supported():
+        pytest.skip("no fork mode here")
+    (tmp_path / "starts_a_thread.py").write_text(
+        "import threading, time\n"
+        "threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    monkeypatch.setenv(kernels.PRELOAD_ENV, "starts_a_thread")
+    pending = kernels.Zygote.launch(("--no-preload",))
+    with pytest.raises(kernels.ZygoteUnavailable, match="2 threads"):
+        pending.ready(timeout=60)
+    assert pending.process.poll() is not None  # stopped

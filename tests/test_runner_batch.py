@@ -1,7 +1,10 @@
 """The batch runner with real kernels: failures isolated, resumable, killable, Dask.
 
 Most tests run tiny stand-in notebooks (a project root of their own, VPANALYSIS_ROOT) so
-that they cost a kernel start each; the kill-and-resume test runs the real step 1.
+that they cost a kernel start each; the kill-and-resume test runs the real step 1. The
+tests of failures, the watchdog and kill-and-resume run in both kernel modes: ``fork``
+(kernels forked from the zygote) and ``portable`` (spawned workers, TCP kernels that bind
+their own ports), forced with VPANALYSIS_KERNEL_MODE.
 """
 
 from __future__ import annotations
@@ -16,10 +19,27 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from vpanalysis import batch
+from vpanalysis import batch, kernels, runner
 from vpanalysis.batch import data_fingerprint, read_state, run_reports
 
 pytestmark = pytest.mark.slow
+
+MODES = [
+    pytest.param(
+        kernels.FORK,
+        marks=pytest.mark.skipif(not kernels.fork_supported(), reason="no fork mode here"),
+    ),
+    kernels.PORTABLE,
+]
+
+
+@pytest.fixture(params=MODES)
+def kernel_mode(request, monkeypatch) -> str:
+    """Run the test in each kernel mode (the environment variable reaches subprocesses)."""
+    monkeypatch.setenv(kernels.MODE_ENV, request.param)
+    assert kernels.kernel_mode() == request.param
+    return request.param
+
 
 PARAMETERS = """\
 municipality_code = "2161"
@@ -60,7 +80,9 @@ def stand_in_root(tmp_path, built_data, monkeypatch) -> Path:
     return root
 
 
-def test_one_failure_does_not_stop_the_others_and_reruns_skip_what_is_done(stand_in_root, tmp_path):
+def test_one_failure_does_not_stop_the_others_and_reruns_skip_what_is_done(
+    stand_in_root, tmp_path, kernel_mode
+):
     out = tmp_path / "out"
     first = run_reports(["2161", "2183", "2181"], [1, 2], out, workers=2, progress=False)
     status = {r.job.stem: r.status for r in first.results}
@@ -118,15 +140,20 @@ def test_cli_exit_code_is_non_zero_when_a_report_failed(stand_in_root, tmp_path)
     assert (stand_in_root / "reports" / "2161_01_samverkan.html").exists()
 
 
-def test_watchdog_kills_a_hung_report_and_the_run_goes_on(stand_in_root, tmp_path, monkeypatch):
-    real_render = batch.render
+def hang_for_bollnas(job, **kwargs):
+    """A stand-in for :func:`vpanalysis.runner.render` that never returns for Bollnäs.
 
-    def hang_for_bollnas(job, **kwargs):
-        if job.municipality_code == "2183":
-            time.sleep(3600)
-        return real_render(job, **kwargs)
+    At module level, so that a spawned worker (portable mode) can unpickle it.
+    """
+    if job.municipality_code == "2183":
+        time.sleep(3600)
+    return runner.render(job, **kwargs)
 
-    # the workers are forked, so they see the patched function
+
+def test_watchdog_kills_a_hung_report_and_the_run_goes_on(
+    stand_in_root, tmp_path, monkeypatch, kernel_mode
+):
+    # the workers get the patched function (forked: inherited; spawned: by reference)
     monkeypatch.setattr(batch, "render", hang_for_bollnas)
     monkeypatch.setattr(batch, "WATCHDOG_GRACE", 2)
     start = time.perf_counter()
@@ -190,7 +217,7 @@ def _assert_complete_html(out: Path) -> None:
 
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
 def test_an_interrupted_run_leaves_whole_files_and_the_next_run_completes(
-    how, built_data, tmp_path
+    how, built_data, tmp_path, kernel_mode
 ):
     out = tmp_path / "out"
     codes = "2161,2183,2181,2184"

@@ -22,6 +22,7 @@ import json
 import multiprocessing as mp
 import os
 import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from vpanalysis import __version__, audit, baseline, catalogue, geography, publication
+from vpanalysis import __version__, audit, baseline, catalogue, geography, kernels, publication
 from vpanalysis.atomic import write_text
 from vpanalysis.config import get_paths
 from vpanalysis.pdf import html_to_pdf
@@ -39,6 +40,7 @@ from vpanalysis.runner import (
     ReportResult,
     make_job,
     render,
+    warm_up,
     write_index,
 )
 
@@ -51,7 +53,7 @@ LOG_DIR = "logs"
 
 #: Library files that do not change what a report shows (the batch machinery, the command
 #: line, the downloaders): editing them does not make reports out of date.
-_NOT_IN_REPORTS = ("batch.py", "cli.py", "fetch")
+_NOT_IN_REPORTS = ("batch.py", "cli.py", "fetch", "kernels.py", "zygote.py")
 
 
 def _hash_tree(digest, folder: Path, skip: tuple[str, ...] = ()) -> None:
@@ -181,36 +183,69 @@ def _die_with_parent() -> None:
         libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
-def _child(job: ReportJob, log_tmp: Path, timeout: int, pdf: bool, parent: int, conn) -> None:
-    """Entry point of a forked worker: its own process group, one report, one answer.
+def _exit_with_parent() -> None:
+    """Portable: end this worker as soon as its parent is gone (a thread waits for it).
 
-    The kernel a worker starts lives in a session of its own (jupyter_client) but exits
-    within a second of its parent, the worker (ipykernel's parent poller).
+    The worker's kernel notices within a second that its parent is gone (ipykernel's
+    parent poller) and exits too.
     """
-    os.setpgrp()
+    parent = mp.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _child(
+    job: ReportJob, log_tmp: Path, timeout: int, pdf: bool, parent: int, conn, mode, render_fn
+) -> None:
+    """Entry point of a worker: one report, one answer.
+
+    ``fork`` mode: the worker is forked, leads a process group of its own and dies with its
+    parent (``PR_SET_PDEATHSIG``); its kernel, forked by the zygote, is killed by the
+    zygote as soon as the worker is gone. ``portable`` mode: the worker is spawned and a
+    thread ends it when its parent is gone.
+    """
+    if mode == kernels.FORK:
+        os.setpgrp()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _die_with_parent()
+    else:
+        _exit_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides about Ctrl-C
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _die_with_parent()
     if os.getppid() != parent:  # the parent died before the request took effect
         os._exit(1)
-    result = render(job, log_path=log_tmp, timeout=timeout, pdf=pdf)
+    result = render_fn(job, log_path=log_tmp, timeout=timeout, pdf=pdf)
     _publish_log(job, log_tmp)
     conn.send((result.status, result.seconds, result.message, result.finished, result.timings))
     conn.close()
 
 
-def _kill_group(process) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
+def _kill_group(process, mode: str) -> None:
+    """Kill a worker and what it started (fork mode: its process group)."""
+    if mode == kernels.FORK:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+    else:
+        with contextlib.suppress(OSError):
+            process.kill()
     process.join(5)
 
 
 def _run_local(jobs, workers: int, timeout: int, pdf: bool, on_done) -> None:
-    # Importing the heavy modules before forking means each child starts warm.
-    import nbconvert  # noqa: F401
-    import papermill  # noqa: F401
-
-    context = mp.get_context("fork")
+    mode = kernels.kernel_mode()
+    if mode == kernels.FORK:
+        # Warm before forking: each worker starts with papermill, nbconvert and the
+        # compiled report template, and asks the one zygote for its kernel. The zygote
+        # imports in the meantime.
+        kernels.prepare()
+        warm_up()
+        kernels.zygote()
+    context = mp.get_context("fork" if mode == kernels.FORK else "spawn")
     pending = deque(jobs)
     running: dict = {}  # connection -> (job, process, started, temporary log)
     limit = timeout + WATCHDOG_GRACE
@@ -222,7 +257,7 @@ def _run_local(jobs, workers: int, timeout: int, pdf: bool, on_done) -> None:
                 receiver, sender = context.Pipe(duplex=False)
                 process = context.Process(
                     target=_child,
-                    args=(job, log_tmp, timeout, pdf, os.getpid(), sender),
+                    args=(job, log_tmp, timeout, pdf, os.getpid(), sender, mode, render),
                     daemon=False,
                 )
                 process.start()
@@ -234,6 +269,7 @@ def _run_local(jobs, workers: int, timeout: int, pdf: bool, on_done) -> None:
                     status, seconds, message, finished, timings = conn.recv()
                     result = ReportResult(job, status, seconds, message, finished, timings)
                 except EOFError:
+                    process.join(5)
                     result = ReportResult(
                         job,
                         "failed",
@@ -241,12 +277,12 @@ def _run_local(jobs, workers: int, timeout: int, pdf: bool, on_done) -> None:
                         f"worker died (exit code {process.exitcode}); see {_log_path(job)}",
                     )
                 conn.close()
-                _kill_group(process)  # reaps anything the notebook left behind
+                _kill_group(process, mode)  # reaps anything the notebook left behind
                 _publish_log(job, log_tmp)
                 on_done(result)
             for conn, (job, process, started, log_tmp) in list(running.items()):
                 if time.perf_counter() - started > limit:
-                    _kill_group(process)
+                    _kill_group(process, mode)
                     conn.close()
                     running.pop(conn)
                     _publish_log(job, log_tmp)
@@ -260,7 +296,7 @@ def _run_local(jobs, workers: int, timeout: int, pdf: bool, on_done) -> None:
                     )
     finally:
         for conn, (_job, process, _, log_tmp) in running.items():
-            _kill_group(process)
+            _kill_group(process, mode)
             conn.close()
             log_tmp.unlink(missing_ok=True)
 

@@ -11,18 +11,15 @@ papermill and nbconvert are imported lazily: importing papermill costs seconds.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vpanalysis import __version__, catalogue, geography
+from vpanalysis import __version__, catalogue, geography, kernels, report
 from vpanalysis.atomic import write_text
 from vpanalysis.config import COLLABORATING, DEFAULT_YEARS, DISCLOSURE_THRESHOLD, get_paths
 from vpanalysis.errors import ReportError
@@ -107,62 +104,20 @@ def make_job(
 # ---------------------------------------------------------------- execution
 
 
-class _KernelDirs:
-    """Socket folders made for IPC kernels in this process, removed by :func:`cleanup`."""
+def execute(job: ReportJob, executed_path: Path | None = None, log=None, timeout: int = 600):
+    """Run the notebook with papermill; returns the executed notebook (raises ReportError).
 
-    made: list[str] = []
-
-    @classmethod
-    def new(cls) -> str:
-        path = tempfile.mkdtemp(prefix="vpk-")
-        cls.made.append(path)
-        return path
-
-    @classmethod
-    def cleanup(cls) -> None:
-        while cls.made:
-            shutil.rmtree(cls.made.pop(), ignore_errors=True)
-
-
-def _ipc_kernel_manager_class(stream=None):
-    """A kernel manager on IPC sockets in a folder of its own (docs/traps.md).
-
-    Many kernels on one machine over TCP race for ports; IPC with a unique socket path
-    per kernel does not, and default IPC paths would collide in the working directory.
-    The kernel process's own stdout and stderr (not the cells' output, which travels over
-    the sockets) go to ``stream`` or nowhere: jupyter_client interrupts every kernel
-    before shutting it down, and the kernel's complaint about that must not reach the
-    terminal of a batch run.
-    """
-    from jupyter_client.manager import AsyncKernelManager
-
-    target = stream if stream is not None else subprocess.DEVNULL
-
-    class IPCKernelManager(AsyncKernelManager):
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self.transport = "ipc"
-            self.ip = os.path.join(_KernelDirs.new(), "kernel")
-
-        async def _async_launch_kernel(self, kernel_cmd, **kw):
-            kw.setdefault("stdout", target)
-            kw.setdefault("stderr", target)
-            return await super()._async_launch_kernel(kernel_cmd, **kw)
-
-    return IPCKernelManager
-
-
-def execute(job: ReportJob, executed_path: Path, log=None, timeout: int = 600) -> None:
-    """Run the notebook with papermill into ``executed_path`` (raises ReportError).
-
-    ``log`` is an open text file that receives the kernel's stdout and stderr.
+    ``executed_path``: where to write the executed notebook too (None: nowhere). ``log``
+    is an open text file that receives the kernel's stdout and stderr. The kernel comes
+    from :mod:`vpanalysis.kernels` (forked from the zygote, or the portable way) and is
+    killed as soon as the last cell has run.
     """
     import papermill as pm
 
     try:
-        pm.execute_notebook(
+        return pm.execute_notebook(
             str(job.notebook),
-            str(executed_path),
+            str(executed_path) if executed_path else None,
             parameters=job.parameters(),
             kernel_name="python3",
             language="python",
@@ -173,7 +128,8 @@ def execute(job: ReportJob, executed_path: Path, log=None, timeout: int = 600) -
             request_save_on_cell_execute=False,
             start_timeout=60,
             execution_timeout=timeout,
-            kernel_manager_class=_ipc_kernel_manager_class(log),
+            kernel_manager_class=kernels.manager_class(log),
+            shutdown_kernel="immediate",
         )
     except pm.PapermillExecutionError as exc:
         raise ReportError(
@@ -183,7 +139,7 @@ def execute(job: ReportJob, executed_path: Path, log=None, timeout: int = 600) -
     except Exception as exc:  # kernel died, timeout, missing notebook: one line for the user
         raise ReportError(f"{job.notebook.name} for {job.municipality_code}: {exc}") from exc
     finally:
-        _KernelDirs.cleanup()
+        kernels.cleanup()
 
 
 # ---------------------------------------------------------------- conversion
@@ -237,31 +193,90 @@ def add_table_of_contents(page: str) -> str:
     return page.replace("<main>", "<main>" + toc, 1)
 
 
-def to_html(executed_path: Path, title: str) -> str:
-    """Render an executed notebook to a self-contained HTML page without code."""
-    import nbformat
+@functools.cache
+def _exporter():
+    """One HTML exporter per process, reused for every report (templates compiled once).
+
+    Validation runs once per notebook after all preprocessors (``optimistic_validation``),
+    and the JupyterLab theme's CSS, which the ``lab`` template embeds, is looked up and
+    read once instead of for every report.
+    """
     from nbconvert import HTMLExporter
 
-    nb = nbformat.read(executed_path, as_version=4)
+    class ReportExporter(HTMLExporter):
+        _theme_css: dict = {}
+
+        def _init_resources(self, resources):
+            resources = super()._init_resources(resources)
+            find = resources["include_lab_theme"]
+            cache = self._theme_css
+
+            def include_lab_theme(name):
+                if name not in cache:
+                    cache[name] = find(name)
+                return cache[name]
+
+            resources["include_lab_theme"] = include_lab_theme
+            return resources
+
+    exporter = ReportExporter(
+        template_name="vpreport",
+        extra_template_basedirs=[str(TEMPLATE_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        optimistic_validation=True,
+    )
+    exporter.language_code = "sv"
+    return exporter
+
+
+def _read(notebook):
+    """A notebook node from a path, or the node itself."""
+    if isinstance(notebook, str | Path):
+        import nbformat
+
+        return nbformat.read(notebook, as_version=4)
+    return notebook
+
+
+def to_html(executed, title: str) -> str:
+    """Render an executed notebook (path or node) to a self-contained HTML page without code.
+
+    The node is not changed: stderr and error outputs are left out of a copy.
+    """
+    import copy
+
+    nb = copy.copy(_read(executed))
+    nb.metadata = copy.copy(nb.metadata)
+    cells = []
     for cell in nb.cells:
         if cell.cell_type == "code":
+            cell = copy.copy(cell)
             cell.outputs = [
                 o
                 for o in cell.get("outputs", [])
                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
                 and o.get("output_type") != "error"
             ]
+        cells.append(cell)
+    nb.cells = cells
     nb.metadata["title"] = title
-    exporter = HTMLExporter(
-        template_name="vpreport",
-        extra_template_basedirs=[str(TEMPLATE_DIR)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
-    exporter.language_code = "sv"
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = _exporter().from_notebook_node(nb)
     return add_table_of_contents(body)
+
+
+def warm_up() -> None:
+    """Import papermill and nbconvert and compile the report template, once per process.
+
+    Called before the local executor forks its workers, so that each starts warm.
+    """
+    import nbformat
+    import papermill  # noqa: F401
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("## Uppvärmning")]
+    to_html(nb, "Uppvärmning")
 
 
 @dataclass
@@ -281,15 +296,14 @@ class ReportResult:
 _IMPORT_LINE = re.compile(r"^\s*(import|from)\s+\S+", re.M)
 
 
-def profile_cells(executed_path: Path) -> dict[str, float]:
+def profile_cells(executed) -> dict[str, float]:
     """Seconds spent in an executed notebook's cells, by kind (from papermill's metadata).
 
-    ``imports``: cells that import modules (with the set-up they do); ``plotting``: cells
-    whose output holds an image; ``computation``: every other code cell.
+    ``executed`` is a path or a notebook node. ``imports``: cells that import modules
+    (with the set-up they do); ``plotting``: cells whose output holds an image;
+    ``computation``: every other code cell.
     """
-    import nbformat
-
-    nb = nbformat.read(executed_path, as_version=4)
+    nb = _read(executed)
     spent = {"imports": 0.0, "computation": 0.0, "plotting": 0.0}
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -310,6 +324,24 @@ def profile_cells(executed_path: Path) -> dict[str, float]:
     return spent
 
 
+def _cell_span(nb) -> tuple[float, float] | None:
+    """Wall-clock seconds (epoch) when the first code cell started and the last one ended."""
+    starts, ends = [], []
+    for cell in nb.cells:
+        info = cell.metadata.get("papermill", {}) if cell.cell_type == "code" else {}
+        if info.get("start_time") and info.get("end_time"):
+            starts.append(_epoch(info["start_time"]))
+            ends.append(_epoch(info["end_time"]))
+    return (min(starts), max(ends)) if starts else None
+
+
+def _epoch(stamp: str) -> float:
+    moment = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    if moment.tzinfo is None:  # papermill writes UTC
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.timestamp()
+
+
 def render(
     job: ReportJob, log_path: Path | None = None, timeout: int = 600, pdf: bool = False
 ) -> ReportResult:
@@ -326,16 +358,20 @@ def render(
     timings: dict[str, float] = {}
     log = open(log_path, "w", encoding="utf-8") if log_path else None  # noqa: SIM115
     try:
-        with tempfile.TemporaryDirectory(prefix="vpanalysis-") as tmp:
-            executed = Path(tmp) / f"{job.stem}.ipynb"
-            execute(job, executed, log=log, timeout=timeout)
-            timings["execute"] = time.perf_counter() - start
-            cells = profile_cells(executed)
-            timings["kernel"] = max(0.0, timings["execute"] - sum(cells.values()))
-            timings.update(cells)
-            t = time.perf_counter()
-            page = to_html(executed, title)
-            timings["convert"] = time.perf_counter() - t
+        began = time.time()
+        nb = execute(job, None, log=log, timeout=timeout)
+        ended = time.time()
+        timings["execute"] = time.perf_counter() - start
+        cells = profile_cells(nb)
+        timings["kernel"] = max(0.0, timings["execute"] - sum(cells.values()))
+        span = _cell_span(nb)
+        if span:
+            timings["kernel_start"] = max(0.0, span[0] - began)
+            timings["kernel_stop"] = max(0.0, ended - span[1])
+        timings.update(cells)
+        t = time.perf_counter()
+        page = to_html(nb, title)
+        timings["convert"] = time.perf_counter() - t
         job.output_dir.mkdir(parents=True, exist_ok=True)
         write_text(job.html_path, page)
         if pdf:
