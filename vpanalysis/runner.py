@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vpanalysis import __version__, catalogue, geography, kernels, report
+from vpanalysis import __version__, catalogue, geography, kernels
 from vpanalysis.atomic import write_text
 from vpanalysis.config import COLLABORATING, DEFAULT_YEARS, DISCLOSURE_THRESHOLD, get_paths
 from vpanalysis.errors import ReportError
