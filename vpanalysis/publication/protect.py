@@ -208,7 +208,7 @@ class JointSolver(disclosure._Solver):
             return []
         var = np.flatnonzero(S)
         ok = self._batch(sorted(targets), var, S)
-        shown = {j for j, good in zip(sorted(targets), ok) if good}
+        shown = {j for j, good in zip(sorted(targets), ok, strict=True) if good}
         return [i for i in targets if i not in shown and not self.protected(i, S)]
 
     # -- cheap cells to withhold with i: a flow through its neighbourhood, then everywhere
