@@ -61,25 +61,47 @@ class JointSolver(disclosure._Solver):
         self.csr = csr_matrix(problem.A)
         self.csc = csc_matrix(problem.A)
         self._cache: dict[tuple[int, bytes], float] = {}
+        self._adjacency()
         super().__init__(problem, threshold, protect_missing)
 
-    # -- structure
+    # -- structure (adjacency lists: sparse fancy indexing is slow for small look-ups)
+    def _adjacency(self) -> None:
+        csc, csr = self.csc, self.csr
+        self._c2r = [
+            csc.indices[csc.indptr[j] : csc.indptr[j + 1]].tolist() for j in range(csc.shape[1])
+        ]
+        self._r2c = [
+            csr.indices[csr.indptr[r] : csr.indptr[r + 1]].tolist() for r in range(csr.shape[0])
+        ]
+
     def _relations_of(self, cells) -> np.ndarray:
-        sub = self.csc[:, np.asarray(sorted(cells), dtype=np.int64)]
-        return np.unique(sub.indices)
+        out: set[int] = set()
+        for c in cells:
+            out.update(self._c2r[int(c)])
+        return np.asarray(sorted(out), dtype=np.int64)
 
     def _cells_of(self, relations) -> np.ndarray:
-        sub = self.csr[np.asarray(relations, dtype=np.int64)]
-        return np.unique(sub.indices)
+        out: set[int] = set()
+        for r in relations:
+            out.update(self._r2c[int(r)])
+        return np.asarray(sorted(out), dtype=np.int64)
 
     def _reach(self, i: int, S: np.ndarray) -> np.ndarray:
         """The unpublished cells linked to ``i`` through relations over unpublished cells."""
         seen = {int(i)}
         frontier = [int(i)]
+        done_rel: set[int] = set()
         while frontier:
-            rel = self._relations_of(frontier)
-            nxt = [int(c) for c in self._cells_of(rel) if S[c] and int(c) not in seen]
-            seen.update(nxt)
+            nxt = []
+            for c in frontier:
+                for r in self._c2r[c]:
+                    if r in done_rel:
+                        continue
+                    done_rel.add(r)
+                    for d in self._r2c[r]:
+                        if S[d] and d not in seen:
+                            seen.add(d)
+                            nxt.append(d)
             frontier = nxt
         return np.asarray(sorted(seen), dtype=np.int64)
 
@@ -110,7 +132,7 @@ class JointSolver(disclosure._Solver):
 
     # -- the attacker's upper bound: an LP over the unpublished cells linked to i
     def upper(self, i: int, S: np.ndarray) -> float:
-        if self.csc[:, [i]].nnz == 0:
+        if not self._c2r[int(i)]:
             return np.inf
         var = self._reach(i, S)
         key = (int(i), var.tobytes())
@@ -138,6 +160,56 @@ class JointSolver(disclosure._Solver):
         if res.status != 0:  # pragma: no cover - the data are feasible
             raise RuntimeError(f"disclosure LP failed: {res.message}")
         return -float(res.fun)
+
+    def _batch(self, targets, var: np.ndarray, S: np.ndarray) -> np.ndarray:
+        """Which ``targets`` (sorted cell indices within ``var``, the unpublished cells
+        considered) are shown protected by one LP: a single feasible completion in which
+        each reaches the threshold (maximise the sum of ``min(x_i, threshold)``). Sufficient,
+        not necessary: the others need their own bound."""
+        targets = np.asarray(targets, dtype=np.int64)
+        if not len(targets) or not len(var):
+            return np.zeros(len(targets), bool)
+        rel = self._relations_of(var)
+        block = self.csr[rel]
+        fixed = ~S
+        rhs = -(block[:, fixed] @ self.x0[fixed]) if fixed.any() else np.zeros(len(rel))
+        k, m = len(var), len(targets)
+        pos = np.searchsorted(var, targets)
+        # variables: x (k), z (m); z_j - x_pos(j) <= 0, z_j <= t
+        A_eq = hstack([block[:, var], csr_matrix((len(rel), m))]).tocsr()
+        A_ub = csr_matrix(
+            (
+                np.concatenate([np.ones(m), -np.ones(m)]),
+                (
+                    np.concatenate([np.arange(m), np.arange(m)]),
+                    np.concatenate([k + np.arange(m), pos]),
+                ),
+            ),
+            shape=(m, k + m),
+        )
+        c = np.concatenate([np.zeros(k), -np.ones(m)])
+        bounds = np.column_stack(
+            [
+                np.concatenate([self.lb[var], np.zeros(m)]),
+                np.concatenate([np.full(k, np.inf), np.full(m, self.t)]),
+            ]
+        )
+        res = linprog(
+            c, A_ub=A_ub, b_ub=np.zeros(m), A_eq=A_eq, b_eq=rhs, bounds=bounds, method="highs"
+        )
+        if res.status != 0:
+            return np.zeros(m, bool)
+        return res.x[k:] >= self.t - 1e-4
+
+    def _failing(self, targets, S: np.ndarray) -> list[int]:
+        """The ``targets`` not protected under ``S``: one joint LP, then single bounds."""
+        targets = [int(i) for i in targets]
+        if not targets:
+            return []
+        var = np.flatnonzero(S)
+        ok = self._batch(sorted(targets), var, S)
+        shown = {j for j, good in zip(sorted(targets), ok, strict=True) if good}
+        return [i for i in targets if i not in shown and not self.protected(i, S)]
 
     # -- cheap cells to withhold with i: a flow through its neighbourhood, then everywhere
     def extra_cells(self, i: int, S: np.ndarray) -> np.ndarray | None:
@@ -200,14 +272,14 @@ class JointSolver(disclosure._Solver):
             return S
         order = sorted(np.flatnonzero(self.targets), key=lambda i: (self.x0[i], i))
         for _ in range(len(order) + 1):
-            failing = [i for i in order if not self.protected(i, S)]
+            failing = self._failing(order, S)
             if not failing:
                 break
             for i in failing:
                 if not self.protected(i, S):
                     S[self._extra_or_all(i, S)] = True
         S = self._prune(S)
-        failing = [i for i in order if not self.protected(i, S)]
+        failing = self._failing(order, S)
         if failing:  # pragma: no cover - defensive
             raise RuntimeError(
                 "secondary suppression failed for "
@@ -225,7 +297,7 @@ class JointSolver(disclosure._Solver):
             if len(affected) > PRUNE_LIMIT:
                 continue  # too costly to check: stays withheld (safe, maybe more than needed)
             S[c] = False
-            if not all(self.protected(j, S) for j in affected):
+            if self._failing(affected, S):
                 S[c] = True
         return S
 
