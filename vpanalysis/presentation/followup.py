@@ -11,13 +11,12 @@ import operator
 from collections.abc import Iterable
 
 import pandas as pd
-from IPython.display import HTML
 
 from vpanalysis import indicators, report
 from vpanalysis.config import DISCLOSURE_THRESHOLD
 from vpanalysis.data import Tables
 from vpanalysis.presentation.factors import share_marks
-from vpanalysis.presentation.situation import baseline_labels, is_frozen
+from vpanalysis.presentation.situation import baseline_labels, with_frozen_notice
 from vpanalysis.publication import keys
 from vpanalysis.registers import parse_cutoff
 from vpanalysis.report import SUPPRESSED, interval, number
@@ -449,17 +448,7 @@ def baseline_followup(follow: pd.DataFrame, saved: pd.DataFrame, page: report.Pa
         marks=baseline_marks(follow),
         if_empty=page.missing("Underlag för en baslinje"),
     )
-    if saved.empty or is_frozen(saved):
-        return shown
-    warning = report.notice(
-        [
-            "Baslinjen är inte fryst: den är beräknad nu ur dagens uppgifter och sparas inte. "
-            "Den fryses, det vill säga sparas en gång för alla, när rapporterna tas fram med "
-            "kommandot vpanalysis report eller vpanalysis reports."
-        ],
-        ok="",
-    )
-    return HTML(warning.data + shown.data)
+    return with_frozen_notice(shown, saved)
 
 
 def baseline_check(

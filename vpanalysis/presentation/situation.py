@@ -838,7 +838,7 @@ def is_frozen(table: pd.DataFrame) -> bool:
     return "saved_on" in table.columns
 
 
-def _with_notice(shown, table: pd.DataFrame):
+def with_frozen_notice(shown, table: pd.DataFrame):
     """``shown`` after a warning when the baseline ``table`` is computed now, not frozen."""
     if table.empty or is_frozen(table):
         return shown
@@ -867,7 +867,7 @@ def baseline(table: pd.DataFrame, page: report.Page):
         if_empty=page.missing("Underlag för en baslinje"),
         marks=baseline_marks(table),
     )
-    return _with_notice(shown, table)
+    return with_frozen_notice(shown, table)
 
 
 def baseline_changes(saved: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
@@ -920,4 +920,4 @@ def baseline_followup(saved: pd.DataFrame, current: pd.DataFrame, page: report.P
         caption="Baslinjen och senaste värde",
         if_empty=page.missing("Underlag för en baslinje"),
     )
-    return _with_notice(shown, saved)
+    return with_frozen_notice(shown, saved)
