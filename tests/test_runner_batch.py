@@ -10,6 +10,7 @@ their own ports), forced with VPANALYSIS_KERNEL_MODE.
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -223,10 +224,16 @@ def test_an_interrupted_run_leaves_whole_files_and_the_next_run_completes(
     out = tmp_path / "out"
     # every municipality of the county: enough reports left to interrupt, however fast
     codes = ",".join(geography.municipalities_in("21"))
-    process = _run_cli(out, built_data, codes, workers=2)
-    _wait_for_first_report(process, out)
-    process.send_signal(how)
-    _, err = process.communicate(timeout=60)
+    for _attempt in range(3):
+        shutil.rmtree(out, ignore_errors=True)
+        process = _run_cli(out, built_data, codes, workers=2)
+        _wait_for_first_report(process, out)
+        process.send_signal(how)
+        _, err = process.communicate(timeout=60)
+        # Only a run that finished every report before the signal arrived is tried again
+        # (it could not be interrupted); an interrupt that was ignored still fails below.
+        if process.returncode != 0 or len(_finished(out)) < len(codes.split(",")):
+            break
     assert process.returncode != 0
     if how == signal.SIGINT:
         assert "kör samma kommando igen" in err
