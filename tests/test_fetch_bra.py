@@ -80,7 +80,7 @@ def test_unmatched_names_are_listed_together(raw_copy, tmp_path):
         bra.fetch_bra(str(source), category=CATEGORY, data_dir=raw_copy)
     text = str(info.value)
     assert "2 name(s) match no municipality or county" in text
-    assert "'Ljusdl' (did you mean Ljusdal?)" in text
+    assert "'Ljusdl' (did you mean Ljusdal" in text
     assert "'Bolnäs' (did you mean Bollnäs" in text
     assert not fetched(raw_copy).exists()
 

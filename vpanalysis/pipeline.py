@@ -129,6 +129,8 @@ class BuildResult:
         ]
         if ignored:
             lines.append("Ignored example files (real files are present): " + ", ".join(ignored))
+        for source, info in self.manifest.get("sources", {}).items():
+            lines.extend(f"Not imported ({source}): {note}" for note in info.get("notes", []))
         return "\n".join(lines)
 
 
@@ -285,9 +287,13 @@ def build_tables(paths, found: dict[str, SourceFiles]) -> tuple[dict[str, pd.Dat
     facts["scb"] = _facts(single)
 
     observations = []
-    bra = _concat([bra_io.read_bra(p) for p in found["bra"].files])
+    bra_files = [bra_io.read_bra(p) for p in found["bra"].files]
+    bra_notes = [n for f in bra_files for n in f.attrs.get("notes", [])]
+    bra = _concat(bra_files)
     if bra is not None:
-        observations.append(cleaning.clean_bra(bra, mapping, mapping_file=mapping_file))
+        observations.append(
+            cleaning.clean_bra(bra, mapping, mapping_file=mapping_file, notes=bra_notes)
+        )
     for source, reader in (
         ("socialtjanst", socialtjanst_io.read_socialtjanst),
         ("kvinnojour", kvinnojour_io.read_kvinnojour),
@@ -306,6 +312,8 @@ def build_tables(paths, found: dict[str, SourceFiles]) -> tuple[dict[str, pd.Dat
         obs = _empty(schema.OBSERVATIONS)
     for source in schema.SOURCES:
         facts[source] = _facts(obs[obs["source"] == source])
+    if bra_notes:
+        facts["bra"]["notes"] = bra_notes
 
     kolada = _empty(schema.KOLADA)
     kpi_file = raw / "kolada" / METADATA["kolada"]
