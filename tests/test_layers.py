@@ -39,6 +39,7 @@ LAYERS = {
     "registers": 1,
     "data": 1,
     "context": 1,
+    "enrolment": 1,  # pupils per grade, for survey response rates
     "fetch.provenance": 1,  # provenance files of fetched raw data, read by the build
     "indicators": 2,
     "disclosure": 2,

@@ -607,7 +607,8 @@ def clean_kolada(raw: pd.DataFrame, kpis: pd.DataFrame, *, kpi_file: str) -> pd.
 # ---------------------------------------------------------------- survey
 
 
-def _grade(label: str) -> str | None:
+def grade_code(label: str) -> str | None:
+    """``"Åk 9"`` -> ``"åk9"``, ``"Gy 2"``/``"År 2"`` -> ``"gy2"``; else None."""
     key = normalise_label(label).replace(" ", "").replace(".", "")
     if m := re.fullmatch(r"(?:åk|årskurs|ak)(\d)", key):
         return f"åk{m.group(1)}"
@@ -628,7 +629,7 @@ def clean_survey(raw: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
     )
     out["year"] = lt.years(raw, roles["year"])
     for role, convert, what in (
-        ("grade", _grade, "grade label in the codebook (use e.g. Åk 9, Gy 2)"),
+        ("grade", grade_code, "grade label in the codebook (use e.g. Åk 9, Gy 2)"),
         ("sex", sex_code, "sex"),
     ):
         if role not in roles:

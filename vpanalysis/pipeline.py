@@ -74,6 +74,8 @@ SOURCES = {
 }
 #: Metadata files next to the data (not data files themselves).
 METADATA = {"kolada": "kpis.csv", "skolenkat": "codebook.csv"}
+#: Other files of a source folder that are not data files of the source.
+OTHER_FILES = {"skolenkat": ("elevantal.csv", "elevantal.xlsx")}
 #: Inputs besides the source folders that change the output.
 OTHER_INPUTS = ("definitions", "reference")
 EXAMPLE_MARK = "EXEMPELDATA"
@@ -192,7 +194,10 @@ def discover(raw: Path) -> dict[str, SourceFiles]:
         candidates = sorted(
             p
             for p in (folder.iterdir() if folder.is_dir() else [])
-            if _is_data_name(p) and p.suffix.lower() in suffixes and p.name != METADATA.get(name)
+            if _is_data_name(p)
+            and p.suffix.lower() in suffixes
+            and p.name != METADATA.get(name)
+            and p.name not in OTHER_FILES.get(name, ())
         )
         examples = [p for p in candidates if is_example(p)]
         real = [p for p in candidates if p not in examples]
