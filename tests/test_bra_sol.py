@@ -180,3 +180,23 @@ OFFICIAL = {
 def test_official_long_names_resolve(name, code):
     assert geography.municipality_code(name) == code
     assert geography.municipality_code(name.upper()) == code
+
+
+def test_per_municipality_csv_without_category_is_all_reported_crime(raw_copy, tmp_path):
+    source = tmp_path / "anmalda_brott_kommuner_2023.csv"
+    source.write_bytes(
+        "\ufeffKommun;Antal;Per 100 000 inv.\r\nLjusdals kommun;1 482;7 791\r\nFalu kommun;"
+        "4 950;8 327\r\n".encode()
+    )
+    result = bra_fetch.fetch_bra(str(source), data_dir=raw_copy)
+    table = bra_io.read_bra(result.folder / result.files[0])
+    assert set(table["category"]) == {bra_io.TOTAL_CATEGORY}
+    assert dict(zip(table["region"], table["count"], strict=True)) == {"2161": 1482, "2080": 4950}
+
+
+def test_sol_samtliga_brott_is_all_reported_crime(tmp_path):
+    text = f"{HEADER}\nLjusdal kommun;Samtliga brott;År;2024;1510;7900;\n"
+    raw = bra_io.read_bra(write(tmp_path / "sol.txt", text))
+    assert raw["category"].tolist() == [bra_io.TOTAL_CATEGORY]
+    obs = cleaning.clean_bra(raw, mapping())
+    assert obs["count"].tolist() == [1510] and obs["region_code"].tolist() == ["2161"]

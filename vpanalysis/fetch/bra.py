@@ -175,11 +175,19 @@ def _infer_year(parsed: Parsed, name: str, shown: str) -> str:
 
 
 def _infer_category(parsed: Parsed, known: list[str], shown: str) -> str:
+    """The category a title line names; a file that names none is Brå's table of all
+    reported crimes per municipality (:data:`vpanalysis.io.bra.TOTAL_CATEGORY`)."""
     text = normalise_label(" ".join(parsed.titles))
-    hits = [c for c in known if normalise_label(c) in text]
+    hits = [c for c in known if normalise_label(c) in text and c != bra_io.TOTAL_CATEGORY]
     longest = max(hits, key=len, default=None)
     if longest and all(normalise_label(h) in normalise_label(longest) for h in hits):
         return longest
+    if not hits and bra_io.TOTAL_CATEGORY in known:
+        parsed.notes.append(
+            "filen anger ingen brottskategori och läses som alla anmälda brott; ange "
+            "--category för en enskild kategori"
+        )
+        return bra_io.TOTAL_CATEGORY
     raise FetchError(
         f"{shown}: which crime category is this? Give --category, one of: {'; '.join(known)}"
     )

@@ -47,6 +47,10 @@ COLUMNS = {
     "category": ["Brottskategori", "Brottstyp", "Brott", "Kategori"],
     "count": ["Antal", "Antal anmälda brott", "Anmälda brott"],
 }
+#: The category of all reported crimes (Brå's per-municipality table without a category,
+#: SOL's "Samtliga brott"): the context of the violence categories in step 2.
+TOTAL_CATEGORY = "Anmälda brott totalt"
+_TOTAL_NAMES = frozenset({"samtliga brott", "samtliga anmälda brott", "totalt antal anmälda brott"})
 RATE = ["Per 100 000 inv.", "Per 100 000 invånare", "Per 100 000 inv", "Antal per 100 000 inv."]
 
 
@@ -169,6 +173,8 @@ def parse_sol(text: str, shown: str) -> SolFile:
         region, crime, kind, period, count = cells[:5]
         rate = cells[5] if len(cells) > 5 else ""
         crime = _CRIME_CODE.sub("", crime)
+        if normalise_label(crime) in _TOTAL_NAMES:
+            crime = TOTAL_CATEGORY
         if normalise_label(kind) == "år":
             if not _SOL_YEAR.fullmatch(period) or _SOL_YEAR.fullmatch(period).group(2):
                 if _SOL_YEAR.fullmatch(period):
