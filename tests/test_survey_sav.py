@@ -168,3 +168,26 @@ def test_build_with_a_sav_file(raw_copy):
     question = codebook.set_index("item").loc["ste_misshandlad", "question"]
     assert "12 månaderna" in question
     assert "Stockholmsenkäten" in result.summary()
+
+
+def test_partner_violence_module_is_one_item(tmp_path):
+    path = write_2024(tmp_path / "s.sav")
+    frame, meta = pyreadstat.read_sav(str(path))
+    chosen = {0: "Not chosen", 1: "Chosen"}
+    #             Nej  psykiskt fysiskt sexuellt   (per pupil)
+    module = [
+        (1, 0, 0, 0),
+        (0, 1, 0, 1),
+        (0, 0, 0, 0),
+        (1, 0, 1, 0),
+        (0, 0, 0, 0),
+        (0,) * 4,
+        (0,) * 4,
+    ]
+    labels = dict(meta.variable_value_labels)
+    for i in range(4):
+        frame[f"EXTRA27_{i + 1}"] = [float(row[i]) for row in module]
+        labels[f"EXTRA27_{i + 1}"] = chosen
+    pyreadstat.write_sav(frame, str(path), variable_value_labels=labels)
+    got = sav.read_sav(path).answers
+    assert got["ste_partnervald"].tolist() == [0, 1, pd.NA, 1, pd.NA]

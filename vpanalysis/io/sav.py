@@ -246,6 +246,9 @@ def read_sav(path: str | os.PathLike) -> SavAnswers:
         sexes.append({"K": "1", "M": "2"}.get(code, ""))
     out[ROLE_ITEMS["sex"]] = pd.array(sexes, dtype="string")
     for item, spec in layout.items.items():
+        if "any_chosen" in spec:
+            out[item] = _any_chosen(data, spec, by_key, label_of, layout)
+            continue
         name = by_key.get(normalise_label(spec["variable"]))
         if name is None:
             out[item] = pd.array([pd.NA] * len(out), dtype="Int64")
@@ -258,6 +261,24 @@ def read_sav(path: str | os.PathLike) -> SavAnswers:
             dtype="Int64",
         )
     return SavAnswers(out.reset_index(drop=True), layout_codebook(layout), layout, notes)
+
+
+def _any_chosen(data, spec, by_key, label_of, layout) -> pd.arrays.IntegerArray:
+    """A multiple-choice question as one item: 1 when any of ``any_chosen`` is chosen, 0
+    when only ``none_chosen`` ("Nej") is, no answer otherwise (or when the file lacks it)."""
+    names = [by_key.get(normalise_label(v)) for v in spec["any_chosen"]]
+    none = by_key.get(normalise_label(spec["none_chosen"]))
+    if any(n is None for n in names) or none is None:
+        return pd.array([pd.NA] * len(data), dtype="Int64")
+
+    def chosen(name: str) -> pd.Series:
+        labels = data[name].map(lambda v: normalise_label(label_of(name, v) or ""))
+        return labels == "chosen"
+
+    yes = pd.concat([chosen(n) for n in names], axis=1).any(axis=1)
+    no = chosen(none) & ~yes
+    values = [1 if y else (0 if n else None) for y, n in zip(yes, no, strict=True)]
+    return pd.array(values, dtype="Int64")
 
 
 def _number_text(value) -> str | None:
