@@ -36,8 +36,10 @@ The package's modules: :mod:`~vpanalysis.registers.vocabularies` (allowed values
 :mod:`~vpanalysis.registers.errors` (:class:`RegisterError`), :mod:`~vpanalysis.registers.parsers`
 (one cell), :mod:`~vpanalysis.registers.columns` (the columns of each file),
 :mod:`~vpanalysis.registers.reading` (the files and their CSV text),
-:mod:`~vpanalysis.registers.loaders` (one function per CSV file) and
-:mod:`~vpanalysis.registers.logic_models` (the YAML file). Every public name is importable
+:mod:`~vpanalysis.registers.loaders` (one function per CSV file),
+:mod:`~vpanalysis.registers.logic_models` (the YAML file) and
+:mod:`~vpanalysis.registers.excel` (all registers as sheets of one workbook,
+``register.xlsx``, read instead of the files when present). Every public name is importable
 from :mod:`vpanalysis.registers` itself, where :class:`Registers` and :func:`load_registers`
 bring them together.
 """
@@ -54,6 +56,14 @@ from vpanalysis import geography
 from vpanalysis.errors import DataError
 from vpanalysis.registers.columns import SPECS, UNIQUE_KEYS, Column
 from vpanalysis.registers.errors import RegisterError
+from vpanalysis.registers.excel import (
+    LAYOUTS,
+    WORKBOOK,
+    SheetSource,
+    load_logic_models_sheet,
+    register_sources,
+    write_workbook,
+)
 from vpanalysis.registers.loaders import (
     load_activities,
     load_factors,
@@ -146,6 +156,13 @@ __all__ = [
     "REGISTER_FILES",
     "register_dir",
     "read_codebook_items",
+    # the workbook
+    "WORKBOOK",
+    "LAYOUTS",
+    "SheetSource",
+    "register_sources",
+    "write_workbook",
+    "load_logic_models_sheet",
     # loaders
     "resource_hours",
     "load_partners",
@@ -203,7 +220,8 @@ def load_registers(
     survey_items: Iterable[str] | None = None,
     codebook: str | Path | None = None,
 ) -> Registers:
-    """Load every register of ``directory`` (default ``data/raw/registers``) and check that
+    """Load every register of ``directory`` (default ``data/raw/registers``) -- each from its
+    CSV/YAML file or its sheet of ``register.xlsx`` (:func:`register_sources`) -- and check that
     they reference each other consistently: interventions -> factors, logic models and
     goals -> interventions, training log -> training plan, survey indicators -> the codebook
     (``survey_items``, else the items of ``codebook``, default
@@ -226,8 +244,16 @@ def load_registers(
         except DataError as exc:
             problems.append(exc)
 
-    def file(name: str) -> Path:
-        return directory / REGISTER_FILES[name]
+    sources = register_sources(directory)
+
+    def file(name: str) -> Path | SheetSource:
+        return sources[name]
+
+    def logic_models(ids: pd.Series | None) -> pd.DataFrame:
+        source = file("logic_models")
+        if isinstance(source, SheetSource):
+            return load_logic_models_sheet(source, ids)
+        return load_logic_models(source, ids)
 
     attempt("partners", lambda: load_partners(file("partners")))
     attempt("training_days", lambda: load_training_days(file("training_days")))
@@ -235,7 +261,7 @@ def load_registers(
     factor_ids = tables["factors"]["factor_id"] if "factors" in tables else None
     attempt("interventions", lambda: load_interventions(file("interventions"), factor_ids))
     ids = tables["interventions"]["intervention_id"] if "interventions" in tables else None
-    attempt("logic_models", lambda: load_logic_models(file("logic_models"), ids))
+    attempt("logic_models", lambda: logic_models(ids))
     attempt(
         "goals",
         lambda: load_goals(file("goals"), tables.get("interventions"), survey_items=survey_items),
