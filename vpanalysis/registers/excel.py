@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -442,6 +443,7 @@ class _ListSheet:
         return self.names[key]
 
     def finish(self) -> None:
+        self.wb.move_sheet(self.ws, offset=len(self.wb.sheetnames) - 1 - self.wb.index(self.ws))
         self.ws.freeze_panes = "A2"
         self.ws.protection.sheet = True  # the drop-downs read these cells
 
@@ -478,8 +480,10 @@ def _write_register(ws, layout: SheetLayout, frame: pd.DataFrame | None, lists) 
         for row, (_, record) in enumerate(ordered.iterrows(), start=2):
             for position, name in enumerate([*names, *extras], start=1):
                 spec = columns.get(name) or Column(name, "text")
-                value = _logic_model_value(record, name) if layout.register == "logic_models" else (
-                    _cell_value(spec, record[name])
+                value = (
+                    _logic_model_value(record, name)
+                    if layout.register == "logic_models"
+                    else (_cell_value(spec, record[name]))
                 )
                 cell = ws.cell(row=row, column=position, value=value)
                 if spec.kind == "date" and value is not None:
@@ -514,13 +518,18 @@ def _validate(ws, letter: str, column: Column, fld: Field | None, lists: _ListSh
         return
     title = fld.header if fld else column.name
     several = column.kind in ("choices", "steps")
-    dv = DataValidation(type="list", formula1=lists.reference(title, values), allow_blank=True)
+    dv = DataValidation(
+        type="list",
+        formula1=lists.reference(title, values),
+        allow_blank=True,
+        showErrorMessage=True,
+        showInputMessage=True,
+    )
     if several:
         # one value from the list, or several typed with | between them
         dv.showErrorMessage = False
         dv.promptTitle = title[:32]
         dv.prompt = "Välj ett värde, eller skriv flera åtskilda med |."
-        dv.showInputMessage = True
     elif column.kind == "code":
         dv.errorStyle = "warning"  # a municipality code is fine too
         dv.errorTitle = "Okänd kommun"
@@ -650,7 +659,9 @@ def read_book(path: str | Path) -> _Book:
     path = Path(path)
     try:
         values = load_workbook(path, read_only=True, data_only=True)
-        formulas = load_workbook(path, read_only=True, data_only=False)
+        formulas = (
+            load_workbook(path, read_only=True, data_only=False) if _has_formulas(path) else None
+        )
     except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException ...
         raise DataError(
             f"cannot be read as an Excel workbook (.xlsx): {type(exc).__name__}", file=path
@@ -670,9 +681,11 @@ def read_book(path: str | Path) -> _Book:
                 )
             titles[register] = title
             rows = []
-            for sheet in (values[title], formulas[title]):
-                sheet.reset_dimensions()  # some programs save wrong dimensions
-            written = formulas[title].iter_rows()
+            values[title].reset_dimensions()  # some programs save wrong dimensions
+            written = iter(())
+            if formulas is not None:
+                formulas[title].reset_dimensions()
+                written = formulas[title].iter_rows()
             for index, cells in enumerate(values[title].iter_rows(), start=1):
                 raw = next(written, ())
                 row = []
@@ -693,8 +706,22 @@ def read_book(path: str | Path) -> _Book:
         epoch = values.epoch
     finally:
         values.close()
-        formulas.close()
+        if formulas is not None:
+            formulas.close()
     return _Book(path, sheets, titles, epoch)
+
+
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any sheet of the workbook holds a formula (else one reading is enough)."""
+    with zipfile.ZipFile(path) as archive:
+        return any(
+            _FORMULA.search(archive.read(name))
+            for name in archive.namelist()
+            if name.startswith("xl/worksheets/") and name.endswith(".xml")
+        )
 
 
 @dataclass
@@ -741,18 +768,9 @@ class SheetSource(TableSource):
                 letter = get_column_letter(position + 1)
                 self._letters[name] = letter
                 self._labels[name] = text
-        while header and not header[-1]:
-            header.pop()
         seen: set[str] = set()
-        for position, name in enumerate(header):
-            if not name:
-                raise DataError(
-                    "a column has no header",
-                    file=self,
-                    row=header_row,
-                    column=get_column_letter(position + 1),
-                )
-            if name in seen:
+        for name in header:
+            if name and name in seen:
                 raise DataError(
                     "the column appears twice in the header",
                     file=self,
@@ -760,6 +778,7 @@ class SheetSource(TableSource):
                     column=self.label(name),
                 )
             seen.add(name)
+        keep = [i for i, name in enumerate(header) if name]
         kinds = {c.name: c.kind for c in columns_of(self.register)}
         problems: list[DataError] = []
         records: list[tuple[int, list[str]]] = []
@@ -768,6 +787,17 @@ class SheetSource(TableSource):
             for position, value in enumerate(cells):
                 name = header[position] if position < len(header) else ""
                 where = {"file": self, "row": row, "column": self._column(position, name)}
+                if not name:
+                    if isinstance(value, _Unsaved | _ExcelErrorValue) or _plain(value).strip():
+                        problems.append(
+                            DataError(
+                                "the cell is in a column without a header; give the column a "
+                                "header or clear the cell",
+                                value=_plain(value)[:80],
+                                **where,
+                            )
+                        )
+                    continue
                 if isinstance(value, _Unsaved):
                     problems.append(
                         DataError(
@@ -786,10 +816,11 @@ class SheetSource(TableSource):
                     texts.append("")
                 else:
                     texts.append(_text(value, kinds.get(name), self.book.epoch))
+            texts += [""] * (len(keep) - len(texts))
             records.append((row, texts))
         if problems:
             raise RegisterError(problems)
-        return _RawCsv(self, header, records, header_line=header_row)
+        return _RawCsv(self, [header[i] for i in keep], records, header_line=header_row)
 
     def _column(self, position: int, name: str) -> str:
         letter = get_column_letter(position + 1)
@@ -819,8 +850,9 @@ class SheetSource(TableSource):
         for name, file in REGISTER_FILES.items():
             if name in self.book.sheets and file in message:
                 message = message.replace(file, f"sheet {self.book.titles[name]!r}")
-        return DataError(message, file=problem.file, row=problem.row, column=column,
-                         value=problem.value)
+        return DataError(
+            message, file=problem.file, row=problem.row, column=column, value=problem.value
+        )
 
 
 def _message_of(problem: DataError) -> str:
@@ -892,11 +924,12 @@ def register_sources(directory: str | Path) -> dict[str, Path | SheetSource]:
         elif not (directory / REGISTER_FILES[name]).exists():
             sources[name] = source  # missing in both: the message names both
     if both:
-        files = ", ".join(str(directory / REGISTER_FILES[n]) for n in both)
-        sheets = ", ".join(repr(book.titles[n]) for n in both)
+        pairs = "; ".join(
+            f"{directory / REGISTER_FILES[n]} and {workbook} [{book.titles[n]}]" for n in both
+        )
         raise DataError(
-            f"a register is in two places: {files} and {workbook} (sheet{'s' if len(both) > 1 else ''} "
-            f"{sheets}); keep one of them (delete the file or the sheet)"
+            f"the same register in two forms: {pairs}; keep one of them "
+            "(delete the file or the sheet)"
         )
     return sources
 
@@ -941,8 +974,11 @@ def load_logic_models_sheet(
         try:
             example = parse_bool(cell(cells, "example"))
         except _CellError as exc:
-            problems.append(DataError(str(exc), file=source, row=row, column="example",
-                                      value=cell(cells, "example")))
+            problems.append(
+                DataError(
+                    str(exc), file=source, row=row, column="example", value=cell(cells, "example")
+                )
+            )
             example = False
         if not iid:
             problems.append(
@@ -998,8 +1034,9 @@ def load_logic_models_sheet(
                 indicator = parse_indicator(indicator_text)
             except _CellError as exc:
                 problems.append(
-                    DataError(str(exc), file=source, row=row, column="indicator",
-                              value=indicator_text)
+                    DataError(
+                        str(exc), file=source, row=row, column="indicator", value=indicator_text
+                    )
                 )
                 continue
             text = text or indicator
@@ -1008,9 +1045,7 @@ def load_logic_models_sheet(
         else:
             text, indicator, problem = _logic_model_item(stage, text)
             if problem:
-                problems.append(
-                    DataError(problem, file=source, row=row, column="item", value=text)
-                )
+                problems.append(DataError(problem, file=source, row=row, column="item", value=text))
                 continue
         counters[(iid, stage)] = counters.get((iid, stage), 0) + 1
         models[iid].append(
