@@ -133,6 +133,16 @@ def test_sheets_headers_and_instructions(xlsx_dir):
         assert word in intro
 
 
+def test_readme_describes_every_sheet_and_header():
+    readme = (REGISTERS / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Registren i Excel") : readme.index("## Så redigerar")]
+    for name, layout in r.LAYOUTS.items():
+        line = next(x for x in section.splitlines() if x.startswith(f"| {layout.sheet} |"))
+        assert f"`{r.REGISTER_FILES[name]}`" in line
+        for fld in layout.fields:
+            assert f"{fld.header} (`{fld.name}`)" in line
+
+
 def validations(ws) -> dict[str, object]:
     """Column letter -> the data validation covering rows 2.. of it."""
     found = {}
