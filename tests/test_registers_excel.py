@@ -109,6 +109,20 @@ def test_registers_can_be_split_between_files_and_sheets(regs, xlsx_dir):
     pd.testing.assert_frame_equal(loaded.logic_models, regs.logic_models)
 
 
+def test_convert_a_folder_moves_the_files_aside(regs, tmp_path):
+    folder = tmp_path / "raw" / "registers"
+    shutil.copytree(REGISTERS, folder)
+    (tmp_path / "raw" / "skolenkat").mkdir()
+    shutil.copy(CODEBOOK, tmp_path / "raw" / "skolenkat" / "codebook.csv")
+    path = r.convert_to_workbook(folder)
+    assert path == folder / r.WORKBOOK
+    assert sorted(p.name for p in folder.iterdir()) == ["README.md", "csv-yaml", r.WORKBOOK]
+    assert sorted(p.name for p in (folder / "csv-yaml").iterdir()) == sorted(
+        r.REGISTER_FILES.values()
+    )
+    pd.testing.assert_frame_equal(r.load_registers(folder).goals, regs.goals)
+
+
 # ---------------------------------------------------------------- the layout
 
 

@@ -163,6 +163,7 @@ __all__ = [
     "register_sources",
     "write_workbook",
     "load_logic_models_sheet",
+    "convert_to_workbook",
     # loaders
     "resource_hours",
     "load_partners",
@@ -273,3 +274,23 @@ def load_registers(
     attempt("activities", lambda: load_activities(file("activities")))
     _raise(problems)
     return Registers(**tables, directory=directory)
+
+
+def convert_to_workbook(directory: str | Path | None = None, *, moved_to: str = "csv-yaml") -> Path:
+    """Turn the CSV/YAML registers of ``directory`` (default ``data/raw/registers``) into
+    ``register.xlsx`` there; the files move to the subfolder ``moved_to`` (kept, no longer
+    read), so the folder never holds a register in both forms. Returns the workbook's path.
+
+    The registers are loaded (and checked) first: a file with problems raises and nothing
+    changes. Registers already in a workbook sheet stay as they are.
+    """
+    directory = Path(directory) if directory is not None else register_dir()
+    loaded = load_registers(directory)
+    target = directory / WORKBOOK
+    files = [directory / f for f in REGISTER_FILES.values() if (directory / f).exists()]
+    write_workbook(target, loaded)
+    backup = directory / moved_to
+    backup.mkdir(exist_ok=True)
+    for file in files:
+        file.replace(backup / file.name)
+    return target

@@ -362,9 +362,7 @@ def municipality_names() -> list[str]:
 
 def _cell_value(column: Column, value: object) -> object:
     """A loaded value -> what the workbook's cell holds."""
-    if isinstance(value, tuple | list):
-        if column.kind == "choices" and column.vocab is not None:
-            return "|".join(str(v) for v in value) or None
+    if isinstance(value, tuple | list):  # lists of ids, texts, choices or steps
         return "|".join(str(v) for v in value) or None
     if value is None or value is pd.NA or (not isinstance(value, str) and pd.isna(value)):
         return None
