@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import textwrap
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -498,6 +499,8 @@ def _write_register(ws, layout: SheetLayout, frame: pd.DataFrame | None, lists) 
                 width = max(width, min(len(str(value)) + 2, 60))
         ws.column_dimensions[get_column_letter(position)].width = width
     ws.freeze_panes = "A2"
+    ws.print_title_rows = "1:1"
+    _page_setup(ws)
 
 
 def _logic_model_value(record: pd.Series, name: str) -> object:
@@ -587,13 +590,12 @@ _INTRO = [
 def _write_instructions(ws) -> None:
     ws["A1"] = "Register för det våldsförebyggande arbetet"
     ws["A1"].font = Font(bold=True, size=14)
-    row = 3
-    for text in _INTRO:
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
-        cell = ws.cell(row=row, column=1, value=text)
-        cell.alignment = _WRAP
-        ws.row_dimensions[row].height = 15 * (len(text) // 105 + 1)
+    row = 2
+    for text in _INTRO:  # one line of text per row: reads the same in every program
         row += 1
+        for line in textwrap.wrap(text, 120):
+            ws.cell(row=row, column=1, value=line)
+            row += 1
     row += 1
     for position, title in enumerate(("Flik", "Kolumn", "Krävs", "Innehåll"), start=1):
         cell = ws.cell(row=row, column=position, value=title)
@@ -609,15 +611,28 @@ def _write_instructions(ws) -> None:
             row += 1
             spec = specs[fld.name]
             need = "ja" if spec.nonempty else ("kolumnen ska finnas" if spec.required else "nej")
-            ws.cell(row=row, column=2, value=fld.header)
-            ws.cell(row=row, column=3, value=need)
+            ws.cell(row=row, column=2, value=fld.header).alignment = _WRAP
+            ws.cell(row=row, column=3, value=need).alignment = _WRAP
             allowed = choices(spec)
             text = fld.help
             if allowed is not None and spec.kind != "code":
                 text += " Tillåtna värden: " + ", ".join(allowed) + "."
             ws.cell(row=row, column=4, value=text).alignment = _WRAP
+            lines = len(textwrap.wrap(text, 88))
+            if lines > 1:  # not every program fits the height of wrapped text itself
+                ws.row_dimensions[row].height = 15 * lines
     for letter, width in zip("ABCD", (26, 26, 20, 90), strict=True):
         ws.column_dimensions[letter].width = width
+    _page_setup(ws)
+
+
+def _page_setup(ws) -> None:
+    """Printed (or as PDF): landscape, all columns on one page width, header repeated."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
 
 
 # ---------------------------------------------------------------- reading
