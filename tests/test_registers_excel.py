@@ -28,15 +28,21 @@ def regs() -> r.Registers:
     return r.load_registers()
 
 
+@pytest.fixture(scope="module")
+def converted(regs, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example registers written as a workbook once (do not modify it)."""
+    return r.write_workbook(tmp_path_factory.mktemp("workbook") / r.WORKBOOK, regs)
+
+
 @pytest.fixture
-def xlsx_dir(tmp_path: Path, regs) -> Path:
+def xlsx_dir(tmp_path: Path, converted: Path) -> Path:
     """A registers folder with only register.xlsx (converted from the examples) and the
     survey codebook next to it, as in a workspace."""
     folder = tmp_path / "raw" / "registers"
     folder.mkdir(parents=True)
     (tmp_path / "raw" / "skolenkat").mkdir()
     shutil.copy(CODEBOOK, tmp_path / "raw" / "skolenkat" / "codebook.csv")
-    r.write_workbook(folder / r.WORKBOOK, regs)
+    shutil.copy(converted, folder / r.WORKBOOK)
     return folder
 
 
