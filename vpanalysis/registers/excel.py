@@ -496,7 +496,7 @@ def _write_register(ws, layout: SheetLayout, frame: pd.DataFrame | None, lists) 
             min_row=2, min_col=position, max_col=position, values_only=True
         ):
             if value is not None:
-                width = max(width, min(len(str(value)) + 2, 60))
+                width = max(width, min(len(str(value)) + 3, 60))
         ws.column_dimensions[get_column_letter(position)].width = width
     ws.freeze_panes = "A2"
     ws.print_title_rows = "1:1"
