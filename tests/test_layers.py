@@ -37,6 +37,7 @@ LAYERS = {
     "geography": 1,
     "definitions": 1,
     "registers": 1,
+    "registers.excel": 1,  # the registers as one workbook, register.xlsx (openpyxl)
     "data": 1,
     "context": 1,
     "enrolment": 1,  # pupils per grade, for survey response rates
