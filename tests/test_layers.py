@@ -41,6 +41,7 @@ LAYERS = {
     "context": 1,
     "fetch.provenance": 1,  # provenance files of fetched raw data, read by the build
     "indicators": 2,
+    "verdicts": 2,
     "disclosure": 2,
     "steps": 3,
     "publication": 3.5,

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from vpanalysis import indicators, plots, report
+from vpanalysis import plots, report
 from vpanalysis.presentation import situation as situation_view
+from vpanalysis.presentation.verdicts import comparison_word
 
 
 def side_by_side(table: pd.DataFrame) -> pd.DataFrame:
@@ -32,7 +33,7 @@ def side_by_side(table: pd.DataFrame) -> pd.DataFrame:
                 "Per 100 000 inv. och år": r["value"],
                 "Nedre gräns": r["lower"],
                 "Övre gräns": r["upper"],
-                "Jämfört med länet": indicators.SWEDISH_LABELS.get(verdict, verdict),
+                "Jämfört med länet": comparison_word(verdict) if verdict else "",
             }
         )
     out = pd.DataFrame(rows)
@@ -72,9 +73,10 @@ def funnel_chart(funnel, category: str, page: report.Page):
             "mot befolkningens storlek, med länets nivå och kontrollgränser."
         ),
         how=(
-            "Punkter mellan de streckade linjerna avviker inte mer än slumpen kan förklara. "
-            "Punkter utanför de prickade linjerna (99,8 %) ligger säkert högre eller lägre än "
-            "länet. Kommunen i fokus är markerad."
+            "En punkt mellan de streckade linjerna (95 %) har ingen säker skillnad mot "
+            "länet: avvikelsen kan bero på slumpen. En punkt utanför dem är högre eller "
+            "lägre än länet, och utanför de prickade linjerna (99,8 %) är skillnaden mycket "
+            "tydlig. Kommunen i fokus är markerad."
         ),
     )
 
