@@ -46,8 +46,8 @@ def comparison_table(table: pd.DataFrame, category: str, page: report.Page):
         side_by_side(table),
         caption=f"{category}: samverkanskommunerna, länet och riket",
         decimals=1,
-        source="BRÅ, anmälda brott; SCB, befolkning",
-        if_empty=page.missing("BRÅ:s statistik över anmälda brott"),
+        source="Brå, anmälda brott; SCB, befolkning",
+        if_empty=page.missing("Brå:s statistik över anmälda brott"),
     )
 
 
@@ -55,7 +55,7 @@ def funnel_chart(funnel, category: str, page: report.Page):
     """The funnel plot of the county's municipalities (``funnel``:
     :func:`~vpanalysis.steps.comparison.county_funnel`)."""
     if funnel is None:
-        return page.missing("BRÅ:s statistik för länets kommuner")
+        return page.missing("Brå:s statistik för länets kommuner")
     points, limits, county_level = funnel
     return report.chart(
         plots.funnel(
@@ -84,7 +84,7 @@ def funnel_chart(funnel, category: str, page: report.Page):
 def map_chart(values: pd.Series, category: str, page: report.Page):
     """The county's municipalities shaded by their latest 3-year rate."""
     if values.dropna().empty:
-        return page.missing("BRÅ:s statistik för länets kommuner")
+        return page.missing("Brå:s statistik för länets kommuner")
     ctx = page.context
     return report.chart(
         plots.county_map(
@@ -107,7 +107,7 @@ def map_chart(values: pd.Series, category: str, page: report.Page):
 def panels_chart(multiples: pd.DataFrame, page: report.Page):
     """Small multiples: every crime category, one line per collaborating municipality."""
     if multiples.empty:
-        return page.missing("BRÅ:s statistik över anmälda brott")
+        return page.missing("Brå:s statistik över anmälda brott")
     return report.chart(
         plots.small_multiples(multiples, panel="category", focus=page.name, ylabel="per 100 000"),
         what=(

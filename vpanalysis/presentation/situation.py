@@ -48,7 +48,7 @@ _LOCAL_NAMES = {"socialtjanst": "Socialtjänsten", "kvinnojour": "Kvinnojouren"}
 
 #: Display names of the sources in the coverage table.
 _SOURCE_NAMES = {
-    "bra": "Polisen/BRÅ",
+    "bra": "Polisen/Brå",
     "socialtjanst": "Socialtjänsten",
     "kvinnojour": "Kvinnojouren",
     "skolenkat": "Skolenkäten",
@@ -401,15 +401,15 @@ def police(summary: pd.DataFrame, definition: definitions.Definition, page: repo
         police_table(summary, definition),
         caption=f"Anmälda brott i {page.name}, treårsgenomsnitt",
         decimals=1,
-        source="BRÅ, anmälda brott; SCB, befolkning",
-        if_empty=page.missing("BRÅ:s statistik över anmälda brott"),
+        source="Brå, anmälda brott; SCB, befolkning",
+        if_empty=page.missing("Brå:s statistik över anmälda brott"),
     )
 
 
 def assault_chart(series: pd.DataFrame, page: report.Page):
     """Police-reported assault as 3-year rates over the years, with intervals."""
     if series.empty:
-        return page.missing("BRÅ:s statistik över misshandel")
+        return page.missing("Brå:s statistik över misshandel")
     return report.chart(
         plots.trend(
             series,
@@ -433,7 +433,7 @@ def assault_chart(series: pd.DataFrame, page: report.Page):
 def category_chart(panels: pd.DataFrame, page: report.Page):
     """Small multiples: every crime category's 3-year rates (municipality, county, Sweden)."""
     if panels.empty:
-        return page.missing("BRÅ:s statistik per brottskategori")
+        return page.missing("Brå:s statistik per brottskategori")
     return report.chart(
         plots.small_multiples(panels, panel="category", focus=page.name, ylabel="per 100 000"),
         what=(

@@ -94,7 +94,7 @@ def methods_appendix_text() -> str:
         "* **Antal per 100 000 invånare**: konfidensintervallet är exakt (Poisson) under "
         "10 händelser och enligt Byars metod från 10. **Andelar**: Wilsons intervall.\n"
         "* **Jämförelse med länet och riket**: deras osäkerhet är liten, så kommunens värde "
-        "är säkert högre eller lägre när länets eller rikets värde ligger utanför "
+        "är högre eller lägre än länets eller rikets när det värdet ligger utanför "
         "kommunens 95 % konfidensintervall (samma regel som Fingertips, Storbritanniens "
         "folkhälsostatistik).\n"
         "* **Jämförelse mellan två osäkra värden** (tjejer och killar, två kommuner, "
