@@ -265,6 +265,7 @@ def goal_verdict(
     *,
     previous: tuple[int, float] | None = None,
     averaged: bool = False,
+    exact: bool = False,
 ) -> GoalVerdict:
     """The status of one goal against a straight line from the baseline to the target.
 
@@ -281,7 +282,9 @@ def goal_verdict(
     ``on_track`` or ``not_on_track`` needs two values after the baseline on the same side
     of the line (``previous``: the year and value before the latest); from one value the
     status is ``within_margin`` with the note ``one_value``. ``averaged`` adds the note
-    that the value is a 3-year average. ``no_data`` without a value after the baseline.
+    that the value is a 3-year average. ``exact`` marks a value that is a complete count
+    with no uncertainty (the municipality's own register of trained staff): it is judged
+    by the value alone, no note. ``no_data`` without a value after the baseline.
     """
     if direction not in ("decrease", "increase"):
         raise ValueError(f"direction must be decrease or increase, got {direction!r}")
@@ -309,6 +312,11 @@ def goal_verdict(
         if _side(sign, best, path_value) < 0:
             return GoalVerdict("not_on_track", notes=notes, **done)
         return GoalVerdict("within_margin", notes=notes, **done)
+    if exact:
+        if _side(sign, latest_value, target_value) >= 0:
+            return GoalVerdict("reached", notes=notes, **done)
+        on_line = _side(sign, latest_value, path_value) >= 0
+        return GoalVerdict("on_track" if on_line else "not_on_track", notes=notes, **done)
     notes = (*notes, "no_interval")
     if _side(sign, latest_value, target_value) >= 0:
         return GoalVerdict("reached", notes=notes, **done)

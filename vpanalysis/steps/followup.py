@@ -4,8 +4,9 @@ Goal status compares the latest value of a goal's indicator with a straight line
 the baseline to the target, by the one rule of :func:`vpanalysis.verdicts.goal_verdict`
 (:data:`STATUSES`): ``reached``, ``on_track``, ``within_margin`` (the value's interval
 covers the target or the line), ``not_on_track`` and ``no_data``. A value without an
-interval (Kolada, a register's figure) says so in its notes, and is judged on track or
-not only from two values after the baseline. Where a rate's yearly count or a share's
+interval (Kolada, a figure typed into the goals register) says so in its notes, and is
+judged on track or not only from two values after the baseline; a figure computed from
+the municipality's own registers (trained staff) is complete and judged as it is. Where a rate's yearly count or a share's
 respondents are few, the status is taken from the pooled last three years (note
 ``averaged``). Codes only: the Swedish tables, labels and messages are in
 :mod:`vpanalysis.presentation.followup`.
@@ -183,6 +184,7 @@ def goal_status(
             None if latest is None else latest.get("upper"),
             previous=previous,
             averaged=averaged,
+            exact=source == "indicator" and str(g["indicator"]).startswith("register:"),
         )
         latest_year = None
         if latest is not None:
@@ -1073,6 +1075,17 @@ def _local_value(cells, counts, r, region: str) -> dict:
     return out
 
 
+#: Local measures that count nights or contacts, not persons: one person can stand for
+#: many of them, so two years' numbers are no Poisson counts and are not compared.
+NOT_PERSONS = ("dygn", "stödsamtal")
+
+
+def counts_persons(indicator: object) -> bool:
+    """Whether a local count indicator counts persons (not :data:`NOT_PERSONS`)."""
+    measure = match_key(str(indicator).partition(":")[2])
+    return not any(measure.startswith(word) for word in NOT_PERSONS)
+
+
 def _change(row: dict) -> str:
     """Now against then, a code of :data:`vpanalysis.verdicts.COMPARISONS`: a survey share
     by :func:`~vpanalysis.verdicts.shares_differ` (its published yes- and answered-counts),
@@ -1086,13 +1099,17 @@ def _change(row: dict) -> str:
             row["yes_now"], row["answered_now"], row["yes_then"], row["answered_then"]
         )
     if row["kind"] == "count":
-        if pd.isna(row["value_then"]) or pd.isna(row["value_now"]):
+        if (
+            pd.isna(row["value_then"])
+            or pd.isna(row["value_now"])
+            or not counts_persons(row["indicator"])
+        ):
             return "not_compared"
         return verdicts.rates_differ(row["value_now"], 1, row["value_then"], 1)
     return verdicts.estimates_differ(
         row["value_now"], row["lower_now"], row["upper_now"],
         row["value_then"], row["lower_then"], row["upper_then"],
-        log=row["kind"] == "rate",
+        log=row["kind"] == "rate", count1=row.get("count_now"), count2=row.get("count_then"),
     )  # fmt: skip
 
 
@@ -1102,6 +1119,7 @@ def baseline_followup(
     cells: pd.DataFrame,
     region: str,
     trends: dict[str, tuple[str, float]] | None = None,
+    tables: Tables | None = None,
 ) -> pd.DataFrame:
     """Each indicator of the baseline ``saved`` then and now (``current``: the baseline
     table of the latest data), step 5's follow-up (:data:`FOLLOWUP_COLUMNS`).
@@ -1114,7 +1132,9 @@ def baseline_followup(
     :data:`vpanalysis.verdicts.COMPARISONS`), never a reading of overlapping intervals.
     ``trends`` (indicator -> (code, yearly rate ratio), e.g.
     :func:`vpanalysis.steps.situation.police_trends`) gives ``trend`` and
-    ``trend_rate_ratio``: the same trend step 2 shows, by the same rule.
+    ``trend_rate_ratio``: the same trend step 2 shows, by the same rule. ``tables`` give
+    a police-reported rate's crimes in each period, so that fewer than
+    :data:`vpanalysis.verdicts.MIN_EVENTS` give ``too_few``.
     """
     if saved.empty:
         return pd.DataFrame(columns=FOLLOWUP_COLUMNS)
@@ -1138,7 +1158,15 @@ def baseline_followup(
             else:
                 for column in ("value", "lower", "upper"):
                     row[f"{column}_{when}"] = part.get(column)
+        if tables is not None and r["source"] == "bra":
+            for when in ("then", "now"):
+                if row[f"period_{when}"] is not None and not pd.isna(row[f"period_{when}"]):
+                    row[f"count_{when}"] = situation.police_window_count(
+                        tables, region, str(r["measure"]), row[f"period_{when}"]
+                    )
         row["change"] = _change(row)
+        row.pop("count_then", None)
+        row.pop("count_now", None)
         code, ratio = (trends or {}).get(r["indicator"], (None, np.nan))
         row["trend"], row["trend_rate_ratio"] = code, ratio
         rows.append(row)

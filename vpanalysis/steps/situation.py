@@ -202,6 +202,21 @@ def police_trends(tables: Tables, region: str) -> dict[str, tuple[str, float]]:
     }
 
 
+def police_window_count(tables: Tables, region: str, category: str, period: str) -> float:
+    """The police-reported crimes of ``category`` in ``region`` over ``period``
+    (``"2018–2020"`` or ``"2020"``, as the baseline names it); NaN when a year is missing."""
+    first, _, last = str(period).replace("-", "–").partition("–")
+    years = range(int(first), int(last or first) + 1)
+    obs = tables.observations
+    d = obs[(obs["source"] == "bra") & (obs["region_code"] == region)]
+    d = d[(d["category"] == category) & d["year"].isin(list(years))]
+    if (d["sex"] == "T").any():
+        d = d[d["sex"] == "T"]
+    if d["year"].nunique() < len(years) or d["count"].isna().any():
+        return float("nan")
+    return float(d["count"].astype("float64").sum())
+
+
 def police_rates(tables: Tables, regions: Sequence[str], years: Iterable[int]) -> pd.DataFrame:
     """BRÅ's police-reported crime per category, region and year, with rates and intervals."""
     obs = tables.observations[tables.observations["source"] == "bra"]
