@@ -6,9 +6,9 @@ the baseline to the target, by the one rule of :func:`vpanalysis.verdicts.goal_v
 covers the target or the line), ``not_on_track`` and ``no_data``. A value without an
 interval (Kolada, a figure typed into the goals register) says so in its notes, and is
 judged on track or not only from two values after the baseline; a figure computed from
-the municipality's own registers (trained staff) is complete and judged as it is. Where a rate's yearly count or a share's
-respondents are few, the status is taken from the pooled last three years (note
-``averaged``). Codes only: the Swedish tables, labels and messages are in
+the municipality's own registers (trained staff) is complete and judged as it is. Where
+a police-reported rate's yearly count is under 10, the status is taken from the pooled
+last three years (note ``averaged``). Codes only: the Swedish tables, labels and messages are in
 :mod:`vpanalysis.presentation.followup`.
 """
 
