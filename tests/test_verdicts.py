@@ -255,3 +255,117 @@ def test_swedish_words_cover_every_code_once():
     assert "Så läser du osäkerheten" in guide and "färre än 10 händelser" in guide
     assert "30 svarande" in guide and "kvasi" not in guide.lower()  # methods in the appendix
     assert "kvasi-Poisson" in words.methods_appendix_text()
+
+
+# ---------------------------------------------------------------- the steps use the rules
+
+
+def test_goal_status_pools_three_years_where_crimes_are_few():
+    import pandas as pd
+
+    from vpanalysis.steps import followup as fu
+
+    goals = pd.DataFrame(
+        {
+            "goal_id": ["G"], "municipality_code": ["2161"], "goal": ["Minska"],
+            "indicator": ["bra:Rån inkl. grovt"], "baseline_year": [2020],
+            "baseline_value": [40.0], "target_value": [20.0], "target_year": [2026],
+            "direction": ["decrease"], "latest_year": [None], "latest_value": [None],
+        }
+    )  # fmt: skip
+    series = pd.DataFrame(
+        {
+            "indicator": ["bra:Rån inkl. grovt"] * 4, "municipality_code": ["2161"] * 4,
+            "year": [2021, 2022, 2023, 2024], "value": [40.0, 30.0, 20.0, 25.0],
+            "lower": [25.0, 17.0, 10.0, 13.0], "upper": [60.0, 48.0, 36.0, 43.0],
+            "count": [8, 6, 4, 5], "population": [20_000.0] * 4,
+        }
+    )  # fmt: skip
+    got = fu.goal_status(goals, series).iloc[0]
+    pooled = indicators.rate([15], [60_000]).iloc[0]
+    assert got["notes"] == "averaged" and got["latest_from"] == 2022 and got["latest_year"] == 2024
+    assert got["latest_value"] == pytest.approx(pooled["value"])
+    assert (got["latest_lower"], got["latest_upper"]) == pytest.approx(
+        (pooled["lower"], pooled["upper"])
+    )
+    # the line is judged at the window's middle year, 2023: 40 - 3/6 * 20 = 30
+    assert got["path_value"] == pytest.approx(30.0)
+    assert got["status"] == "within_margin"
+
+
+def test_register_figures_are_exact_and_kolada_values_are_not():
+    import pandas as pd
+
+    from vpanalysis.steps import followup as fu
+
+    goals = pd.DataFrame(
+        {
+            "goal_id": ["R", "K"], "municipality_code": ["2161"] * 2, "goal": ["Utbilda", "Minska"],
+            "indicator": ["register:training_coverage", "kolada:N07403"],
+            "baseline_year": [2020, 2020], "baseline_value": [0.0, 1000.0],
+            "target_value": [100.0, 800.0], "target_year": [2024, 2030],
+            "direction": ["increase", "decrease"], "latest_year": [None, None],
+            "latest_value": [None, None],
+        }
+    )  # fmt: skip
+    table = pd.DataFrame(
+        {
+            "indicator": ["register:training_coverage", "kolada:N07403"],
+            "municipality_code": ["2161"] * 2, "year": [2023, 2022], "value": [67.6, 950.0],
+        }
+    )  # fmt: skip
+    got = fu.goal_status(goals, table).set_index("goal_id")
+    assert got.loc["R", "status"] == "not_on_track" and got.loc["R", "notes"] == ""  # 67,6 < 75
+    assert got.loc["K", "status"] == "within_margin"  # one Kolada year: no "på väg"
+    assert got.loc["K", "notes"] == "no_interval,one_value"
+
+
+def test_reported_crime_goals_are_found():
+    import pandas as pd
+
+    from vpanalysis.steps import followup as fu
+
+    goals = pd.DataFrame(
+        {
+            "goal_id": ["A", "B", "C", "D"], "municipality_code": ["2161"] * 4,
+            "goal": ["a", "b", "c", "d"],
+            "indicator": ["kolada:N07403", "bra:Misshandel inkl. grov", "skolenkat:utsatt_hot",
+                          "kolada:N15428"],
+            "direction": ["decrease"] * 4,
+        }
+    )  # fmt: skip
+    assert list(fu.reported_crime_goals(goals)["goal_id"]) == ["A", "B"]
+
+
+def test_local_counts_of_nights_or_calls_are_not_compared():
+    from vpanalysis.steps import followup as fu
+
+    assert fu.counts_persons("kvinnojour:Stödsökande kvinnor")
+    assert not fu.counts_persons("kvinnojour:Dygn i skyddat boende")
+    assert not fu.counts_persons("kvinnojour:Stödsamtal")
+    row = {"source": "kvinnojour", "kind": "count", "indicator": "kvinnojour:Dygn i skyddat boende",
+           "value_then": 300.0, "value_now": 600.0}  # fmt: skip
+    assert fu._change(row) == "not_compared"
+    row.update(indicator="kvinnojour:Stödsökande kvinnor", value_then=3.0, value_now=1.0)
+    assert fu._change(row) == "too_few"  # 1 case against 3 is no change
+
+
+def test_series_breaks_are_shown_where_a_trend_crosses_them():
+    import pandas as pd
+
+    from vpanalysis.presentation import situation as view
+
+    summary = pd.DataFrame(
+        {
+            "category": ["Våldtäkt inkl. grov", "Våldtäkt inkl. grov", "Barnfridsbrott",
+                         "Mord, dråp och misshandel med dödlig utgång", "Olaga hot"],
+            "trend_from": [2015, 2019, 2021, 2015, 2015],
+            "trend_to": [2024, 2024, 2024, 2024, 2024],
+        }
+    )  # fmt: skip
+    notes = view.break_notes(summary)
+    assert sum("samtyckeslagen" in n for n in notes) == 1  # 2015-2024 crosses, 2019- does not
+    assert any("Barnfridsbrott" in n and "2021" in n for n in notes)  # starts mid-2021
+    assert any("konstaterat dödligt våld" in n for n in notes)
+    assert not any("Olaga hot" in n for n in notes)
+    assert all(b["source"] for b in view.SERIES_BREAKS)
