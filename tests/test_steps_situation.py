@@ -49,7 +49,7 @@ def test_police_summary_compares_with_county_and_sweden(tables):
         if row["Övre gräns"] < county
         else "högre"
         if row["Nedre gräns"] > county
-        else "likvärdigt"
+        else "ingen säker skillnad"
     )
     assert row["Jämfört med länet"] == expected
     assert row["Period"] == "2022–2024"
