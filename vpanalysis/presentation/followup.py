@@ -143,6 +143,7 @@ def _goal_messages(status: pd.DataFrame, max_goals_named: int | None = None) -> 
         return messages
     for _, g in status.iterrows():
         if g["status"] == "no_data":
+            messages.append(f"{goal_status_text(g)}: ”{g['goal']}”.")
             continue
         messages.append(
             f"{goal_status_text(g)}: ”{g['goal']}” – senast {_latest_text(g)}, målet är "
