@@ -40,7 +40,7 @@ def shown(request, rendered_reports) -> tuple[int, str]:
 
 def test_the_rule_is_stated_once_and_the_methods_in_an_appendix(shown):
     step, text = shown
-    assert text.count("Så läser du osäkerheten") == 1, step
+    assert text.count("Så läser du osäkerheten. Varje värde") == 1, step  # stated once
     assert "ingen säker skillnad" in text and "för få fall för en bedömning" in text
     appendix = text.split("Metodbilaga", 1)
     assert len(appendix) == 2, step
