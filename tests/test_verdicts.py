@@ -369,3 +369,20 @@ def test_series_breaks_are_shown_where_a_trend_crosses_them():
     assert any("konstaterat dödligt våld" in n for n in notes)
     assert not any("Olaga hot" in n for n in notes)
     assert all(b["source"] for b in view.SERIES_BREAKS)
+
+
+def test_step_5_shows_the_breaks_of_the_trends_it_shows():
+    import pandas as pd
+
+    from vpanalysis.presentation import followup as pf
+
+    follow = pd.DataFrame(
+        {
+            "source": ["bra", "bra", "kolada"],
+            "indicator": ["bra:Våldtäkt inkl. grov", "bra:Olaga hot", "kolada:N07403"],
+            "trend": ["no_change", "up", None],
+        }
+    )
+    notes = pf.baseline_break_notes(follow, range(2015, 2025))
+    assert len(notes) == 1 and "samtyckeslagen" in notes[0]
+    assert pf.baseline_break_notes(follow, range(2019, 2025)) == []

@@ -11,12 +11,18 @@ import operator
 from collections.abc import Iterable
 
 import pandas as pd
+from IPython.display import HTML
 
 from vpanalysis import indicators, report
 from vpanalysis.config import DISCLOSURE_THRESHOLD
 from vpanalysis.data import Tables
 from vpanalysis.presentation.factors import share_marks
-from vpanalysis.presentation.situation import baseline_labels, trend_text, with_frozen_notice
+from vpanalysis.presentation.situation import (
+    baseline_labels,
+    break_notes,
+    trend_text,
+    with_frozen_notice,
+)
 from vpanalysis.presentation.verdicts import STATUS_WORDS, comparison_word, status_text
 from vpanalysis.publication import keys
 from vpanalysis.registers import parse_cutoff
@@ -502,7 +508,27 @@ def baseline_followup(follow: pd.DataFrame, saved: pd.DataFrame, page: report.Pa
         marks=baseline_marks(follow),
         if_empty=page.missing("Underlag för en baslinje"),
     )
+    notes = baseline_break_notes(follow, page.context.year_range)
+    if notes:
+        shown = HTML(shown.data + report.notice(notes, ok="").data)
     return with_frozen_notice(shown, saved)
+
+
+def baseline_break_notes(follow: pd.DataFrame, years) -> list[str]:
+    """The series breaks (:func:`vpanalysis.presentation.situation.break_notes`) of the
+    police-reported trends in ``follow``, whose years are ``years`` (first, last)."""
+    rated = follow[follow["source"].eq("bra") & follow["trend"].notna()] if len(follow) else follow
+    if rated.empty:
+        return []
+    first, last = min(years), max(years)
+    summary = pd.DataFrame(
+        {
+            "category": rated["indicator"].str.partition(":")[2].to_numpy(),
+            "trend_from": first,
+            "trend_to": last,
+        }
+    )
+    return break_notes(summary)
 
 
 def baseline_check(
