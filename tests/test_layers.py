@@ -43,6 +43,7 @@ LAYERS = {
     "enrolment": 1,  # pupils per grade, for survey response rates
     "fetch.provenance": 1,  # provenance files of fetched raw data, read by the build
     "indicators": 2,
+    "verdicts": 2,
     "disclosure": 2,
     "steps": 3,
     "publication": 3.5,
