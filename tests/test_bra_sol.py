@@ -200,3 +200,24 @@ def test_sol_samtliga_brott_is_all_reported_crime(tmp_path):
     assert raw["category"].tolist() == [bra_io.TOTAL_CATEGORY]
     obs = cleaning.clean_bra(raw, mapping())
     assert obs["count"].tolist() == [1510] and obs["region_code"].tolist() == ["2161"]
+
+
+def test_step2_shows_all_reported_crime_as_context_not_as_a_row():
+    from vpanalysis.presentation import situation as view
+
+    summary = pd.DataFrame(
+        {
+            "category": [bra_io.TOTAL_CATEGORY, CATEGORY],
+            "year_from": [2022, 2022],
+            "year_to": [2024, 2024],
+            "count": [4500, 240],
+            "value": [7850.0, 418.6],
+            "county_value": [8120.0, 455.0],
+            "sweden_value": [float("nan"), 820.0],
+        }
+    )
+    text = view.all_crime_text(summary, "Ljusdal")
+    assert "4\u00a0500" in text and "7\u00a0850 per 100 000" in text and "länet 8\u00a0120" in text
+    assert "riket" not in text  # no value for Sweden
+    assert list(view.without_all_crime(summary)["category"]) == [CATEGORY]
+    assert view.all_crime_text(summary.iloc[1:], "Ljusdal") is None

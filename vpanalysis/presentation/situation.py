@@ -19,6 +19,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from vpanalysis import definitions, plots, report, verdicts
+from vpanalysis.io.bra import TOTAL_CATEGORY
 from vpanalysis.presentation.verdicts import comparison_word, trend_word
 from vpanalysis.publication import keys
 from vpanalysis.report import SUPPRESSED, interval, number
@@ -395,15 +396,49 @@ def police_notes(summary: pd.DataFrame):
     return report.notice(notes, ok="") if notes else report.markdown("")
 
 
+def all_crime_text(summary: pd.DataFrame, name: str) -> str | None:
+    """All reported crime (:data:`vpanalysis.io.bra.TOTAL_CATEGORY`) as the context of the
+    violence categories, or ``None`` when the data do not have it."""
+    row = summary[summary["category"] == TOTAL_CATEGORY]
+    if row.empty:
+        return None
+    r = row.iloc[0]
+    per = f"{number(r['value'], 0)} per 100 000 invånare och år"
+    others = [
+        f"{where} {number(r[column], 0)}"
+        for where, column in (("länet", "county_value"), ("riket", "sweden_value"))
+        if not pd.isna(r[column])
+    ]
+    compare = f" ({', '.join(others)})" if others else ""
+    return (
+        f"Som sammanhang: alla anmälda brott i {name}, inte bara våldsbrott, var "
+        f"{number(r['count'], 0)} under {r['year_from']}–{r['year_to']}, {per}{compare}. "
+        "Våldsbrotten i tabellen är en del av dem; fler anmälningar av alla slag kan spegla "
+        "anmälningsbenägenhet och polisens arbete lika mycket som brottsligheten."
+    )
+
+
+def without_all_crime(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the violence categories only (all reported crime is context, not a row)."""
+    if frame.empty or "category" not in frame.columns:
+        return frame
+    return frame[frame["category"] != TOTAL_CATEGORY]
+
+
 def police(summary: pd.DataFrame, definition: definitions.Definition, page: report.Page):
-    """The table of police-reported crime, 3-year rates compared with county and Sweden."""
-    return report.table(
-        police_table(summary, definition),
+    """The table of police-reported crime, 3-year rates compared with county and Sweden,
+    and all reported crime as its context where the data have it."""
+    table = report.table(
+        police_table(without_all_crime(summary), definition),
         caption=f"Anmälda brott i {page.name}, treårsgenomsnitt",
         decimals=1,
         source="Brå, anmälda brott; SCB, befolkning",
         if_empty=page.missing("Brå:s statistik över anmälda brott"),
     )
+    context = all_crime_text(summary, page.name) if not summary.empty else None
+    if context is None:
+        return table
+    return HTML(getattr(table, "data", str(table)) + f"<p>{context}</p>")
 
 
 def assault_chart(series: pd.DataFrame, page: report.Page):
@@ -432,6 +467,7 @@ def assault_chart(series: pd.DataFrame, page: report.Page):
 
 def category_chart(panels: pd.DataFrame, page: report.Page):
     """Small multiples: every crime category's 3-year rates (municipality, county, Sweden)."""
+    panels = without_all_crime(panels)
     if panels.empty:
         return page.missing("Brå:s statistik per brottskategori")
     return report.chart(
