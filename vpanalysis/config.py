@@ -99,7 +99,8 @@ class Paths:
         """The notebooks reports run: the packaged ones, or ``<root>/notebooks`` when a
         stand-in project root (``VPANALYSIS_ROOT``) has such a folder (tests)."""
         own = self.root / "notebooks"
-        return own if own.is_dir() else notebooks_dir()
+        stand_in = bool(os.environ.get("VPANALYSIS_ROOT")) and own.is_dir()
+        return own if stand_in else notebooks_dir()
 
     @property
     def reports(self) -> Path:
