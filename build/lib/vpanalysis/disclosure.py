@@ -1,0 +1,879 @@
+"""Small-number suppression (disclosure control) for everything that is published.
+
+Counts of persons from local sources (social services, women's shelter, school survey)
+below a threshold (default 5, :data:`vpanalysis.config.DISCLOSURE_THRESHOLD`) are never
+published, and they must not be derivable from what *is* published, totals included
+(docs/methods.md).
+
+Public API
+----------
+:func:`protect_table`
+    A crosstab (or a 1-D Series) of counts, optionally with a total row and/or a total
+    column, in; the same table as ``Int64`` with suppressed cells as ``<NA>`` out.
+:func:`protect_long`
+    The same for a tidy (long) table: every key column that holds a total level
+    (sex ``"T"``, age group ``"totalt"``, category ``"Totalt"``, ...) adds the relation
+    "the other levels sum to the total"; the table is protected as one table with all
+    those relations, so ``K``/``M``/``T`` rows, age bands and ``totalt`` and categories
+    with ``Totalt`` are protected together.
+:func:`protect_rates`, :func:`suppress_derived`, :func:`suppress_derived_long`
+    Blank rates, proportions and intervals computed from suppressed counts.
+:func:`is_safe`
+    Check a protected table against its original (for tests and as an assertion).
+:func:`attacker_intervals`
+    The interval an attacker can derive for every suppressed cell (for audits).
+:func:`assert_no_small_counts`
+    Last-line check that raises :class:`vpanalysis.errors.DisclosureError`.
+
+Totals
+------
+In :func:`protect_table`, ``total_row``/``total_col`` name the total row/column. With
+``None`` (the default) a row/column whose label is one of :data:`TOTAL_LABELS`
+(``Totalt``, ``Total``, ``Summa``, ``Samtliga``, ``Alla``; case and surrounding spaces
+ignored) is taken as the total; ``False`` means "no total, do not look for one". A total
+must equal the sum of its parts (``partial_totals=True`` allows it to exceed it, see below);
+otherwise a ValueError names the row or column that does not add up.
+
+The protection rule
+-------------------
+*Primary suppression*: every count ``1 .. threshold-1`` is suppressed, totals included.
+Zero is published (it discloses no person) and zeros are never used for secondary
+suppression, so an attacker may assume every suppressed count is at least 1 and the
+protection below is verified against that stronger attacker.
+
+*Secondary suppression*: the attacker knows every published cell, the additive structure
+(rows and columns sum to their totals) and that counts are non-negative (and, as above,
+that suppressed counts are >= 1). For every primary cell the largest value the attacker
+cannot exclude (the upper bound of a linear programme over all tables consistent with the
+publication) must be at least ``threshold``. The attacker can then never show that the cell
+is a small count, and in particular never pin it down exactly: its value is below the
+threshold and the upper bound is not, so the feasible interval has width >= 1. (In the
+terms of statistical agencies: an upper protection level of ``threshold - value``.) A lower
+bound of 0 is not required: "at least one person" is what the fact that a cell is
+suppressed says anyway, and demanding it would cost much more suppression. Why not merely
+"not determined exactly": an interval such as [1, 2] is not a single value, yet it tells
+that one or two persons are behind the cell, which is what the threshold rule forbids.
+
+For tables of one or two dimensions with margins the constraint matrix is totally
+unimodular, so the linear-programming bounds are the integer bounds; for tables with three
+or more total dimensions (:func:`protect_long`) the bounds are those of the LP relaxation,
+the usual practice.
+
+Cells chosen for secondary suppression are non-zero published cells, hence at least the
+threshold themselves, so *every* suppressed cell has an upper bound >= threshold and
+protecting a protected table again changes nothing.
+
+*Missing input* (``<NA>``): it stays ``<NA>`` and is unknown to the attacker (a free
+non-negative unknown). A source may have blanked a small count without secondary
+suppression, so with ``protect_missing=True`` (the default) a missing cell is protected
+like a primary one: the published totals must not narrow it to 1..threshold-1 (an upper
+bound of 0, i.e. provably empty, is fine). With ``protect_missing=False`` missing cells are
+only unknowns. Rows absent from a long table are treated the same way.
+
+*Partial totals*: with ``partial_totals=True`` a total may exceed the sum of its parts
+(e.g. ``T`` includes persons of unknown sex). The difference is an unpublished count; the
+attacker only knows it is >= 0, and if it is 1..threshold-1 it is protected like a primary
+cell (otherwise ``T - K - M`` would publish it).
+
+The algorithm
+-------------
+Greedy, one primary cell at a time, smallest first: if its LP upper bound (scipy's HiGHS
+``linprog``) is below the threshold, a min-cost-flow LP (a network-flow heuristic, as used
+for 2-D tables by statistical agencies) routes the missing amount through the table's
+relations, i.e. along cycles of cells, and the published cells that carry flow are
+suppressed. Cost of a cell: one plus a fraction for its size (few and small cells first);
+totals cost ten times as much per total dimension, so totals are suppressed only when the
+interior cannot do it. A final pass tries to publish again every secondary cell (most
+expensive first) and keeps it published if all primary cells stay protected. Every result
+is verified by the LP before it is returned. (``scipy.optimize.milp`` would solve each step
+exactly, but HiGHS' MIP solver prints debug lines to the process' stdout, which would end up
+in reports; on 400 random tables the LP heuristic suppressed about 1 % more cells.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linprog
+
+from vpanalysis.config import DISCLOSURE_THRESHOLD
+from vpanalysis.errors import DisclosureError
+
+__all__ = [
+    "SEX_COLUMNS",
+    "TOTAL_LABELS",
+    "assert_no_small_counts",
+    "attacker_intervals",
+    "is_safe",
+    "protect_long",
+    "protect_rates",
+    "protect_table",
+    "suppress_derived",
+    "suppress_derived_long",
+    "withhold_small",
+]
+
+#: Labels recognised as totals when no total is named (compared case-insensitively).
+TOTAL_LABELS: tuple[str, ...] = ("totalt", "total", "summa", "samtliga", "alla")
+#: Columns of a long table where the level ``"T"`` is the total (Kolada's K/M/T).
+SEX_COLUMNS: tuple[str, ...] = ("sex", "kon", "kön", "gender")
+
+_EPS = 1e-6
+_TOTAL_COST = 10.0  # cost of suppressing a total, per total dimension of the cell
+_DERIVED_DEFAULT = ("value", "lower", "upper")
+
+TotalSpec = Hashable | None | Literal[False]
+
+
+# ---------------------------------------------------------------- the engine
+
+
+@dataclass
+class _Problem:
+    """A table flattened to cells ``x`` with additive relations ``A @ x == 0``.
+
+    ``values`` is NaN where the value is unknown to us (missing input, absent rows,
+    partial-total slacks that cannot be computed). ``hidden`` cells are never published
+    (absent rows, slacks); ``cost`` is the cost of suppressing a published cell.
+    """
+
+    values: np.ndarray
+    A: np.ndarray
+    cost: np.ndarray
+    hidden: np.ndarray
+    relation_names: list[str] = field(default_factory=list)
+    cell_names: list[str] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.values)
+
+
+def _grid_problem(
+    grid: np.ndarray,
+    totals: Sequence[int | None],
+    *,
+    hidden: np.ndarray | None = None,
+    partial_totals: bool = False,
+    labels: Sequence[Sequence[object]] | None = None,
+    dim_names: Sequence[str] | None = None,
+) -> _Problem:
+    """Cells of an N-D grid where dimension ``d`` has its total at ``totals[d]`` (or none).
+
+    ``labels``/``dim_names`` only serve the messages.
+    """
+    shape = grid.shape
+    if labels is None:
+        labels = [list(range(k)) for k in shape]
+    if dim_names is None:
+        dim_names = [f"dimension {d}" for d in range(len(shape))]
+    n = grid.size
+    idx = np.arange(n).reshape(shape)
+    values = grid.astype("float64").reshape(-1)
+    hidden_flat = np.zeros(n, bool) if hidden is None else hidden.reshape(-1).copy()
+    rows: list[np.ndarray] = []
+    names: list[str] = []
+    n_total_dims = np.zeros(n, int)
+    for d, t in enumerate(totals):
+        if t is None or shape[d] < 2:
+            continue
+        coord = np.indices(shape)[d].reshape(-1)
+        n_total_dims += coord == t
+        lines = np.moveaxis(idx, d, -1).reshape(-1, shape[d])
+        for line in lines:
+            r = np.zeros(n)
+            r[line] = 1.0
+            r[line[t]] = -1.0
+            rows.append(r)
+            names.append(_relation_name(line[t], d, shape, labels, dim_names))
+    A = np.array(rows, dtype="float64").reshape(len(rows), n)
+    scale = 1.0 + np.nanmax(np.abs(values), initial=0.0)
+    size = np.nan_to_num(values, nan=0.0) / scale
+    cost = np.where(n_total_dims == 0, 1.0, _TOTAL_COST * n_total_dims) + size
+    cell_names = [_cell_name(i, shape, labels, dim_names) for i in range(n)]
+    if partial_totals and len(rows):
+        # parts + slack == total, slack >= 0 never published
+        m = len(rows)
+        slack = -(A @ np.nan_to_num(values, nan=0.0))
+        slack = np.where(np.abs(A) @ np.isnan(values) > 0, np.nan, slack)
+        if np.any(slack < -_EPS):
+            bad = [names[i] for i in np.flatnonzero(slack < -_EPS)]
+            raise ValueError(
+                f"the totals do not add up: the parts sum to more than {'; '.join(bad[:5])}"
+            )
+        A = np.hstack([A, np.eye(m)])
+        values = np.concatenate([values, slack])
+        hidden_flat = np.concatenate([hidden_flat, np.ones(m, bool)])
+        cost = np.concatenate([cost, np.full(m, np.inf)])
+        cell_names += [f"the part of {name} not in its parts" for name in names]
+    cost = np.where(hidden_flat, np.inf, cost)
+    return _Problem(values, A, cost, hidden_flat, names, cell_names)
+
+
+def _cell_name(i: int, shape: tuple[int, ...], labels, dim_names) -> str:
+    pos = np.unravel_index(i, shape)
+    dims = [d for d in range(len(shape)) if shape[d] > 1] or list(range(len(shape)))
+    return ", ".join(f"{dim_names[d]} {labels[d][pos[d]]!r}" for d in dims)
+
+
+def _relation_name(total_cell: int, d: int, shape, labels, dim_names) -> str:
+    pos = np.unravel_index(total_cell, shape)
+    others = [f"{dim_names[e]} {labels[e][pos[e]]!r}" for e in range(len(shape))]
+    others = [o for e, o in enumerate(others) if e != d and shape[e] > 1]
+    name = f"the total {dim_names[d]} {labels[d][pos[d]]!r}"
+    return name + (f" ({', '.join(others)})" if others else "")
+
+
+class _Solver:
+    """Secondary suppression for one :class:`_Problem`."""
+
+    def __init__(self, problem: _Problem, threshold: int, protect_missing: bool):
+        self.p = problem
+        self.t = float(threshold)
+        v = problem.values
+        self.unknown = np.isnan(v)
+        known = np.where(self.unknown, 0.0, v)
+        if np.any(known < -_EPS) or np.any(np.abs(known - np.round(known)) > _EPS):
+            bad = [
+                problem.cell_names[i]
+                for i in np.flatnonzero((known < -_EPS) | (np.abs(known - np.round(known)) > _EPS))
+            ]
+            raise ValueError(f"counts must be whole numbers >= 0; not so in {bad[:5]}")
+        self.primary = ~self.unknown & (known >= 1) & (known < threshold)
+        self.targets = self.primary | (self.unknown & protect_missing)
+        self.initial = self.unknown | self.primary | problem.hidden
+        self.x0 = self._baseline(known)
+        # attacker's lower bound for an unpublished cell: >= 1 for the cells we suppress
+        # (zeros are always published), >= 0 for unknown and hidden cells
+        self.lb = np.where(self.unknown | problem.hidden, 0.0, np.minimum(self.x0, 1.0))
+
+    # -- consistency and a feasible completion of the unknown cells
+    def _baseline(self, known: np.ndarray) -> np.ndarray:
+        A = self.p.A
+        if not len(A):
+            return known
+        if not self.unknown.any():
+            resid = A @ known
+            total = np.where(A < 0, known, 0.0).sum(axis=1)
+            bad = np.flatnonzero(np.abs(resid) > _EPS)
+            if len(bad):
+                raise ValueError(
+                    "the totals do not add up: "
+                    + "; ".join(
+                        f"{self.p.relation_names[i]} is {total[i]:g} but its parts sum to "
+                        f"{total[i] + resid[i]:g}"
+                        for i in bad[:5]
+                    )
+                )
+            return known
+        lo = np.where(self.unknown, 0.0, known)
+        hi = np.where(self.unknown, np.inf, known)
+        res = linprog(
+            np.zeros(self.p.n),
+            A_eq=A,
+            b_eq=np.zeros(len(A)),
+            bounds=np.column_stack([lo, hi]),
+            method="highs",
+        )
+        if res.status != 0:
+            raise ValueError(
+                "the totals do not add up: no non-negative values of the missing cells "
+                "make every total equal the sum of its parts"
+            )
+        return np.where(self.unknown, np.maximum(res.x, 0.0), known)
+
+    # -- the attacker's upper bound of cell i when the cells in S are unpublished
+    def upper(self, i: int, S: np.ndarray) -> float:
+        if not len(self.p.A) or not np.any(self.p.A[:, i]):
+            return np.inf
+        lo = np.where(S, self.lb, self.x0)
+        hi = np.where(S, np.inf, self.x0)
+        c = np.zeros(self.p.n)
+        c[i] = -1.0
+        res = linprog(
+            c,
+            A_eq=self.p.A,
+            b_eq=np.zeros(len(self.p.A)),
+            bounds=np.column_stack([lo, hi]),
+            method="highs",
+        )
+        if res.status == 3:
+            return np.inf
+        if res.status != 0:  # pragma: no cover - the baseline is feasible
+            raise RuntimeError(f"disclosure LP failed: {res.message}")
+        return -float(res.fun)
+
+    def protected(self, i: int, S: np.ndarray) -> bool:
+        u = self.upper(i, S)
+        return u >= self.t - _EPS or (self.unknown[i] and u <= _EPS)
+
+    # -- cheap extra cells that let cell i reach the threshold
+    def extra_cells(self, i: int, S: np.ndarray) -> np.ndarray | None:
+        """Cells to suppress so that cell ``i`` can grow to the threshold (network heuristic).
+
+        A flow ``y = up - down`` through the table's relations (``A @ y == 0``) that raises
+        cell ``i`` by what it lacks; published cells can carry it only if suppressed. Cost
+        per unit of flow: a published cell's suppression cost divided by the flow needed,
+        next to nothing for cells already unpublished. The cells that carry flow are the
+        ones to suppress; the LP optimum is a cheapest set of cycles through cell ``i``.
+        """
+        p, n = self.p, self.p.n
+        cand = ~S & (self.x0 >= 1) & np.isfinite(p.cost)
+        need = self.t - self.x0[i]
+        # y = up - down; up, down >= 0
+        up_hi = np.where(S | cand, np.inf, 0.0)
+        down_hi = np.where(S, self.x0 - self.lb, np.where(cand, self.x0 - 1.0, 0.0))
+        up_lo = np.zeros(n)
+        up_lo[i] = need
+        down_hi[i] = 0.0
+        w = np.where(cand, p.cost / max(need, 1.0), 1e-6)
+        res = linprog(
+            np.concatenate([w, w]),
+            A_eq=np.hstack([p.A, -p.A]),
+            b_eq=np.zeros(len(p.A)),
+            bounds=np.column_stack(
+                [np.concatenate([up_lo, np.zeros(n)]), np.concatenate([up_hi, down_hi])]
+            ),
+            method="highs",
+        )
+        if res.status != 0:
+            return None
+        moved = res.x[:n] + res.x[n:]
+        return np.flatnonzero(cand & (moved > _EPS))
+
+    def solve(self) -> np.ndarray:
+        S = self.initial.copy()
+        if not self.targets.any() or not len(self.p.A):
+            return S
+        order = sorted(np.flatnonzero(self.targets), key=lambda i: (self.x0[i], i))
+        # Protection is monotone in S (more suppression, wider intervals) except for a
+        # missing cell that is fine because it is provably 0: suppression for another cell
+        # may open it up to 1..threshold-1. Such a cell is then raised to the threshold, so
+        # each can fail once and a few passes suffice.
+        for _ in range(len(order) + 1):
+            failing = [i for i in order if not self.protected(i, S)]
+            if not failing:
+                break
+            for i in failing:
+                if not self.protected(i, S):
+                    S[self._extra_or_all(i, S)] = True
+        S = self._prune(S)
+        failing = [i for i in order if not self.protected(i, S)]
+        if failing:  # pragma: no cover - defensive
+            raise RuntimeError(
+                "secondary suppression failed for "
+                + ", ".join(self.p.cell_names[i] for i in failing[:5])
+            )
+        return S
+
+    def _extra_or_all(self, i: int, S: np.ndarray) -> np.ndarray:
+        extra = self.extra_cells(i, S)
+        if extra is not None:
+            trial = S.copy()
+            trial[extra] = True
+            if self.protected(i, trial):
+                return extra
+        # suppress every non-zero published cell: always enough
+        return np.flatnonzero(~S & (self.x0 >= 1) & np.isfinite(self.p.cost))
+
+    def _prune(self, S: np.ndarray) -> np.ndarray:
+        """Publish again every secondary cell whose suppression is not needed."""
+        targets = list(np.flatnonzero(self.targets))
+        secondary = np.flatnonzero(S & ~self.initial)
+        for c in sorted(secondary, key=lambda j: (-self.p.cost[j], -j)):
+            S[c] = False
+            # check the targets that failed most recently first
+            for pos, i in enumerate(targets):
+                if not self.protected(i, S):
+                    targets.insert(0, targets.pop(pos))
+                    S[c] = True
+                    break
+        return S
+
+
+def _solve_problem(problem: _Problem, threshold: int, protect_missing: bool) -> np.ndarray:
+    return _Solver(problem, threshold, protect_missing).solve()
+
+
+# ---------------------------------------------------------------- totals and tables
+
+
+def _is_total_label(label: object) -> bool:
+    return isinstance(label, str) and label.strip().casefold() in TOTAL_LABELS
+
+
+def _total_position(labels: pd.Index, given: TotalSpec, what: str) -> int | None:
+    if given is False:
+        return None
+    if given is None:
+        hits = [i for i, lab in enumerate(labels) if _is_total_label(lab)]
+        if len(hits) > 1:
+            raise ValueError(
+                f"several {what}s look like totals ({[labels[i] for i in hits]}); "
+                f"name the total with total_{what[:3]}=..."
+            )
+        return hits[0] if hits else None
+    hits = [i for i, lab in enumerate(labels) if lab == given]
+    if len(hits) != 1:
+        raise ValueError(f"the total {what} {given!r} is not among the {what}s {list(labels)}")
+    return hits[0]
+
+
+def _as_frame(table: pd.DataFrame | pd.Series) -> tuple[pd.DataFrame, bool]:
+    if isinstance(table, pd.Series):
+        return table.to_frame(), True
+    if isinstance(table, pd.DataFrame):
+        return table, False
+    raise TypeError(f"expected a DataFrame or Series, got {type(table).__name__}")
+
+
+def _numeric_grid(frame: pd.DataFrame) -> np.ndarray:
+    if not frame.index.is_unique or not frame.columns.is_unique:
+        raise ValueError("the table's row and column labels must be unique")
+    out = np.empty(frame.shape, dtype="float64")
+    for j, col in enumerate(frame.columns):
+        values = pd.to_numeric(frame.iloc[:, j], errors="coerce")
+        bad = values.isna() & frame.iloc[:, j].notna()
+        if bad.any():
+            raise ValueError(
+                f"column {col!r} holds non-numeric values: {list(frame.iloc[:, j][bad][:3])}"
+            )
+        out[:, j] = values.astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    return out
+
+
+def _check_threshold(threshold: int) -> int:
+    if int(threshold) != threshold or threshold < 1:
+        raise ValueError(f"the threshold must be a whole number >= 1, got {threshold!r}")
+    return int(threshold)
+
+
+def _table_problem(
+    table: pd.DataFrame | pd.Series,
+    total_row: TotalSpec,
+    total_col: TotalSpec,
+    partial_totals: bool,
+) -> tuple[pd.DataFrame, bool, _Problem]:
+    frame, is_series = _as_frame(table)
+    if is_series and total_col not in (None, False):
+        raise ValueError("a Series has no total column; name its total with total_row=")
+    grid = _numeric_grid(frame)
+    tr = _total_position(frame.index, total_row, "row")
+    tc = None if is_series else _total_position(frame.columns, total_col, "column")
+    labels = [list(frame.index), list(frame.columns)]
+    problem = _grid_problem(
+        grid,
+        [tr, tc],
+        partial_totals=partial_totals,
+        labels=labels,
+        dim_names=["row", "column"],
+    )
+    return frame, is_series, problem
+
+
+def protect_table(
+    table: pd.DataFrame | pd.Series,
+    threshold: int = DISCLOSURE_THRESHOLD,
+    total_row: TotalSpec = None,
+    total_col: TotalSpec = None,
+    *,
+    protect_missing: bool = True,
+    partial_totals: bool = False,
+) -> pd.DataFrame | pd.Series:
+    """Suppress small counts of persons in a crosstab, and enough others to protect them.
+
+    ``table`` is a DataFrame of counts (rows x columns) or a Series (a 1-D table),
+    optionally with a total row (``total_row``, a row label) and/or a total column
+    (``total_col``). ``None`` looks for a label in :data:`TOTAL_LABELS`; ``False`` means no
+    total. Returns a table with the same index and columns (a Series for a Series), dtype
+    ``Int64``, where every suppressed cell is ``<NA>`` and every other cell equals the input.
+    See the module docstring for the rule; ``protect_missing`` and ``partial_totals`` are
+    explained there too. Raises ValueError when counts are negative or fractional or the
+    totals do not add up.
+    """
+    threshold = _check_threshold(threshold)
+    frame, is_series, problem = _table_problem(table, total_row, total_col, partial_totals)
+    suppressed = _solve_problem(problem, threshold, protect_missing)[: frame.size]
+    values = np.where(suppressed, np.nan, problem.values[: frame.size]).reshape(frame.shape)
+    out = pd.DataFrame(values, index=frame.index, columns=frame.columns).astype("Int64")
+    if is_series:
+        return out.iloc[:, 0].rename(table.name)
+    return out
+
+
+def is_safe(
+    original: pd.DataFrame | pd.Series,
+    protected: pd.DataFrame | pd.Series,
+    threshold: int = DISCLOSURE_THRESHOLD,
+    total_row: TotalSpec = None,
+    total_col: TotalSpec = None,
+    *,
+    protect_missing: bool = True,
+    partial_totals: bool = False,
+) -> bool:
+    """True when ``protected`` is a safe publication of ``original``.
+
+    Safe means: every published cell equals the original; no published cell is
+    ``1 .. threshold-1``; and for every count ``1 .. threshold-1`` of the original (and
+    every missing one with ``protect_missing``) the attacker's LP upper bound (published
+    cells and totals fixed, counts >= 0; >= 1 for suppressed counts when no zero was
+    suppressed, as :func:`protect_table` guarantees) reaches the threshold, or is 0 for a
+    missing cell. Totals are found as in :func:`protect_table`. Raises ValueError when the
+    two tables have different labels.
+    """
+    threshold = _check_threshold(threshold)
+    frame, _, problem = _table_problem(original, total_row, total_col, partial_totals)
+    pframe, _ = _as_frame(protected)
+    same = frame.index.equals(pframe.index) and (
+        isinstance(protected, pd.Series) or frame.columns.equals(pframe.columns)
+    )
+    if not same or pframe.shape != frame.shape:
+        raise ValueError("the original and the protected table have different labels")
+    pub = _numeric_grid(pframe).reshape(-1)
+    orig = problem.values[: frame.size]
+    shown = ~np.isnan(pub)
+    if np.any(shown & (np.isnan(orig) | (np.abs(pub - np.nan_to_num(orig)) > _EPS))):
+        return False
+    if np.any(shown & (pub >= 1) & (pub < threshold)):
+        return False
+    solver = _Solver(problem, threshold, protect_missing)
+    S = solver.initial.copy()
+    S[: frame.size] |= ~shown
+    if np.any(S[: frame.size] & ~solver.unknown[: frame.size] & (solver.x0[: frame.size] < 1)):
+        solver.lb = np.where(S, 0.0, solver.lb)  # zeros were suppressed: the weaker attacker
+    return all(solver.protected(i, S) for i in np.flatnonzero(solver.targets))
+
+
+def attacker_intervals(
+    protected: pd.DataFrame | pd.Series,
+    total_row: TotalSpec = None,
+    total_col: TotalSpec = None,
+) -> pd.DataFrame:
+    """What an attacker can derive about every suppressed cell of a published table.
+
+    Linear programming over all non-negative tables that agree with the published cells
+    and add up to the published totals. Returns one row per ``<NA>`` cell with columns
+    ``row``, ``column`` (the Series' name for a Series), ``lower`` and ``upper``
+    (``inf`` when unbounded).
+    """
+    frame, _, problem = _table_problem(protected, total_row, total_col, False)
+    solver = _Solver(problem, 1, True)
+    S = solver.unknown.copy()
+    solver.lb = np.zeros(problem.n)
+    records = []
+    for i in np.flatnonzero(S):
+        upper = solver.upper(i, S)
+        c = np.zeros(problem.n)
+        c[i] = 1.0
+        lower = 0.0
+        if len(problem.A):
+            lo = np.where(S, 0.0, solver.x0)
+            hi = np.where(S, np.inf, solver.x0)
+            res = linprog(
+                c,
+                A_eq=problem.A,
+                b_eq=np.zeros(len(problem.A)),
+                bounds=np.column_stack([lo, hi]),
+                method="highs",
+            )
+            lower = float(res.fun) if res.status == 0 else 0.0
+        r, k = np.unravel_index(i, frame.shape)
+        records.append(
+            {
+                "row": frame.index[r],
+                "column": frame.columns[k],
+                "lower": round(lower, 9),
+                "upper": round(upper, 9) if np.isfinite(upper) else np.inf,
+            }
+        )
+    return pd.DataFrame(records, columns=["row", "column", "lower", "upper"])
+
+
+# ---------------------------------------------------------------- long tables
+
+
+def _as_list(columns: str | Sequence[str]) -> list[str]:
+    if isinstance(columns, str):
+        return [columns]
+    return list(columns)
+
+
+def _total_levels(
+    df: pd.DataFrame, keys: Sequence[str], totals: Mapping[str, Hashable] | None
+) -> dict[str, Hashable]:
+    if totals is not None:
+        unknown = set(totals) - set(keys)
+        if unknown:
+            raise ValueError(f"totals names columns that are not keys: {sorted(unknown)}")
+        return dict(totals)
+    found: dict[str, Hashable] = {}
+    for key in keys:
+        levels = pd.unique(df[key].dropna())
+        if key.casefold() in SEX_COLUMNS and "T" in set(levels):
+            found[key] = "T"
+            continue
+        hits = [lev for lev in levels if _is_total_label(lev)]
+        if len(hits) > 1:
+            raise ValueError(
+                f"column {key!r} has several total-like levels {hits}; name one with totals="
+            )
+        if hits:
+            found[key] = hits[0]
+    return found
+
+
+def protect_long(
+    df: pd.DataFrame,
+    count: str = "count",
+    *,
+    by_rows: str | Sequence[str],
+    by_cols: str | Sequence[str] = (),
+    threshold: int = DISCLOSURE_THRESHOLD,
+    totals: Mapping[str, Hashable] | None = None,
+    derived: Sequence[str] = (),
+    flag: str | None = "flag",
+    protect_missing: bool = True,
+    partial_totals: bool = False,
+) -> pd.DataFrame:
+    """Protect the counts of a tidy (long) table; the other columns are kept.
+
+    ``by_rows`` + ``by_cols`` are the key columns (one row per combination, else
+    ValueError); splitting them into rows and columns only mirrors the crosstab one would
+    print. ``totals`` maps a key column to its total level; ``None`` finds them: ``"T"`` in a
+    column named like :data:`SEX_COLUMNS`, and a level in :data:`TOTAL_LABELS` (``"totalt"``,
+    ``"Totalt"``, ...) in any key column. ``{}`` means no totals.
+
+    Each key column with a total level adds the relations "its other levels sum to the
+    total level" for every combination of the other keys (``K + M = T`` per category and
+    year, age bands sum to ``totalt`` per sex, categories sum to ``Totalt``, ...). Key
+    columns without a total (year, region) separate independent tables, each protected
+    with :func:`protect_table`'s rule. In each such table, a combination of its levels that
+    has no row in ``df`` is unknown to the attacker and, with ``protect_missing``, protected
+    like a missing count; a level absent from the whole table is not part of it, so its
+    total must add up without it (else ValueError; ``partial_totals=True`` then protects the
+    remainder instead).
+
+    Returns a copy of ``df`` (same index and row order) with ``count`` as ``Int64`` and
+    suppressed counts ``<NA>``; the ``derived`` columns (rates, intervals, ...) are blanked
+    where the count is ``<NA>``; if a ``flag`` column exists it is set to ``"suppressed"``
+    where a count was suppressed here.
+    """
+    threshold = _check_threshold(threshold)
+    keys = _as_list(by_rows) + _as_list(by_cols)
+    missing = [c for c in [*keys, count, *derived] if c not in df.columns]
+    if missing:
+        raise ValueError(f"columns not in the table: {missing}")
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"a key column is given twice: {keys}")
+    if df.duplicated(keys).any():
+        dup = df.loc[df.duplicated(keys, keep=False), keys].head(4).to_dict("records")
+        raise ValueError(
+            f"several rows per combination of {keys} (e.g. {dup}); add the column that "
+            "tells them apart to by_rows or by_cols"
+        )
+    if df[keys].isna().any().any():
+        raise ValueError(f"the key columns {keys} have missing values")
+    counts = _numeric_grid(df[[count]].reset_index(drop=True))[:, 0]
+    total_of = _total_levels(df, keys, totals)
+    total_dims = [k for k in keys if k in total_of]
+    group_dims = [k for k in keys if k not in total_of]
+    suppressed = np.isnan(counts) | ((counts >= 1) & (counts < threshold))
+
+    if total_dims and len(df):
+        positions = np.arange(len(df))
+        if group_dims:
+            groups = df.groupby(group_dims, sort=False, dropna=False).indices.values()
+        else:
+            groups = [positions]
+        for rows in groups:
+            part = df.iloc[rows]
+            levels = [list(pd.unique(part[k])) for k in total_dims]
+            shape = tuple(len(lev) for lev in levels)
+            codes = [
+                pd.Categorical(part[k], categories=lev).codes
+                for k, lev in zip(total_dims, levels, strict=True)
+            ]
+            flat = np.ravel_multi_index(codes, shape)
+            grid = np.full(int(np.prod(shape)), np.nan)
+            grid[flat] = counts[rows]
+            hidden = np.ones(grid.size, bool)
+            hidden[flat] = False
+            tpos = [
+                lev.index(total_of[k]) if total_of[k] in lev else None
+                for k, lev in zip(total_dims, levels, strict=True)
+            ]
+            problem = _grid_problem(
+                grid.reshape(shape),
+                tpos,
+                hidden=hidden.reshape(shape),
+                partial_totals=partial_totals,
+                labels=levels,
+                dim_names=total_dims,
+            )
+            where = _group_label(part, group_dims)
+            try:
+                S = _solve_problem(problem, threshold, protect_missing)
+            except ValueError as err:
+                raise ValueError(f"{where}: {err}") from None
+            suppressed[rows] = S[flat]
+
+    out = df.copy()
+    new = pd.array(np.where(suppressed, np.nan, counts), dtype="Float64").astype("Int64")
+    out[count] = new
+    if flag is not None and flag in out.columns:
+        newly = suppressed & ~np.isnan(counts)
+        out[flag] = out[flag].mask(newly, "suppressed")
+    if derived:
+        out = suppress_derived_long(out, count=count, columns=derived)
+    return out
+
+
+def _group_label(part: pd.DataFrame, group_dims: Sequence[str]) -> str:
+    if not group_dims:
+        return "the table"
+    first = part.iloc[0]
+    values = [first[k].item() if isinstance(first[k], np.generic) else first[k] for k in group_dims]
+    return "the table for " + ", ".join(
+        f"{k}={v!r}" for k, v in zip(group_dims, values, strict=True)
+    )
+
+
+# ---------------------------------------------------------------- derived values
+
+
+def small_share(numerator, denominator, threshold: int = DISCLOSURE_THRESHOLD) -> np.ndarray:
+    """Where a share of persons must be withheld: the persons with the answer, without it,
+    or in all (numerator, denominator − numerator, denominator) are 1..threshold-1.
+
+    A share with its interval gives back numerator and denominator, so either count being
+    small discloses a small group. Missing values count as not small.
+    """
+    num = pd.to_numeric(pd.Series(np.asarray(numerator, dtype="float64")), errors="coerce")
+    den = pd.to_numeric(pd.Series(np.asarray(denominator, dtype="float64")), errors="coerce")
+
+    def small(v: pd.Series) -> pd.Series:
+        return ((v >= 1) & (v < threshold)).fillna(False)
+
+    return (small(num) | small(den - num) | small(den)).to_numpy(dtype=bool)
+
+
+def suppress_derived(
+    frame: pd.DataFrame | pd.Series, mask: pd.DataFrame | pd.Series
+) -> pd.DataFrame | pd.Series:
+    """Blank (``<NA>``/NaN) the cells of ``frame`` where ``mask`` is True.
+
+    ``mask`` is a boolean table with the same labels, or a protected count table, whose
+    ``<NA>`` cells are then the mask. Labels of ``frame`` that ``mask`` lacks raise
+    ValueError rather than being published unchecked.
+    """
+    columns = [mask[c] for c in mask.columns] if isinstance(mask, pd.DataFrame) else [mask]
+    if not all(pd.api.types.is_bool_dtype(c) for c in columns):
+        mask = mask.isna()
+    if isinstance(frame, pd.DataFrame) != isinstance(mask, pd.DataFrame):
+        raise ValueError("frame and mask must both be DataFrames or both Series")
+    if not frame.index.isin(mask.index).all() or (
+        isinstance(frame, pd.DataFrame) and not frame.columns.isin(mask.columns).all()
+    ):
+        raise ValueError("the mask does not cover every cell of the frame")
+    aligned = mask.reindex_like(frame).fillna(True).astype(bool)
+    return frame.mask(aligned)
+
+
+def protect_rates(
+    rates: pd.DataFrame | pd.Series,
+    counts: pd.DataFrame | pd.Series,
+    threshold: int = DISCLOSURE_THRESHOLD,
+    total_row: TotalSpec = None,
+    total_col: TotalSpec = None,
+    **kwargs,
+) -> pd.DataFrame | pd.Series:
+    """Rates/proportions of a crosstab, blanked wherever the protected count is suppressed.
+
+    ``counts`` is the count table the rates were computed from (same labels), protected
+    or not: it is protected with :func:`protect_table` (which leaves a protected table
+    unchanged) and every rate whose count is ``<NA>`` becomes ``<NA>``/NaN.
+    """
+    protected = protect_table(counts, threshold, total_row, total_col, **kwargs)
+    return suppress_derived(rates, protected.isna())
+
+
+def suppress_derived_long(
+    df: pd.DataFrame, count: str = "count", columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Blank the value columns of a long table in the rows whose ``count`` is ``<NA>``.
+
+    ``columns`` defaults to those of ``value``, ``lower``, ``upper`` that exist (at least
+    one must); columns named explicitly must all exist.
+    """
+    if columns is None:
+        columns = [c for c in _DERIVED_DEFAULT if c in df.columns]
+        if not columns:
+            raise ValueError(f"none of {_DERIVED_DEFAULT} is a column; name them with columns=")
+    else:
+        columns = _as_list(columns)
+        missing = [c for c in [count, *columns] if c not in df.columns]
+        if missing:
+            raise ValueError(f"columns not in the table: {missing}")
+    gone = df[count].isna()
+    out = df.copy()
+    for column in columns:
+        out[column] = out[column].mask(gone)
+    return out
+
+
+# ---------------------------------------------------------------- safety net
+
+
+def withhold_small(frame: pd.DataFrame, column: str, threshold: int = DISCLOSURE_THRESHOLD):
+    """``frame`` with the counts of persons 1..``threshold``-1 in ``column`` withheld
+    (``<NA>``, as unknown), for counts typed into a register (an intervention's or an
+    activity's reach): every sum of the known values then adds up published values only."""
+    values = pd.to_numeric(frame[column], errors="coerce")
+    small = ((values >= 1) & (values < threshold)).fillna(False).astype(bool)
+    return frame.assign(**{column: frame[column].mask(small)})
+
+
+def assert_no_small_counts(
+    values: pd.DataFrame | pd.Series | Iterable[float] | float,
+    threshold: int = DISCLOSURE_THRESHOLD,
+    *,
+    columns: Sequence[str] | None = None,
+    what: str = "the table",
+) -> None:
+    """Raise :class:`vpanalysis.errors.DisclosureError` if a value is ``1 .. threshold-1``.
+
+    ``values``: a DataFrame (its ``columns``, default every numeric column — name the
+    count columns of a long table), a Series, an array or list, or a scalar. Missing
+    values pass. Values ``>= 1`` and ``< threshold`` fail.
+    """
+
+    threshold = _check_threshold(threshold)
+    if isinstance(values, pd.DataFrame):
+        if columns is None:
+            columns = [
+                c
+                for c in values.columns
+                if pd.api.types.is_numeric_dtype(values[c])
+                and not pd.api.types.is_bool_dtype(values[c])
+            ]
+        stacked = [(c, pd.to_numeric(values[c], errors="coerce")) for c in columns]
+    else:
+        series = values if isinstance(values, pd.Series) else pd.Series(np.ravel(values))
+        stacked = [(None, pd.to_numeric(series, errors="coerce"))]
+    found = []
+    for column, numbers in stacked:
+        small = numbers[(numbers >= 1) & (numbers < threshold)]
+        for label, number in small.items():
+            found.append(
+                f"{number:g} at {label!r}"
+                + (f" in column {column!r}" if column is not None else "")
+            )
+    if found:
+        raise DisclosureError(
+            f"{what} holds {len(found)} count(s) of persons between 1 and {threshold - 1} "
+            f"({'; '.join(found[:5])}); protect it with vpanalysis.disclosure first"
+        )

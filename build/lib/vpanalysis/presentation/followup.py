@@ -1,0 +1,679 @@
+"""Step 5 in Swedish: the goal, training, activity and before/after tables, the labels
+and units of goal indicators, the notices and the one-page summary.
+
+The numbers come from :mod:`vpanalysis.steps.followup` (codes and tidy frames); this
+module words them for the report.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Iterable
+
+import pandas as pd
+
+from vpanalysis import indicators, report
+from vpanalysis.config import DISCLOSURE_THRESHOLD
+from vpanalysis.data import Tables
+from vpanalysis.presentation.factors import share_marks
+from vpanalysis.presentation.situation import baseline_labels, with_frozen_notice
+from vpanalysis.publication import keys
+from vpanalysis.registers import parse_cutoff
+from vpanalysis.report import SUPPRESSED, interval, number
+from vpanalysis.steps.followup import (
+    STATUSES,
+    TOTAL,
+    WEEK_47,
+    activity_summary,
+    baseline_mismatches,
+    codebook_row,
+    is_count_indicator,
+    item_cutoff,
+    split_indicator,
+    touches_week,
+)
+
+STATUS_LABELS = {
+    "reached": "Målet är nått",
+    "on_track": "På väg mot målet",
+    "not_on_track": "Inte på väg mot målet",
+    "no_data": "Inget uppföljningsvärde än",
+}
+#: The name of the total row of the training tables.
+TOTAL_LABEL = "Totalt"
+
+#: Unit of each indicator source, Swedish, for tables and axes.
+SOURCE_UNITS = {
+    "skolenkat": "andel elever (%)",
+    "bra": "anmälda brott per 100 000 invånare",
+    "register:training_coverage": "andel av planerad personal (%)",
+    "register:activity_reach": "antal personer",
+}
+
+
+def with_status_labels(status: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~vpanalysis.steps.followup.goal_status` with ``status_label`` (Swedish), as
+    :func:`vpanalysis.plots.goal_progress` takes it."""
+    values = ["baseline_value", "target_value", "latest_value"]
+    floats = {c: status[c].astype("Float64").astype("float64") for c in values if c in status}
+    return status.assign(
+        status_label=status["status"].map(STATUS_LABELS).astype("string"), **floats
+    )
+
+
+def with_total_label(coverage: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~vpanalysis.steps.followup.training_coverage` with its total rows named
+    :data:`TOTAL_LABEL`."""
+    names = coverage["administration"]
+    return coverage.assign(administration=names.mask(names == TOTAL, TOTAL_LABEL))
+
+
+def _num(value: float, decimals: int = 0) -> str:
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\u00a0").replace(".", ",")
+
+
+def _pct(share: float) -> str:
+    return f"{_num(share * 100)}\u00a0%"
+
+
+def _count_phrase(n: int, singular: str, plural: str) -> str:
+    return f"{n} {singular if n == 1 else plural}"
+
+
+def _join(parts: Iterable[str]) -> str:
+    parts = list(parts)
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " och " + parts[-1]
+
+
+def _goal_messages(status: pd.DataFrame, max_goals_named: int) -> list[str]:
+    counts = status["status"].value_counts()
+    n = len(status)
+    no_data = int(counts.get("no_data", 0))
+    parts = []
+    for key, one, many in (
+        ("reached", "nått", "nådda"),
+        ("on_track", "på väg att nås", "på väg att nås"),
+        ("not_on_track", "inte på väg att nås", "inte på väg att nås"),
+    ):
+        k = int(counts.get(key, 0))
+        if k:
+            parts.append(f"{k} {one if k == 1 else many}")
+    messages = []
+    if parts:
+        text = f"Av {n} mål är {_join(parts)}."
+        if no_data:
+            text += f" {no_data} mål saknar uppföljningsvärde än."
+        messages.append(text)
+    elif n == 1:
+        messages.append("Målet har inget uppföljningsvärde än.")
+    else:
+        messages.append(f"Inget av de {n} målen har något uppföljningsvärde än.")
+    lagging = status[status["status"] == "not_on_track"].head(max_goals_named)
+    for _, g in lagging.iterrows():
+        messages.append(
+            f"Inte på väg: ”{g['goal']}” (senast {_num(g['latest_value'], 1)} år "
+            f"{int(g['latest_year'])}, målet är {_num(g['target_value'], 1)} år "
+            f"{int(g['target_year'])})."
+        )
+    return messages
+
+
+def _coverage_messages(coverage: pd.DataFrame, year: int | None) -> list[str]:
+    cov = with_total_label(coverage)
+    cov = cov[cov["administration"] != TOTAL_LABEL]
+    last = year if year is not None else int(cov["year"].max())
+    upto = cov[cov["year"] <= last].sort_values("year", kind="stable")
+    if upto.empty:
+        return []
+    # each administration's accumulated state at its latest planned or trained year
+    now = upto.groupby(["municipality_code", "administration"], sort=False).tail(1)
+    planned = int(now["cumulative_planned"].sum())
+    trained = int(now["cumulative_trained"].sum())
+    first = int(upto["year"].min())
+    period = f"{first}–{last}" if first < last else f"{last}"
+    messages = []
+    if planned:
+        messages.append(
+            f"Utbildning i våldsprevention {period}: {_num(trained)} av {_num(planned)} "
+            f"planerade medarbetare har utbildats ({_pct(trained / planned)})."
+        )
+    shares = now.dropna(subset=["cumulative_share"])
+    if len(shares) > 1:
+        low = shares.loc[shares["cumulative_share"].astype(float).idxmin()]
+        messages.append(
+            f"Lägst andel utbildade: {low['administration']} "
+            f"({_pct(float(low['cumulative_share']))})."
+        )
+    return messages
+
+
+def key_messages(
+    status: pd.DataFrame | None = None,
+    coverage: pd.DataFrame | None = None,
+    activities: pd.DataFrame | None = None,
+    *,
+    year: int | None = None,
+    max_goals_named: int = 3,
+) -> list[str]:
+    """Short Swedish sentences for a one-page summary of one municipality.
+
+    ``status``: :func:`~vpanalysis.steps.followup.goal_status`; ``coverage``:
+    :func:`~vpanalysis.steps.followup.training_coverage` (all years; the latest year, or
+    ``year``, is summarised with its accumulated values); ``activities``: the activities
+    register or :func:`~vpanalysis.steps.followup.activity_summary` (the latest year, or
+    ``year``). Parts that are ``None`` or empty are skipped.
+    """
+    messages: list[str] = []
+    if status is not None and not status.empty:
+        messages += _goal_messages(status, max_goals_named)
+    if coverage is not None and not coverage.empty:
+        messages += _coverage_messages(coverage, year)
+    if activities is not None and not activities.empty:
+        summary = activities if "n_activities" in activities else activity_summary(activities)
+        last = year if year is not None else int(summary["year"].max())
+        now = summary[summary["year"] == last]
+        if now.empty:
+            messages.append(f"Inga aktiviteter är registrerade för {last}.")
+        else:
+            n = int(now["n_activities"].sum())
+            reach = now["reach"].sum(min_count=1)
+            text = f"Under {last} genomfördes {_count_phrase(n, 'aktivitet', 'aktiviteter')}"
+            if pd.notna(reach):
+                text += f" som nådde minst {_num(float(reach))} personer"
+            messages.append(text + ".")
+            if now["week_47"].any():
+                messages.append(f"En vecka fri från våld (vecka 47) uppmärksammades {last}.")
+            else:
+                messages.append(
+                    f"Ingen aktivitet under vecka 47 (En vecka fri från våld) är registrerad "
+                    f"för {last}."
+                )
+    return messages
+
+
+_COMPARE = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+
+
+def _answer_labels(codes: object, cutoff: str | None, missing_codes: object = None) -> list[str]:
+    """The answer texts a cut-off counts (``"0=Nej|1=Ja"`` with no cut-off -> ``["Ja"]``,
+    ``"1=..|4=Stämmer helt|9=Vet inte"`` with ``">= 3"`` -> answers 3 and 4)."""
+    if codes is None or pd.isna(codes):
+        return []
+    missing = set()
+    if missing_codes is not None and not pd.isna(missing_codes):
+        missing = {p.strip() for p in str(missing_codes).split("|") if p.strip()}
+    pairs = []
+    for part in str(codes).split("|"):
+        code, _, text = part.partition("=")
+        if code.strip() in missing:
+            continue
+        try:
+            pairs.append((float(code), text.strip()))
+        except ValueError:
+            continue
+    cut = parse_cutoff(cutoff)
+    if cut is None:
+        return [text for code, text in pairs if code == 1]
+    if cut.percentile is not None:
+        return []
+    return [text for code, text in pairs if _COMPARE[cut.op](code, cut.value)]
+
+
+def indicator_label(indicator: str, tables: Tables | None = None) -> str:
+    """A goal indicator in plain Swedish (the survey question, the KPI's title, ...);
+    ``tables`` supply the codebook and the KPI list."""
+    tables = tables or Tables()
+    try:
+        source, measure = split_indicator(indicator)
+    except ValueError:
+        return str(indicator)
+    if source == "skolenkat":
+        row = codebook_row(tables.codebook, measure)
+        if row is None:
+            return f"Skolenkät: {measure}"
+        answers = _answer_labels(
+            row.get("codes"), item_cutoff(tables.codebook, measure), row.get("missing_codes")
+        )
+        said = " eller ".join(f"”{a}”" for a in answers)
+        text = f"Skolenkät, andel elever (%) som svarar {said} på: " if said else "Skolenkät: "
+        return text + str(row["question"])
+    if source == "kolada":
+        kpis = tables.kpis
+        if kpis is not None and (kpis["kpi"] == measure).any():
+            return f"{kpis.loc[kpis['kpi'] == measure, 'title'].iloc[0]} (Kolada {measure})"
+        return f"Kolada {measure}"
+    if source == "bra":
+        return f"Anmälda brott, {measure}, per 100 000 invånare"
+    if indicator == "register:training_coverage":
+        return "Utbildad personal, andel av den planerade (%), hittills"
+    if indicator == "register:activity_reach":
+        return "Personer som nåtts av årets aktiviteter"
+    return str(indicator)
+
+
+def indicator_unit(indicator: str, tables: Tables | None = None) -> str:
+    """The unit of a goal indicator for an axis label (Swedish)."""
+    tables = tables or Tables()
+    try:
+        source, measure = split_indicator(indicator)
+    except ValueError:
+        return ""
+    if source == "kolada":
+        kpis = tables.kpis
+        if kpis is not None and (kpis["kpi"] == measure).any():
+            return str(kpis.loc[kpis["kpi"] == measure, "unit"].iloc[0])
+        return ""
+    return SOURCE_UNITS.get(source, SOURCE_UNITS.get(str(indicator), ""))
+
+
+# ---------------------------------------------------------------- report tables
+
+
+def _value_year(value: object, year: object, decimals: int = 1) -> str:
+    if value is None or pd.isna(value):
+        return SUPPRESSED
+    text = number(value, decimals)
+    return text if year is None or pd.isna(year) else f"{text} ({int(year)})"
+
+
+def check_goal_counts(status: pd.DataFrame, threshold: int = DISCLOSURE_THRESHOLD) -> None:
+    """The last-line check of the goal table: a goal's baseline, target or latest value
+    that is a count of persons (:func:`~vpanalysis.steps.followup.is_count_indicator`)
+    must not be 1..``threshold``-1 (:func:`vpanalysis.report.check_disclosure`)."""
+    counts = status[status["indicator"].map(is_count_indicator).astype(bool)]
+    report.check_disclosure(counts, ["baseline_value", "target_value", "latest_value"], threshold)
+
+
+def goal_table(
+    status: pd.DataFrame,
+    series: pd.DataFrame | None = None,
+    tables: Tables | None = None,
+    threshold: int | None = None,
+) -> pd.DataFrame:
+    """The goals as shown in the report: indicator, baseline, target, latest value (with
+    its 95 % interval when the source gives one) and status, Swedish column names.
+    ``threshold`` runs :func:`check_goal_counts` first (``status`` from
+    :func:`~vpanalysis.steps.followup.published_goal_status`)."""
+    if threshold is not None:
+        check_goal_counts(status, threshold)
+    rows = []
+    for _, g in status.iterrows():
+        ci = ""
+        if series is not None and pd.notna(g["latest_year"]):
+            hit = series[
+                (series["indicator"] == g["indicator"]) & (series["year"] == g["latest_year"])
+            ]
+            if len(hit) and pd.notna(hit["lower"].iloc[0]):
+                ci = interval(hit["lower"].iloc[0], hit["upper"].iloc[0])
+        rows.append(
+            {
+                "Mål": f"{g['goal_id']}: {g['goal']}",
+                "Indikator": indicator_label(g["indicator"], tables),
+                "Utgångsläge (år)": _value_year(g["baseline_value"], g["baseline_year"]),
+                "Målvärde (år)": _value_year(g["target_value"], g["target_year"]),
+                "Senaste värde (år)": _value_year(g["latest_value"], g["latest_year"]),
+                "95 % konfidensintervall": ci or "–",
+                "Status": STATUS_LABELS[g["status"]],
+            }
+        )
+    columns = ["Mål", "Indikator", "Utgångsläge (år)", "Målvärde (år)", "Senaste värde (år)",
+               "95 % konfidensintervall", "Status"]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _series_row(series: pd.DataFrame | None, indicator: object, year: object):
+    if series is None or year is None or pd.isna(year):
+        return None
+    hit = series[(series["indicator"] == indicator) & (series["year"] == year)]
+    return None if hit.empty else hit.iloc[0]
+
+
+def series_marks(row: pd.Series, municipality: str) -> dict[str, list[dict]]:
+    """The publication cells of one value of a goal series (:func:`share_marks` for a
+    survey share; a count cell for a local count); empty lists for other sources."""
+    source, measure = split_indicator(row["indicator"])
+    if source == "skolenkat":
+        share = {"yes": row["count"], "answered": row["population"], "value": row["value"],
+                 "lower": row["lower"], "upper": row["upper"]}  # fmt: skip
+        return share_marks(measure, municipality, int(row["year"]), share)
+    if is_count_indicator(row["indicator"]) and source != "register":
+        key = dict(source=source, measure=measure, region=municipality, year=int(row["year"]),
+                   sex="T", age=keys.TOTAL_AGE, grade=keys.ALL)  # fmt: skip
+        kind = "withheld" if pd.isna(row["value"]) else "count"
+        cell = keys.cell(kind, None if kind == "withheld" else row["value"], **key)
+        return {"share": [cell], "interval": [], "denominator": []}
+    return {"share": [], "interval": [], "denominator": []}
+
+
+def goal_marks(status: pd.DataFrame, series: pd.DataFrame, municipality: str) -> pd.DataFrame:
+    """The publication cells of :func:`goal_table` (same shape): the latest value from a
+    local source and its interval."""
+    rows = []
+    for _, g in status.iterrows():
+        hit = _series_row(series, g["indicator"], g["latest_year"])
+        marks = series_marks(hit, municipality) if hit is not None else None
+        use = marks is not None and g["latest_source"] == "indicator"
+        rows.append(
+            {
+                "Senaste värde (år)": marks["share"] if use else None,
+                "95 % konfidensintervall": marks["interval"] if use else None,
+            }
+        )
+    return pd.DataFrame(rows, columns=["Senaste värde (år)", "95 % konfidensintervall"])
+
+
+def chart_cells(series: pd.DataFrame, municipality: str) -> list[dict]:
+    """The publication cells the goal chart draws (``cells`` of
+    :func:`vpanalysis.report.chart`): every published local value of the series."""
+    cells: list[dict] = []
+    for _, row in series.dropna(subset=["value"]).iterrows():
+        marks = series_marks(row, municipality)
+        cells += [c for c in marks["share"] if c["kind"] != "withheld"]
+    return cells
+
+
+_CHANGE_LABELS = {
+    "higher": "högre",
+    "lower": "lägre",
+    "overlap": "ingen säker förändring",
+    "none": "–",
+}
+
+
+def baseline_changes(follow: pd.DataFrame, saved: pd.DataFrame) -> pd.DataFrame:
+    """Each baseline indicator then and now, Swedish columns, from
+    :func:`~vpanalysis.steps.followup.baseline_followup` (local values from the
+    publication); labels and units from ``saved`` (the baseline)."""
+    columns = ["Indikator", "Baslinje", "Senaste", "Förändring", "Enhet"]
+    if follow.empty:
+        return pd.DataFrame(columns=columns)
+    labels = baseline_labels(saved).drop_duplicates("indicator").set_index("indicator")
+    label = follow["indicator"].map(labels["label"])
+    unit = follow["indicator"].map(labels["unit"])
+    decimals = [0 if u == "antal" else 1 for u in unit]
+
+    def shown(value, d, period):
+        return "–" if period is None or pd.isna(period) else f"{number(value, d)} ({period})"
+
+    return pd.DataFrame(
+        {
+            "Indikator": label.to_numpy(),
+            "Baslinje": [shown(v, d, p) for v, d, p in
+                         zip(follow["value_then"], decimals, follow["period_then"], strict=True)],
+            "Senaste": [shown(v, d, p) for v, d, p in
+                        zip(follow["value_now"], decimals, follow["period_now"], strict=True)],
+            "Förändring": follow["change"].map(_CHANGE_LABELS).to_numpy(),
+            "Enhet": unit.to_numpy(),
+        }
+    )  # fmt: skip
+
+
+def _baseline_cell_marks(r, when: str) -> list[dict] | None:
+    key = r[f"key_{when}"]
+    if not isinstance(key, dict):
+        return None
+    if r["source"] == "skolenkat":
+        share = {c: r[f"{c}_{when}"] for c in ("yes", "answered", "value", "lower", "upper")}
+        return share_marks(key["measure"], key["region"], key["year"], share)["share"]
+    fields = {k: v for k, v in key.items() if k in keys.KEY_FIELDS}
+    if pd.isna(r[f"value_{when}"]):
+        return [keys.cell("withheld", **fields)]
+    return [keys.cell("count", r[f"value_{when}"], **fields)]
+
+
+def baseline_marks(follow: pd.DataFrame) -> pd.DataFrame:
+    """The publication cells of :func:`baseline_changes` (same shape)."""
+    rows = [
+        {"Baslinje": _baseline_cell_marks(r, "then"), "Senaste": _baseline_cell_marks(r, "now")}
+        for _, r in follow.iterrows()
+    ]
+    return pd.DataFrame(rows, columns=["Baslinje", "Senaste"])
+
+
+def baseline_followup(follow: pd.DataFrame, saved: pd.DataFrame, page: report.Page):
+    """Step 5's table of the baseline then and the latest values now
+    (:func:`baseline_changes`), through the last-line check of its local counts, after a
+    warning when the baseline is computed now rather than frozen."""
+    threshold = page.context.disclosure_threshold
+    counts = follow[follow["source"].isin(["socialtjanst", "kvinnojour"])]
+    report.check_disclosure(counts, ["value_then", "value_now"], threshold)
+    shown = report.table(
+        baseline_changes(follow, saved),
+        caption="Baslinjen och senaste värde",
+        local=True,
+        threshold=threshold,
+        marks=baseline_marks(follow),
+        if_empty=page.missing("Underlag för en baslinje"),
+    )
+    return with_frozen_notice(shown, saved)
+
+
+def baseline_check(
+    goals: pd.DataFrame, series: pd.DataFrame, municipality: str | None = None
+) -> list[str]:
+    """Swedish messages for goals whose baseline in the register disagrees with the data
+    (:func:`~vpanalysis.steps.followup.baseline_mismatches`)."""
+    return [
+        f"{m.goal_id}: utgångsvärdet i målregistret ({_num(m.baseline_value, 1)} år "
+        f"{int(m.baseline_year)}) stämmer inte med källans värde "
+        f"({_num(m.value, 1)} år {int(m.year)}). Kontrollera att målet mäts på "
+        "samma sätt som indikatorn."
+        for m in baseline_mismatches(goals, series, municipality).itertuples(index=False)
+    ]
+
+
+def status_counts(status: pd.DataFrame) -> list[tuple[str, str]]:
+    """Key figures: the number of goals per status, as ``(label, value)`` pairs."""
+    counts = status["status"].value_counts()
+    return [(STATUS_LABELS[s], str(int(counts.get(s, 0)))) for s in STATUSES]
+
+
+def training_table(coverage: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
+    """Training coverage per administration up to ``year`` (default the latest): planned
+    and trained that year, accumulated, and the accumulated share; a total row last.
+
+    ``coverage`` is :func:`~vpanalysis.steps.followup.training_coverage` of one
+    municipality (all years).
+    """
+    columns = ["Förvaltning", "Planerat senaste året", "Utbildade senaste året",
+               "Planerat hittills", "Utbildade hittills", "Andel av planen (%)"]  # fmt: skip
+    if coverage.empty:
+        return pd.DataFrame(columns=columns)
+    coverage = with_total_label(coverage)
+    last = int(coverage["year"].max()) if year is None else year
+    upto = coverage[coverage["year"] <= last].sort_values("year", kind="stable")
+    now = upto.groupby("administration", sort=False).tail(1)
+    now = pd.concat(
+        [now[now["administration"] != TOTAL_LABEL], now[now["administration"] == TOTAL_LABEL]]
+    )
+    this_year = now["year"] == last
+    out = pd.DataFrame(
+        {
+            "Förvaltning": now["administration"],
+            f"Planerat {last}": now["planned"].where(this_year, 0),
+            f"Utbildade {last}": now["trained"].where(this_year, 0),
+            "Planerat hittills": now["cumulative_planned"],
+            "Utbildade hittills": now["cumulative_trained"],
+            "Andel av planen (%)": now["cumulative_share"] * 100,
+        }
+    )
+    return out.astype({f"Planerat {last}": "Int64", f"Utbildade {last}": "Int64"}).reset_index(
+        drop=True
+    )
+
+
+def training_chart_data(coverage: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
+    """Per administration (no total): ``category`` and ``value`` = accumulated share (%)
+    up to ``year``, for :func:`vpanalysis.plots.bars`."""
+    coverage = with_total_label(coverage)
+    table = training_table(coverage[coverage["administration"] != TOTAL_LABEL], year)
+    return pd.DataFrame(
+        {"category": table["Förvaltning"], "value": table["Andel av planen (%)"].astype(float)}
+    )
+
+
+def _period(start: object, end: object) -> str:
+    if start is None or pd.isna(start):
+        return ""
+    first = pd.Timestamp(start).strftime("%Y-%m-%d")
+    if end is None or pd.isna(end) or pd.Timestamp(end) == pd.Timestamp(start):
+        return first
+    return f"{first} – {pd.Timestamp(end).strftime('%Y-%m-%d')}"
+
+
+def activity_table(activities: pd.DataFrame) -> pd.DataFrame:
+    """The activities register as shown in the report, oldest first."""
+    frame = activities.sort_values("start_date", kind="stable")
+    week = [
+        "Ja" if touches_week(s, e, WEEK_47) else ""
+        for s, e in zip(frame["start_date"], frame["end_date"], strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "Datum": [
+                _period(s, e) for s, e in zip(frame["start_date"], frame["end_date"], strict=True)
+            ],
+            "Aktivitet": frame["name"],
+            "Arrangör": frame["organiser"],
+            "Målgrupp": frame["target_group"],
+            "Nådda personer": frame["reach"].astype("Int64"),
+            "Kanaler": frame["channels"].map(
+                lambda v: ", ".join(v) if isinstance(v, list | tuple) else ("" if v is None else v)
+            ),
+            "Vecka 47": week,
+        }
+    ).reset_index(drop=True)
+
+
+def activity_year_table(activities: pd.DataFrame) -> pd.DataFrame:
+    """Activities per year: number, people reached (known reach), week 47 marked or not."""
+    summary = activity_summary(activities)
+    return pd.DataFrame(
+        {
+            "År": summary["year"].astype("string"),
+            "Antal aktiviteter": summary["n_activities"],
+            "Nådda personer (minst)": summary["reach"],
+            "Aktiviteter utan uppgift om räckvidd": summary["n_reach_missing"],
+            "En vecka fri från våld (v. 47)": summary["week_47"].map({True: "Ja", False: "Nej"}),
+        }
+    )
+
+
+def _ratio_text(value: object, lower: object, upper: object) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{number(value, 2)} ({interval(lower, upper, 2)})"
+
+
+_LEVEL_TEXT = {
+    "level_down": "Nivån sjönk när insatsen startade (hela intervallet under 1).",
+    "level_up": "Nivån steg när insatsen startade (hela intervallet över 1).",
+    "no_level_change": (
+        "Ingen säker förändring i nivå när insatsen startade (intervallet omfattar 1)."
+    ),
+}
+
+
+def its_reason(row: pd.Series) -> str:
+    """One row of :func:`~vpanalysis.steps.followup.goal_its` in plain Swedish: the
+    verdict on the level change (and a warning when points are few), or why no estimate
+    was made."""
+    outcome = row["outcome"]
+    if outcome in _LEVEL_TEXT:
+        text = _LEVEL_TEXT[outcome]
+        if row["few_points"]:
+            text += " Få mätpunkter: tolka med försiktighet."
+        return text
+    if outcome == "no_intervention":
+        return "Målet är inte kopplat till någon insats."
+    if outcome == "unknown_intervention":
+        return f"Insatsen {row['intervention_id']} finns inte i insatsregistret."
+    if outcome == "no_start_date":
+        return "Insatsen saknar startdatum."
+    if outcome == "no_counts":
+        return (
+            "Indikatorn saknar antal och befolkning, som regressionen behöver "
+            "(t.ex. Kolada-värden och registeruppgifter)."
+        )
+    if outcome == "too_few_points":
+        return (
+            f"För få mätpunkter: {int(row['n_before'])} år före och {int(row['n_after'])} år "
+            f"från starten {int(row['intervention_year'])}; det behövs minst "
+            f"{indicators.MIN_POINTS_BEFORE} före och {indicators.MIN_POINTS_AFTER} efter."
+        )
+    if outcome == "not_estimable":
+        return f"Regressionen kunde inte skattas ({row['error']})."
+    return str(outcome)
+
+
+def with_its_reasons(its: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~vpanalysis.steps.followup.goal_its` with ``reason`` (:func:`its_reason`);
+    a frame that already has a ``reason`` is returned as it is."""
+    if "reason" in its:
+        return its
+    reasons = [its_reason(row) for _, row in its.iterrows()]
+    return its.assign(reason=pd.Series(reasons, index=its.index, dtype=object))
+
+
+def its_table(its: pd.DataFrame) -> pd.DataFrame:
+    """The before/after analysis per goal, Swedish: the intervention, the points before
+    and after, the level change and the change in yearly trend (rate ratios with 95 %
+    intervals) and the verdict or why no estimate was made."""
+    its = with_its_reasons(its)
+    rows = []
+    for _, r in its.iterrows():
+        start = "" if pd.isna(r["start_date"]) else f" (start {r['start_date']:%Y-%m-%d})"
+        points = "–" if pd.isna(r["n_before"]) else f"{int(r['n_before'])} / {int(r['n_after'])}"
+        rows.append(
+            {
+                "Mål": r["goal_id"],
+                "Insats": "–" if pd.isna(r["intervention"]) else f"{r['intervention']}{start}",
+                "Mätpunkter före / efter": points,
+                "Nivåförändring (kvot, 95 % KI)": _ratio_text(
+                    r["level_change"], r["level_lower"], r["level_upper"]
+                ),
+                "Förändring i årlig trend (kvot, 95 % KI)": _ratio_text(
+                    r["trend_change"], r["trend_lower"], r["trend_upper"]
+                ),
+                "Bedömning": r["reason"],
+            }
+        )
+    columns = ["Mål", "Insats", "Mätpunkter före / efter", "Nivåförändring (kvot, 95 % KI)",
+               "Förändring i årlig trend (kvot, 95 % KI)", "Bedömning"]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
+def its_messages(its: pd.DataFrame) -> list[str]:
+    """Short Swedish sentences on the before/after analyses for the summary."""
+    its = with_its_reasons(its)
+    done = its[its["estimated"]]
+    if its.empty:
+        return []
+    if done.empty:
+        return [
+            "Ingen före–efter-analys kunde göras än: målen saknar kopplad insats med "
+            "startdatum eller har för få mätpunkter."
+        ]
+    return [f"{r['goal_id']} ({r['intervention']}): {r['reason']}" for _, r in done.iterrows()]
+
+
+def summary_messages(
+    status: pd.DataFrame | None = None,
+    coverage: pd.DataFrame | None = None,
+    activities: pd.DataFrame | None = None,
+    its: pd.DataFrame | None = None,
+    **kwargs,
+) -> list[str]:
+    """:func:`key_messages` followed by :func:`its_messages`: the one-page summary."""
+    messages = key_messages(status, coverage, activities, **kwargs)
+    if its is not None:
+        messages += its_messages(its)
+    return messages
+
+
+def chart_units(goals: pd.DataFrame, tables: Tables | None = None) -> dict[str, str]:
+    """Indicator -> axis label (its unit) for :func:`vpanalysis.plots.goal_progress`."""
+    return {ind: indicator_unit(ind, tables) for ind in dict.fromkeys(goals["indicator"])}

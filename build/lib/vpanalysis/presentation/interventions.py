@@ -1,0 +1,263 @@
+"""Step 4 in Swedish: the inventory, the coverage of the priorities, gaps, logic models.
+
+Tables, sentences and the coverage chart of the report *Utveckla insatser*, made from the
+English frames of :mod:`vpanalysis.steps.interventions`.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pandas as pd
+
+from vpanalysis import plots
+from vpanalysis.registers import EVIDENCE, LOGIC_MODEL_STAGES, PREVENTION_LEVELS
+from vpanalysis.steps.interventions import (
+    WEAK_EVIDENCE_MAX,
+    check_logic_models,
+    coverage_matrix,
+    factor_coverage,
+    gaps,
+    inventory_summary,
+    logic_model_table,
+)
+
+CHECK = "✓"
+
+#: Swedish label of each coverage status (:data:`vpanalysis.steps.interventions.STATUSES`).
+GAP_LABELS = {
+    "no intervention": "Ingen insats påverkar faktorn",
+    "weak evidence only": "Endast insatser med svagt kunskapsstöd",
+    "covered": "Täckt av insats med måttligt eller starkt kunskapsstöd",
+}
+
+
+# ---------------------------------------------------------------- labels of the codes
+
+
+def logic_model_status_messages(status: pd.DataFrame) -> pd.Series:
+    """One Swedish sentence per row of
+    :func:`~vpanalysis.steps.interventions.check_logic_models` (empty when complete)."""
+
+    def one(row) -> str:
+        if not row["has_model"]:
+            return f"{row['name']}: logisk kedja saknas."
+        if row["missing_stages"]:
+            labels = ", ".join(LOGIC_MODEL_STAGES[s].lower() for s in row["missing_stages"])
+            return f"{row['name']}: den logiska kedjan saknar {labels}."
+        return ""
+
+    return pd.Series([one(row) for _, row in status.iterrows()], index=status.index, dtype=object)
+
+
+def label(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a step-4 frame with Swedish labels beside its codes.
+
+    Adds ``status_label`` after ``status`` (from
+    :func:`~vpanalysis.steps.interventions.factor_coverage` and
+    :func:`~vpanalysis.steps.interventions.gaps`), ``stage_label`` after ``stage`` (from
+    :func:`~vpanalysis.steps.interventions.logic_model_table`) and ``message`` (from
+    :func:`~vpanalysis.steps.interventions.check_logic_models`), where those columns are
+    present.
+    """
+    out = frame.copy()
+    if "status" in out and "status_label" not in out:
+        labels = out["status"].map(GAP_LABELS).astype("string")
+        out.insert(out.columns.get_loc("status") + 1, "status_label", labels)
+    if "stage" in out and "stage_label" not in out:
+        labels = out["stage"].map(LOGIC_MODEL_STAGES).astype("string")
+        out.insert(out.columns.get_loc("stage") + 1, "stage_label", labels)
+    if {"has_model", "missing_stages", "name"} <= set(out.columns) and "message" not in out:
+        out["message"] = logic_model_status_messages(out)
+    return out
+
+
+# ---------------------------------------------------------------- report tables
+
+
+def evidence_label(level: object) -> str:
+    """Swedish label of an evidence level (``2`` -> ``"måttlig"``)."""
+    if level is None or level is pd.NA:
+        return "okänd"
+    return EVIDENCE.labels.get(int(level), str(level))
+
+
+def _factor_label_map(factors: pd.DataFrame | None) -> dict[str, str]:
+    if factors is None or "name" not in factors.columns:
+        return {}
+    return dict(zip(factors["factor_id"], factors["name"], strict=True))
+
+
+def _level_label(level: object) -> str:
+    return PREVENTION_LEVELS.labels.get(level, "" if level is None else str(level))
+
+
+def inventory_table(
+    interventions: pd.DataFrame, factors: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The inventory of preventive work, one row per intervention, by administration.
+
+    Reach and cost are per year; ``Vald`` marks the interventions chosen for development in
+    step 4. The factors each intervention addresses are in :func:`intervention_factor_table`.
+    """
+    frame = interventions.sort_values(["administration", "intervention_id"], kind="stable")
+    chosen = frame["chosen"] if "chosen" in frame else pd.Series(False, index=frame.index)
+    return pd.DataFrame(
+        {
+            "Förvaltning": frame["administration"],
+            "Insats": frame["name"],
+            "Målgrupp": frame["target_group"].fillna(""),
+            "Nivå": frame["prevention_level"].map(_level_label),
+            "Kunskapsstöd": frame["evidence"].map(evidence_label),
+            "Räckvidd (personer/år)": frame["reach"].astype("Int64"),
+            "Kostnad (kr/år)": frame["cost_sek"].astype("Float64"),
+            "Vald": chosen.map(lambda v: CHECK if bool(v) else ""),
+        }
+    ).reset_index(drop=True)
+
+
+def intervention_factor_table(
+    interventions: pd.DataFrame, factors: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Which factors each intervention addresses (by name when the catalogue ``factors`` is
+    given), one row per intervention: ``Insats``, ``Påverkar faktorer``."""
+    names = _factor_label_map(factors)
+    frame = interventions.sort_values(["administration", "intervention_id"], kind="stable")
+    return pd.DataFrame(
+        {
+            "Insats": frame["name"],
+            "Påverkar faktorer": frame["factors"].map(
+                lambda ids: "; ".join(names.get(i, i) for i in ids)
+            ),
+        }
+    ).reset_index(drop=True)
+
+
+def inventory_summary_table(interventions: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~vpanalysis.steps.interventions.inventory_summary` for one municipality with
+    Swedish columns (total row last)."""
+    s = inventory_summary(interventions)
+    out = pd.DataFrame({"Förvaltning": s["administration"], "Insatser": s["n_interventions"]})
+    for level in PREVENTION_LEVELS.values:
+        out[PREVENTION_LEVELS.labels[level]] = s[f"n_{level}"]
+    out["Valda"] = s["n_chosen"]
+    out["Räckvidd (personer/år)"] = s["reach"]
+    out["Kostnad (kr/år)"] = s["cost_sek"]
+    return out.reset_index(drop=True)
+
+
+def coverage_table(
+    priorities: pd.DataFrame,
+    interventions: pd.DataFrame,
+    *,
+    weak_evidence_max: int = WEAK_EVIDENCE_MAX,
+) -> pd.DataFrame:
+    """Prioritised factors (rows, by name) × interventions that address any of them (✓),
+    with a last column ``Täckning`` (covered, weak evidence only, no intervention)."""
+    matrix = coverage_matrix(priorities, interventions, labels=True)
+    marks = matrix.astype(bool).map(lambda v: CHECK if v else "")
+    coverage = factor_coverage(priorities, interventions, weak_evidence_max=weak_evidence_max)
+    out = marks.reset_index().rename(columns={"factor": "Prioriterad faktor"})
+    out.columns.name = None
+    out["Täckning"] = coverage["status"].map(GAP_LABELS).to_numpy()
+    return out
+
+
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+#: Characters per line of the labels in the coverage chart.
+CHART_LABEL_WIDTH = 22
+#: Size of the coverage chart in inches: width, and height per intervention row.
+CHART_WIDTH = 9
+CHART_ROW_HEIGHT = 0.55
+
+
+def coverage_chart_data(priorities: pd.DataFrame, interventions: pd.DataFrame) -> pd.DataFrame:
+    """Interventions (rows) × prioritised factors (columns) as 0/1 floats, names wrapped,
+    for :func:`vpanalysis.plots.matrix`. Every intervention of the inventory is a row, so
+    an empty column is a factor that no intervention addresses."""
+    matrix = coverage_matrix(priorities, interventions, labels=True, all_interventions=True).T
+    matrix.index = [_wrap(n, 2 * CHART_LABEL_WIDTH) for n in matrix.index]
+    matrix.columns = [_wrap(n, CHART_LABEL_WIDTH) for n in matrix.columns]
+    return matrix.astype("float64")
+
+
+def gap_messages(
+    priorities: pd.DataFrame,
+    interventions: pd.DataFrame,
+    *,
+    weak_evidence_max: int = WEAK_EVIDENCE_MAX,
+) -> list[str]:
+    """One Swedish sentence per prioritised factor with a gap, naming the factor."""
+    found = gaps(priorities, interventions, weak_evidence_max=weak_evidence_max)
+    messages = []
+    for _, row in found.iterrows():
+        if row["status"] == "no intervention":
+            messages.append(f"{row['name']}: ingen insats i inventeringen påverkar faktorn.")
+        else:
+            messages.append(
+                f"{row['name']}: påverkas bara av insatser med begränsat eller saknat "
+                f"kunskapsstöd ({row['interventions']})."
+            )
+    return messages
+
+
+def logic_model_report_table(logic_models: pd.DataFrame, intervention_id: str) -> pd.DataFrame:
+    """One intervention's logic model with Swedish columns ``Steg i kedjan``, ``Innehåll``;
+    an empty stage reads ``saknas – fyll i logic_models.yaml``."""
+    table = logic_model_table(logic_models, intervention_id)
+    return pd.DataFrame(
+        {
+            "Steg i kedjan": table["stage"].map(LOGIC_MODEL_STAGES),
+            "Innehåll": [
+                items if n else "saknas – fyll i logic_models.yaml"
+                for items, n in zip(table["items"], table["n_items"], strict=True)
+            ],
+        }
+    )
+
+
+def chosen_logic_models(
+    interventions: pd.DataFrame, logic_models: pd.DataFrame
+) -> list[tuple[str, pd.DataFrame]]:
+    """``(heading, table)`` for each chosen intervention that has a logic model, in the
+    inventory's order; the heading is the intervention's name and administration."""
+    frame = interventions[interventions["chosen"]] if "chosen" in interventions else interventions
+    out = []
+    for _, row in frame.iterrows():
+        if (logic_models["intervention_id"] == row["intervention_id"]).any():
+            heading = f"{row['name']} ({row['administration']})"
+            out.append((heading, logic_model_report_table(logic_models, row["intervention_id"])))
+    return out
+
+
+def logic_model_messages(interventions: pd.DataFrame, logic_models: pd.DataFrame) -> list[str]:
+    """Swedish sentences for chosen interventions whose logic model is missing or incomplete;
+    one sentence saying so when no intervention is chosen."""
+    status = check_logic_models(interventions, logic_models)
+    if status.empty:
+        return [NO_CHOSEN_MESSAGE]
+    return [m for m in logic_model_status_messages(status) if m]
+
+
+NO_CHOSEN_MESSAGE = (
+    "Ingen insats är vald för utveckling ännu. Markera de valda insatserna i "
+    "interventions.csv (kolumnen chosen) och beskriv deras logiska kedjor i logic_models.yaml."
+)
+
+
+def coverage_chart(priorities: pd.DataFrame, interventions: pd.DataFrame, title: str = ""):
+    """Heat map of :func:`coverage_chart_data` (dark = the intervention addresses the
+    factor); ``None`` when the inventory is empty."""
+    data = coverage_chart_data(priorities, interventions)
+    if data.empty or data.shape[1] == 0:
+        return None
+    fig = plots.matrix(data, title=title, annotate=False)
+    fig.set_size_inches(CHART_WIDTH, max(3.0, CHART_ROW_HEIGHT * len(data) + 2))
+    for ax in fig.axes:
+        ax.tick_params(axis="x", rotation=0)
+        for tick in ax.get_xticklabels():
+            tick.set_horizontalalignment("center")
+    return fig

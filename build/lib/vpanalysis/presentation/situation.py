@@ -1,0 +1,923 @@
+"""Step 2's report in Swedish: the lägesbild's tables, captions, notices and charts.
+
+Takes the English frames of :mod:`vpanalysis.steps.situation`. Functions named like a
+frame (``police_table``, ``survey_table``, ``counts_by_year``, ``baseline_display`` ...)
+return the Swedish table as a :class:`pandas.DataFrame`; the others return what a
+notebook displays (a :func:`vpanalysis.report.table`, chart or notice, or a list of them),
+given the report's :class:`vpanalysis.report.Page` where they name the municipality or
+say that a source is missing::
+
+    from vpanalysis.presentation import situation as view
+    display(view.police(situation.police_summary(rated, code, county), ctx.definition, page))
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from IPython.display import HTML
+
+from vpanalysis import definitions, indicators, plots, report
+from vpanalysis.publication import keys
+from vpanalysis.report import SUPPRESSED, interval, number
+from vpanalysis.steps import situation
+
+# ---------------------------------------------------------------- labels
+
+#: Swedish trend words (keys of :func:`vpanalysis.steps.situation.trend_direction`).
+_TREND_SV = {
+    "up": "ökar",
+    "down": "minskar",
+    "flat": "ingen säker förändring",
+    "too_few": "för få år",
+}
+
+_ITEM_SHORT = {
+    "utsatt_fysiskt": "Fysiskt våld",
+    "utsatt_hot": "Hot",
+    "utsatt_sexuellt": "Sexuella trakasserier/övergrepp",
+    "utsatt_mobbning": "Mobbning/kränkning i skolan",
+    "utsatt_digitalt": "Digitalt våld",
+    "utsatt_vuxen_hemma": "Våld av vuxen i familjen",
+    "utovat_vald": "Har själv utövat våld",
+}
+
+GRADE_LABELS = {"åk9": "Åk 9", "gy2": "Gy 2", "Alla": "Alla"}
+SEX_LABELS = {"K": "Tjejer", "M": "Killar", "T": "Alla"}
+
+#: The survey groups' column order in :func:`survey_table`.
+SURVEY_GROUPS = ["Alla", "Tjejer", "Killar", "Åk 9", "Gy 2"]
+
+#: Display names of the local sources in the baseline.
+_LOCAL_NAMES = {"socialtjanst": "Socialtjänsten", "kvinnojour": "Kvinnojouren"}
+
+#: Display names of the sources in the coverage table.
+_SOURCE_NAMES = {
+    "bra": "Polisen/BRÅ",
+    "socialtjanst": "Socialtjänsten",
+    "kvinnojour": "Kvinnojouren",
+    "skolenkat": "Skolenkäten",
+    "kolada": "Kolada",
+}
+
+
+def item_label(item: str) -> str:
+    """A short Swedish label for a survey item (``utsatt_hot`` -> ``Hot``); the item's
+    name when it has none."""
+    return _ITEM_SHORT.get(item, item)
+
+
+def trend_text(direction: str, rate_ratio: float = math.nan) -> str:
+    """A trend in plain Swedish: ``"ökar (+3,2 % per år)"``, ``"ingen säker förändring"``
+    or ``"för få år"`` (``direction`` as :func:`~vpanalysis.steps.situation.trend_direction`)."""
+    if direction not in ("up", "down"):
+        return _TREND_SV[direction]
+    change = (rate_ratio - 1) * 100
+    return f"{_TREND_SV[direction]} ({change:+.1f} % per år)".replace(".", ",")
+
+
+def trend_label(result) -> str:
+    """A trend test result in plain Swedish: direction and yearly change when significant."""
+    direction = situation.trend_direction(result)
+    return trend_text(direction, getattr(result, "rate_ratio", math.nan))
+
+
+def population_label(sex: str, age_group: str) -> str:
+    """Who a rate is per: ``("T", "totalt")`` -> ``"invånare"``, ``("K", "18+")`` ->
+    ``"kvinnor 18 år och äldre"``, ``("T", "0-17")`` -> ``"barn 0–17 år"``."""
+    age = str(age_group).strip().lower()
+    if age in ("totalt", "alla", ""):
+        return {"K": "kvinnor", "M": "män"}.get(sex, "invånare")
+    if age == "0-17":
+        return {"K": "flickor 0–17 år", "M": "pojkar 0–17 år"}.get(sex, "barn 0–17 år")
+    who = {"K": "kvinnor", "M": "män"}.get(sex, "personer")
+    if age.endswith("+"):
+        return f"{who} {age[:-1]} år och äldre"
+    return f"{who} {age.replace('-', '–')} år"
+
+
+def share_text(value: float, lower: float, upper: float) -> str:
+    """A share with its interval, ``12,3 (10,1–14,9)``; ``..`` when withheld."""
+    if pd.isna(value):
+        return number(value, 1)
+    return f"{number(value, 1)} ({interval(lower, upper, 1)})"
+
+
+# ---------------------------------------------------------------- marks for the audit
+#
+# Every local-source number the report shows is marked with the publication cells it
+# shows (:mod:`vpanalysis.publication.keys`), from the key columns of the frames of
+# :mod:`vpanalysis.steps.situation` (``published_counts``, ``published_prevalence``,
+# ``respondent_counts``, ``published_baseline``). Frames without them get no marks.
+
+
+def shown_number(value: object, decimals: int) -> float | None:
+    """``value`` as the report shows it (rounded as :func:`~vpanalysis.report.number`
+    rounds it), or ``None`` when it shows ``..``."""
+    text = number(value, decimals)
+    if text == SUPPRESSED:
+        return None
+    return float(text.replace("\u00a0", "").replace(",", "."))
+
+
+def count_cell(row) -> dict:
+    """The cell of a published count of persons (a row of
+    :func:`~vpanalysis.steps.situation.published_counts`): kind ``count``, or ``withheld``."""
+    count = row["count"]
+    withheld = pd.isna(count)
+    return keys.cell(
+        "withheld" if withheld else "count",
+        None if withheld else count,
+        source=row["source"],
+        measure=row["category"],
+        parent=row["parent"],
+        region=row["region_code"],
+        year=int(row["year"]),
+        sex=row["sex"],
+        age=row["age_group"],
+        grade=keys.ALL,
+        answer="",
+    )
+
+
+def respondents_cell(row) -> dict:
+    """The cell of a published number of respondents (a row of
+    :func:`~vpanalysis.steps.situation.respondent_counts`)."""
+    n = row["respondents"]
+    return keys.cell(
+        "withheld" if pd.isna(n) else "count",
+        None if pd.isna(n) else n,
+        source="skolenkat",
+        measure="respondents",
+        parent="",
+        region=row["region_code"],
+        year=int(row["year"]),
+        sex=row["sex"],
+        age=keys.ALL,
+        grade=row["grade"],
+        answer="",
+    )
+
+
+def share_cells(row, decimals: int = 1, *, share: bool = True, limits: bool = True) -> list:
+    """The cells a shown survey share rests on (a row of
+    :func:`~vpanalysis.steps.situation.published_prevalence`): the share (``share``) and
+    its interval (``limits``) on the key of its ``yes`` cell, and the ``answered`` cell as
+    its denominator; where the share is ``..``, its withheld cells.
+
+    Shares are marked as the reports publish them, to ``decimals`` (one) even where a
+    display rounds further (a key figure's ``22 %``), so that every report marks the same
+    share with the same value."""
+    key = {
+        "source": "skolenkat",
+        "measure": row["item"],
+        "parent": "",
+        "region": row["region_code"],
+        "year": int(row["year"]),
+        "sex": row["sex"],
+        "age": keys.ALL,
+        "grade": row["grade"],
+    }
+    if pd.isna(row["value"]):
+        out = []
+        if pd.isna(row["count"]):
+            out.append(keys.cell("withheld", answer="yes", **key))
+        if pd.isna(row["denominator"]):
+            out.append(keys.cell("withheld", answer="answered", **key))
+        elif not out:
+            out.append(keys.cell("denominator", row["denominator"], answer="answered", **key))
+        return out
+    out = []
+    if share:
+        out.append(keys.cell("share", shown_number(row["value"], decimals), answer="yes", **key))
+    if limits:
+        for kind in ("lower", "upper"):
+            out.append(keys.cell(kind, shown_number(row[kind], decimals), answer="yes", **key))
+    out.append(keys.cell("denominator", row["denominator"], answer="answered", **key))
+    return out
+
+
+def _labels_unmarked(marks: pd.DataFrame, columns=("Kategori", "År", "Andel ja, % (95 % KI)")):
+    """``marks`` with its label columns (not local-source numbers) emptied."""
+    for column in columns:
+        if column in marks.columns:
+            marks[column] = None
+    return marks
+
+
+def has_cell_keys(frame: pd.DataFrame) -> bool:
+    """Whether ``frame`` carries the publication's cell keys (``region_code`` and, for
+    counts, ``parent``), so that its numbers can be marked."""
+    return not frame.empty and "region_code" in frame.columns
+
+
+# ---------------------------------------------------------------- the definition
+
+
+def definition_tables(definition: definitions.Definition) -> dict[str, pd.DataFrame]:
+    """The agreed definition's vocabularies with Swedish headings: forms, relations, WHO."""
+
+    def shown(table: pd.DataFrame, heading: str) -> pd.DataFrame:
+        return pd.DataFrame(
+            {heading: table["label"], "Beskrivning": table["description"].fillna("")}
+        )
+
+    return {
+        "forms": shown(definition.forms, "Form av våld"),
+        "relations": shown(definition.relations, "Relation"),
+        "who": shown(definition.who_types, "Typ (WHO)"),
+    }
+
+
+def agreed_definition(definition: definitions.Definition) -> list:
+    """The definition's text as a quote, then its three vocabularies as tables."""
+    vocabularies = definition_tables(definition)
+    return [
+        report.quote(definition.text, f"{definition.name} – {definition.reference}"),
+        report.table(vocabularies["forms"], caption="Former av våld"),
+        report.table(
+            vocabularies["relations"],
+            caption="Relationer mellan den som utsätter och den som utsätts",
+        ),
+        report.table(vocabularies["who"], caption="WHO:s typologi för våld"),
+    ]
+
+
+# ---------------------------------------------------------------- key figures
+
+
+def key_figure_items(figures: pd.DataFrame) -> list[tuple[str, str]]:
+    """:func:`~vpanalysis.steps.situation.key_figures` as (Swedish label, formatted value),
+    with the cells a local-source figure shows as a third element."""
+    items = []
+    for r in figures.itertuples(index=False):
+        if r.figure == "kolada_violence":
+            label = f"anmälda våldsbrott per 100 000 inv. ({r.year_to}, Kolada)"
+            items.append((label, number(r.value, 0)))
+        elif r.figure == "assault":
+            label = (
+                f"misshandel per 100 000 inv. och år {r.year_from}–{r.year_to} "
+                f"(95 % KI {interval(r.lower, r.upper, 0)})"
+            )
+            items.append((label, number(r.value, 0)))
+        elif r.figure == "pupils_physical":
+            label = f"av eleverna utsatta för fysiskt våld senaste året ({r.year_to})"
+            shown = f"{number(r.value, 0)} %"
+            if "region_code" in figures.columns and pd.notna(r.region_code):
+                row = {**r._asdict(), "year": r.year_to}
+                items.append((label, shown, share_cells(row, limits=False)))
+            else:
+                items.append((label, shown))
+    return items
+
+
+def key_figures(figures: pd.DataFrame, page: report.Page):
+    """The key-figure cards at the top of the report."""
+    return report.key_figures(
+        key_figure_items(figures), if_empty=page.missing("Underlag för nyckeltal")
+    )
+
+
+# ---------------------------------------------------------------- police-reported crime
+
+
+def police_table(summary: pd.DataFrame, definition: definitions.Definition) -> pd.DataFrame:
+    """:func:`~vpanalysis.steps.situation.police_summary` with Swedish columns: the form
+    of violence as ``definition`` names it, the comparisons and trend in words."""
+    if summary.empty:
+        return pd.DataFrame()
+    words = indicators.SWEDISH_LABELS
+    rows = []
+    for r in summary.to_dict("records"):
+        rows.append(
+            {
+                "Brottskategori": r["category"],
+                "Form av våld": "" if pd.isna(r["form"]) else definition.label("forms", r["form"]),
+                "Period": f"{r['year_from']}–{r['year_to']}",
+                "Antal (3 år)": r["count"],
+                "Per 100 000 och år": r["value"],
+                "Nedre gräns": r["lower"],
+                "Övre gräns": r["upper"],
+                "I länet": r["county_value"],
+                "Jämfört med länet": words.get(r["county_comparison"], r["county_comparison"]),
+                "I riket": r["sweden_value"],
+                "Jämfört med riket": words.get(r["sweden_comparison"], r["sweden_comparison"]),
+                "Trend (årsvärden)": trend_text(r["trend"], r["trend_rate_ratio"]),
+                "Per 100 000 av": population_label(r["sex"], r["age_group"]),
+            }
+        )
+    out = pd.DataFrame(rows)
+    out["Antal (3 år)"] = out["Antal (3 år)"].astype("Int64")
+    return out
+
+
+def police(summary: pd.DataFrame, definition: definitions.Definition, page: report.Page):
+    """The table of police-reported crime, 3-year rates compared with county and Sweden."""
+    return report.table(
+        police_table(summary, definition),
+        caption=f"Anmälda brott i {page.name}, treårsgenomsnitt",
+        decimals=1,
+        source="BRÅ, anmälda brott; SCB, befolkning",
+        if_empty=page.missing("BRÅ:s statistik över anmälda brott"),
+    )
+
+
+def assault_chart(series: pd.DataFrame, page: report.Page):
+    """Police-reported assault as 3-year rates over the years, with intervals."""
+    if series.empty:
+        return page.missing("BRÅ:s statistik över misshandel")
+    return report.chart(
+        plots.trend(
+            series,
+            focus=page.name,
+            ylabel="per 100 000 inv. och år",
+            title="Anmäld misshandel, treårsgenomsnitt",
+        ),
+        what=(
+            "Anmäld misshandel per 100 000 invånare och år som rullande treårsgenomsnitt för "
+            f"{page.name}, samverkanskommunerna, länet och riket. Årtalet är treårsperiodens "
+            "sista år."
+        ),
+        how=(
+            "Den tjocka linjen är kommunen i fokus. Det skuggade bandet är 95 % "
+            "konfidensintervall: där banden överlappar kan skillnaden vara slumpmässig."
+        ),
+    )
+
+
+def category_chart(panels: pd.DataFrame, page: report.Page):
+    """Small multiples: every crime category's 3-year rates (municipality, county, Sweden)."""
+    if panels.empty:
+        return page.missing("BRÅ:s statistik per brottskategori")
+    return report.chart(
+        plots.small_multiples(panels, panel="category", focus=page.name, ylabel="per 100 000"),
+        what=(
+            "Alla brottskategorier som rullande treårsgenomsnitt per 100 000 invånare: "
+            f"{page.name}, länet och riket."
+        ),
+        how=(
+            "Varje ruta är en brottskategori med egen skala. Jämför linjernas nivå och "
+            "riktning inom en ruta, inte mellan rutor."
+        ),
+    )
+
+
+# ---------------------------------------------------------------- Kolada
+
+
+def kolada_table(latest: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~vpanalysis.steps.situation.kolada_latest` as one row per KPI
+    (``Nyckeltal``, ``År``) and one column per region."""
+    if latest.empty:
+        return pd.DataFrame()
+    rows = []
+    for kpi, part in latest.groupby("kpi", sort=False):
+        first = part.iloc[0]
+        record = {"Nyckeltal": f"{first['title']} ({kpi})", "År": int(first["year"])}
+        record.update(zip(part["region"], part["value"], strict=True))
+        rows.append(record)
+    return pd.DataFrame(rows).astype({"År": "Int64"})
+
+
+def kolada(latest: pd.DataFrame, page: report.Page):
+    """The latest Kolada KPIs per region."""
+    return report.table(
+        kolada_table(latest),
+        caption="Senaste år i Kolada",
+        decimals=1,
+        source="Kolada (RKA)",
+        if_empty=page.missing("Kolada"),
+    )
+
+
+def kolada_chart(series: pd.DataFrame, page: report.Page):
+    """Kolada's police-reported violent crime (N07403) year by year."""
+    if series.empty:
+        return page.missing("Kolada-nyckeltalet om anmälda våldsbrott")
+    return report.chart(
+        plots.trend(
+            series,
+            focus=page.name,
+            ylabel="per 100 000 inv.",
+            title="Anmälda våldsbrott (Kolada N07403)",
+        ),
+        what="Anmälda våldsbrott per 100 000 invånare år för år enligt Kolada.",
+        how=(
+            "Den tjocka linjen är kommunen i fokus. Enskilda år varierar mycket i små "
+            "kommuner; titta på riktningen över flera år."
+        ),
+    )
+
+
+# ---------------------------------------------------------------- local sources
+
+
+def counts_by_year(protected: pd.DataFrame) -> pd.DataFrame:
+    """Category × year table of a protected local source (both sexes, all ages).
+
+    A category reported for several age groups gets one row per age group; a category
+    withheld every year stays listed (a row of ``..``).
+    """
+    return _counts_by_year(protected, marks=False)
+
+
+def counts_by_year_marks(protected: pd.DataFrame) -> pd.DataFrame:
+    """The cells each number of :func:`counts_by_year` shows (same shape; lists of
+    :func:`count_cell`), for ``report.table(..., marks=...)``. ``None`` without cell keys."""
+    return _counts_by_year(protected, marks=True) if has_cell_keys(protected) else None
+
+
+def _counts_by_year(protected: pd.DataFrame, marks: bool) -> pd.DataFrame:
+    long = situation.totals_by_year(protected)
+    if long.empty:
+        return pd.DataFrame()
+    if marks:
+        long = long.assign(count=[[count_cell(r)] for _, r in long.iterrows()])
+    wide = long.set_index(["measure", "year"])["count"].unstack("year")
+    wide = wide.reindex(index=list(dict.fromkeys(long["measure"])))
+    wide = wide.reindex(columns=sorted(long["year"].unique()))
+    wide.columns = [str(c) for c in wide.columns]
+    wide.columns.name = None
+    wide.index.name = "Kategori"
+    if marks:
+        return _labels_unmarked(wide.astype("object").where(wide.notna(), None).reset_index())
+    return wide.astype("Int64").reset_index()
+
+
+def counts_by_sex(protected: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
+    """Category × sex (flickor/kvinnor, pojkar/män, totalt) for one year of a protected source."""
+    return _counts_by_sex(protected, year, marks=False)
+
+
+def counts_by_sex_marks(protected: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
+    """The cells each number of :func:`counts_by_sex` shows (same shape), or ``None``
+    without cell keys."""
+    return _counts_by_sex(protected, year, marks=True) if has_cell_keys(protected) else None
+
+
+def _counts_by_sex(protected: pd.DataFrame, year: int | None, marks: bool) -> pd.DataFrame:
+    if protected.empty:
+        return pd.DataFrame()
+    year = int(protected["year"].max()) if year is None else year
+    d = situation.totals_by_sex(protected, year)
+    if d.empty:
+        return pd.DataFrame()
+    label = d["category"] + " (" + d["age_group"].replace({"totalt": "alla åldrar"}) + ")"
+    values = [[count_cell(r)] for _, r in d.iterrows()] if marks else list(d["count"])
+    shown = pd.DataFrame({"Kategori": label.to_numpy(), "sex": d["sex"].to_numpy()})
+    shown["value"] = pd.Series(values, dtype="object")
+    shown = shown.drop_duplicates(["Kategori", "sex"])
+    wide = shown.set_index(["Kategori", "sex"])["value"].unstack("sex")
+    wide = wide.reindex(index=list(dict.fromkeys(shown["Kategori"])))
+    wide = wide.reindex(columns=[c for c in ("K", "M", "T") if c in wide.columns])
+    wide = wide.rename(columns={"K": "Flickor/kvinnor", "M": "Pojkar/män", "T": "Totalt"})
+    wide.columns.name = None
+    wide.index.name = "Kategori"
+    out = (wide.where(wide.notna(), None) if marks else wide.astype("Int64")).reset_index()
+    out.insert(1, "År", year)
+    return _labels_unmarked(out) if marks else out
+
+
+def social_services(protected: pd.DataFrame, page: report.Page) -> list:
+    """Social services: persons per category and year, then the latest year by sex.
+
+    ``protected`` is :func:`~vpanalysis.steps.situation.published_counts` (its numbers
+    are marked with their cells) or :func:`~vpanalysis.steps.situation.local_counts`."""
+    by_year = counts_by_year(protected)
+    threshold = page.context.disclosure_threshold
+    return [
+        report.table(
+            by_year,
+            caption="Personer kända av socialtjänsten per år",
+            local=True,
+            count_columns=[c for c in by_year.columns if c != "Kategori"],
+            threshold=threshold,
+            source="Socialtjänsten (lokal uppgift)",
+            if_empty=page.missing("Socialtjänstens uppgifter"),
+            marks=counts_by_year_marks(protected),
+        ),
+        report.table(
+            counts_by_sex(protected),
+            caption="Senaste året per kön",
+            local=True,
+            count_columns=["Flickor/kvinnor", "Pojkar/män", "Totalt"],
+            threshold=threshold,
+            if_empty=report.markdown(""),
+            marks=counts_by_sex_marks(protected),
+        ),
+    ]
+
+
+def shelter(protected: pd.DataFrame, page: report.Page):
+    """The women's shelter: persons (and nights) per category and year."""
+    by_year = counts_by_year(protected)
+    return report.table(
+        by_year,
+        caption="Kvinnojourens uppgifter per år",
+        local=True,
+        count_columns=[c for c in by_year.columns if c != "Kategori"],
+        threshold=page.context.disclosure_threshold,
+        source="Kvinnojouren (lokal uppgift)",
+        if_empty=page.missing("Kvinnojourens uppgifter"),
+        marks=counts_by_year_marks(protected),
+    )
+
+
+# ---------------------------------------------------------------- school survey
+
+
+def _group_label(grade: str, sex: str) -> str:
+    if grade in ("Alla", keys.ALL):
+        return SEX_LABELS[sex]
+    return GRADE_LABELS.get(grade, grade)
+
+
+def survey_table(prevalence: pd.DataFrame) -> pd.DataFrame:
+    """Item × group (Alla, Tjejer, Killar, Åk 9, Gy 2): ``share (lower–upper)`` in per cent.
+
+    Suppressed shares show as ``..``. The respondents per group are in
+    :func:`respondents_table`.
+    """
+    return _survey_table(prevalence, marks=False)
+
+
+def survey_table_marks(prevalence: pd.DataFrame) -> pd.DataFrame:
+    """The cells each share of :func:`survey_table` shows (:func:`share_cells`; same
+    shape), or ``None`` without cell keys."""
+    return _survey_table(prevalence, marks=True) if has_cell_keys(prevalence) else None
+
+
+def _survey_table(prevalence: pd.DataFrame, marks: bool) -> pd.DataFrame:
+    if prevalence.empty:
+        return pd.DataFrame()
+    shown = (
+        [share_cells(r) for _, r in prevalence.iterrows()]
+        if marks
+        else [
+            share_text(v, lo, up)
+            for v, lo, up in zip(
+                prevalence["value"], prevalence["lower"], prevalence["upper"], strict=True
+            )
+        ]
+    )
+    d = pd.DataFrame(
+        {
+            "label": prevalence["item"].map(item_label).to_numpy(),
+            "group": [
+                _group_label(g, x)
+                for g, x in zip(prevalence["grade"], prevalence["sex"], strict=True)
+            ],
+        }
+    )
+    d["shown"] = pd.Series(shown, dtype="object")
+    d = d[d["group"].isin(SURVEY_GROUPS)].drop_duplicates(["label", "group"])
+    wide = d.set_index(["label", "group"])["shown"].unstack("group")
+    wide = wide.reindex(columns=[g for g in SURVEY_GROUPS if g in wide.columns])
+    order = [item_label(i) for i in dict.fromkeys(prevalence["item"])]
+    wide = wide.reindex(sorted(wide.index, key=order.index))
+    wide = wide.where(wide.notna(), None)
+    wide.columns.name = None
+    wide.index.name = "Andel ja, % (95 % KI)"
+    return _labels_unmarked(wide.reset_index()) if marks else wide.reset_index()
+
+
+def respondents_table(respondents: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~vpanalysis.steps.situation.survey_respondents` as ``År``, ``Grupp``,
+    ``Antal svarande``."""
+    if respondents.empty:
+        return pd.DataFrame()
+    return pd.DataFrame(
+        {
+            "År": respondents["year"],
+            "Grupp": [
+                _group_label(g, x)
+                for g, x in zip(respondents["grade"], respondents["sex"], strict=True)
+            ],
+            "Antal svarande": respondents["respondents"],
+        }
+    )
+
+
+def respondents_marks(respondents: pd.DataFrame) -> pd.DataFrame:
+    """The cell each number of :func:`respondents_table` shows (same shape), or ``None``
+    without cell keys."""
+    if not has_cell_keys(respondents):
+        return None
+    cells = [[respondents_cell(r)] for _, r in respondents.iterrows()]
+    return pd.DataFrame({"Antal svarande": pd.Series(cells, dtype="object")})
+
+
+def survey(prevalence: pd.DataFrame, page: report.Page):
+    """The survey shares per item and group (a local-source table: ``div.vp-local``)."""
+    return report.table(
+        survey_table(prevalence),
+        caption="Andel elever som svarat ja, senaste undersökningen",
+        source="Skolenkät (lokal uppgift)",
+        local=True,
+        threshold=page.context.disclosure_threshold,
+        if_empty=page.missing("Skolenkäten"),
+        marks=survey_table_marks(prevalence),
+    )
+
+
+def survey_respondents(respondents: pd.DataFrame, page: report.Page):
+    """How many pupils answered, per group (nothing without a survey)."""
+    return report.table(
+        respondents_table(respondents),
+        caption="Antal elever som svarat",
+        local=True,
+        count_columns=["Antal svarande"],
+        threshold=page.context.disclosure_threshold,
+        if_empty=report.markdown(""),
+        marks=respondents_marks(respondents),
+    )
+
+
+def survey_chart_data(prevalence: pd.DataFrame) -> pd.DataFrame:
+    """Shares by sex (both grades together) for a bar chart; suppressed shares dropped."""
+    d = situation.survey_by_sex(prevalence)
+    if d.empty:
+        return pd.DataFrame()
+    return pd.DataFrame(
+        {
+            "Fråga": d["item"].map(item_label),
+            "Kön": d["sex"].map(SEX_LABELS),
+            "value": d["value"],
+            "lower": d["lower"],
+            "upper": d["upper"],
+        }
+    )
+
+
+def survey_chart_cells(prevalence: pd.DataFrame) -> list:
+    """The cells :func:`survey_chart` draws (each bar's share, interval and denominator;
+    shares to one decimal, as the table shows them); ``[]`` without cell keys."""
+    d = situation.survey_by_sex(prevalence)
+    if not has_cell_keys(d):
+        return []
+    return [c for _, r in d.iterrows() for c in share_cells(r)]
+
+
+def survey_chart(prevalence: pd.DataFrame):
+    """Girls' and boys' shares as bars with intervals (nothing when none is published)."""
+    data = survey_chart_data(prevalence)
+    if data.empty:
+        return report.markdown("")
+    return report.chart(
+        plots.bars(data, category="Fråga", hue="Kön", xlabel="Andel elever (%)"),
+        cells=survey_chart_cells(prevalence),
+        what=(
+            "Andelen tjejer och killar som svarat ja på frågorna om utsatthet för våld, med "
+            "95 % konfidensintervall."
+        ),
+        how=(
+            "Staplarna visar andelen, strecken osäkerheten. Skillnaden mellan tjejer och "
+            "killar är säker bara om strecken inte överlappar. Saknas en stapel är andelen "
+            "skyddad av sekretesskäl."
+        ),
+    )
+
+
+# ---------------------------------------------------------------- which source sees what
+
+
+def _labelled(matrix: pd.DataFrame, definition: definitions.Definition) -> pd.DataFrame:
+    out = matrix.copy()
+    out.index = pd.Index([definition.label("forms", k) for k in matrix.index], name="form")
+    out.columns = pd.Index(
+        [definition.label("relations", k) for k in matrix.columns], name="relation"
+    )
+    return out
+
+
+def coverage_table(matrix: pd.DataFrame, definition: definitions.Definition) -> pd.DataFrame:
+    """Form × relation: which sources see it (Swedish labels; ``–`` marks a blind spot)."""
+    shown = _labelled(matrix, definition).map(
+        lambda cell: (
+            ", ".join(_SOURCE_NAMES.get(s.strip(), s.strip()) for s in cell.split(",") if s) or "–"
+        )
+    )
+    shown.index.name = "Form av våld"
+    shown.columns.name = None
+    return shown.reset_index()
+
+
+def coverage(matrix: pd.DataFrame, definition: definitions.Definition):
+    """The table of sources per form of violence and relation."""
+    return report.table(
+        coverage_table(matrix, definition), caption="Källor per form av våld och relation"
+    )
+
+
+def coverage_chart(counts: pd.DataFrame, definition: definitions.Definition):
+    """A heat map of the number of sources per form and relation."""
+    return report.chart(
+        plots.matrix(
+            _labelled(counts, definition), title="Antal källor per form och relation", fmt=".0f"
+        ),
+        what=(
+            "Hur många källor som har uppgifter om varje kombination av form av våld och relation."
+        ),
+        how=(
+            "Mörkare ruta betyder fler källor. En ruta med 0 är en blind fläck som ingen källa ser."
+        ),
+    )
+
+
+def blind_spot_sentences(spots: pd.DataFrame, definition: definitions.Definition) -> list[str]:
+    """A sentence for each blind spot of :func:`~vpanalysis.steps.situation.blind_spots`."""
+    return [
+        f"Ingen källa ser {definition.label('forms', f).lower()} i kategorin "
+        f"{definition.label('relations', r).lower()}."
+        for f, r in zip(spots["form"], spots["relation"], strict=True)
+    ]
+
+
+def blind_spots(spots: pd.DataFrame, definition: definitions.Definition):
+    """The blind spots as a warning box, or a line saying there are none."""
+    return report.notice(
+        blind_spot_sentences(spots, definition),
+        ok="Alla former och relationer ses av minst en källa.",
+    )
+
+
+# ---------------------------------------------------------------- baseline
+
+
+def baseline_labels(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (a :func:`~vpanalysis.steps.situation.baseline_table`) with each
+    indicator's Swedish ``label`` and ``unit``; a table that has them already (a baseline
+    frozen before they were left to the report) is returned as it is."""
+    if {"label", "unit"} <= set(table.columns):
+        return table
+    labels, units = [], []
+    for r in table.itertuples(index=False):
+        if r.kind == "rate":
+            labels.append(f"Anmälda brott: {r.name}")
+            units.append(f"per 100 000 {population_label(r.sex, r.age_group)} och år")
+        elif r.kind == "kpi":
+            labels.append(str(r.name))
+            units.append("enligt Kolada")
+        elif r.kind == "share":
+            labels.append(f"Skolenkät: {item_label(r.measure)}")
+            units.append("% av eleverna")
+        else:
+            labels.append(f"{_LOCAL_NAMES.get(r.source, r.source)}: {r.name}")
+            units.append("antal")
+    return table.assign(
+        label=pd.array(labels, dtype="string"), unit=pd.array(units, dtype="string")
+    )
+
+
+def baseline_caption(baseline: pd.DataFrame) -> str:
+    """The baseline table's caption: with the date it was saved, or saying that it is
+    computed now and not saved."""
+    if baseline.empty:
+        return "Baslinje"
+    if not is_frozen(baseline):
+        return "Baslinje (beräknad nu, inte sparad)"
+    return f"Baslinje (sparad {baseline['saved_on'].iloc[0]})"
+
+
+def baseline_display(table: pd.DataFrame) -> pd.DataFrame:
+    """The baseline for the report: rates and shares in ``Värde`` with their interval
+    (``–`` where the source gives none), local counts of persons in ``Antal``."""
+    table = baseline_labels(table)
+    is_count = table["unit"] == "antal"
+    value = [
+        "" if counted else number(v, 1) for v, counted in zip(table["value"], is_count, strict=True)
+    ]
+    ci = []
+    for v, lo, up, counted in zip(
+        table["value"], table["lower"], table["upper"], is_count, strict=True
+    ):
+        if counted:
+            ci.append("")
+        elif pd.notna(lo) and pd.notna(up):
+            ci.append(interval(lo, up, 1))
+        else:  # no interval from this source ("–"), or the value itself is withheld
+            ci.append("–" if pd.notna(v) else SUPPRESSED)
+    return pd.DataFrame(
+        {
+            "Indikator": table["label"],
+            "Period": table["period"],
+            "Värde": value,
+            "95 % KI": ci,
+            "Antal": [
+                "" if not c else number(v, 0) for v, c in zip(table["value"], is_count, strict=True)
+            ],
+            "Enhet": table["unit"],
+            "Id": table["indicator"],
+        }
+    )
+
+
+def baseline_marks(table: pd.DataFrame) -> pd.DataFrame:
+    """The cells the local rows of :func:`baseline_display` show (same shape): a count in
+    ``Antal``, a share in ``Värde`` (with its denominator) and its interval in ``95 % KI``;
+    ``None`` unless ``table`` is :func:`~vpanalysis.steps.situation.published_baseline`."""
+    if not has_cell_keys(table):
+        return None
+    marks = {c: [None] * len(table) for c in ("Värde", "95 % KI", "Antal")}
+    for i, (_, r) in enumerate(table.iterrows()):
+        if pd.isna(r["region_code"]):
+            continue
+        if r["source"] == "skolenkat":
+            row = {**r.to_dict(), "item": r["measure"]}
+            marks["Värde"][i] = share_cells(row, limits=False)
+            if pd.notna(r["value"]):
+                marks["95 % KI"][i] = share_cells(row, share=False)[:2]
+        elif pd.notna(r["category"]):
+            marks["Antal"][i] = [count_cell(r)]
+    return pd.DataFrame({c: pd.Series(v, dtype="object") for c, v in marks.items()})
+
+
+def is_frozen(table: pd.DataFrame) -> bool:
+    """Whether a baseline is the frozen one (it has the date it was saved)."""
+    return "saved_on" in table.columns
+
+
+def with_frozen_notice(shown, table: pd.DataFrame):
+    """``shown`` after a warning when the baseline ``table`` is computed now, not frozen."""
+    if table.empty or is_frozen(table):
+        return shown
+    warning = report.notice(
+        [
+            "Baslinjen är inte fryst: den är beräknad nu ur dagens uppgifter och sparas inte. "
+            "Den fryses, det vill säga sparas en gång för alla, när rapporterna tas fram med "
+            "kommandot vpanalysis report eller vpanalysis reports."
+        ],
+        ok="",
+    )
+    return HTML(warning.data + shown.data)
+
+
+def baseline(table: pd.DataFrame, page: report.Page):
+    """The baseline table (from :func:`~vpanalysis.steps.situation.report_baseline`, its
+    local rows from the publication by
+    :func:`~vpanalysis.steps.situation.published_baseline`), after a warning when it is
+    computed now rather than frozen."""
+    shown = report.table(
+        baseline_display(table),
+        caption=baseline_caption(table),
+        local=True,
+        count_columns=["Antal"],
+        threshold=page.context.disclosure_threshold,
+        if_empty=page.missing("Underlag för en baslinje"),
+        marks=baseline_marks(table),
+    )
+    return with_frozen_notice(shown, table)
+
+
+def baseline_changes(saved: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
+    """Each baseline indicator then and now, for step 5 (Swedish columns).
+
+    ``Förändring`` compares the two 95 % intervals: ``högre``/``lägre`` when they do not
+    overlap, ``ingen säker förändring`` when they do; ``–`` without intervals (Kolada,
+    local counts) or a value. Both values are estimates, so the baseline is not treated
+    as exact; non-overlap is a conservative test (a real change can hide in overlapping
+    intervals, an apparent one rarely does).
+    """
+    both = baseline_labels(saved).merge(
+        baseline_labels(current), on="indicator", how="left", suffixes=("_then", "_now")
+    )
+    verdicts = []
+    for r in both.itertuples(index=False):
+        limits = (r.lower_then, r.upper_then, r.lower_now, r.upper_now)
+        if any(pd.isna(x) for x in limits):
+            verdicts.append("–")
+        elif r.lower_now > r.upper_then:
+            verdicts.append("högre")
+        elif r.upper_now < r.lower_then:
+            verdicts.append("lägre")
+        else:
+            verdicts.append("ingen säker förändring")
+    is_count = both["unit_then"] == "antal"
+    decimals = [0 if c else 1 for c in is_count]
+    return pd.DataFrame(
+        {
+            "Indikator": both["label_then"],
+            "Baslinje": [
+                f"{number(v, d)} ({p})"
+                for v, d, p in zip(both["value_then"], decimals, both["period_then"], strict=True)
+            ],
+            "Senaste": [
+                "–" if pd.isna(p) else f"{number(v, d)} ({p})"
+                for v, d, p in zip(both["value_now"], decimals, both["period_now"], strict=True)
+            ],
+            "Förändring": verdicts,
+            "Enhet": both["unit_then"],
+        }
+    )
+
+
+def baseline_followup(saved: pd.DataFrame, current: pd.DataFrame, page: report.Page):
+    """Step 5's table of the baseline then and the latest values now, after a warning when
+    the baseline is computed now rather than frozen."""
+    shown = report.table(
+        baseline_changes(saved, current),
+        caption="Baslinjen och senaste värde",
+        if_empty=page.missing("Underlag för en baslinje"),
+    )
+    return with_frozen_notice(shown, saved)
