@@ -33,7 +33,10 @@ def test_readme_lists_the_catalogue():
     for spec in catalogue.REPORTS:
         assert f"vpanalysis/notebooks/{spec.notebook_name}" in readme, spec.slug
         if spec.step is not None:
-            assert f"{spec.step}. {spec.step_name} — `vpanalysis/notebooks/{spec.notebook_name}`" in readme
+            assert (
+                f"{spec.step}. {spec.step_name} — `vpanalysis/notebooks/{spec.notebook_name}`"
+                in readme
+            )
 
 
 def test_unknown_report_is_a_clear_error():

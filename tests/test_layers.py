@@ -40,6 +40,7 @@ LAYERS = {
     "data": 1,
     "context": 1,
     "fetch.provenance": 1,  # provenance files of fetched raw data, read by the build
+    "workspace": 1,  # a collaboration's folder and configuration (vpanalysis init)
     "indicators": 2,
     "disclosure": 2,
     "steps": 3,
@@ -56,6 +57,7 @@ LAYERS = {
     "cli": 5,
     "audit": 5,  # the attacker's audit of a run's reports
     "fetch": 5,
+    "lab": 5,  # vpanalysis lab: JupyterLab in a workspace
 }
 NAMES = {
     1: "data",

@@ -43,7 +43,9 @@ if zmq is not None:
     def _refuse_ipc(method):
         def guarded(self, address, *args, **kwargs):
             if str(address).startswith("ipc://"):
-                raise zmq.ZMQError(msg=f"IPC transport is not available (tests/no_linux): {address}")
+                raise zmq.ZMQError(
+                    msg=f"IPC transport is not available (tests/no_linux): {address}"
+                )
             return method(self, address, *args, **kwargs)
 
         return guarded
