@@ -2,8 +2,9 @@
 
 In a fresh virtual environment outside the repository: ``pip install <copy of the repo>``
 (not editable; ``--no-deps``: the dependencies are this environment's, reached through a
-``.pth`` file; the package index only gives the build backend) → ``vpanalysis init ws --municipality Ovanåker``
-→ ``cd ws && vpanalysis data build && vpanalysis reports``: every step report and the index.
+``.pth`` file; the package index only gives the build backend) → ``vpanalysis init ws
+--municipality Ovanåker`` → ``cd ws && vpanalysis data build && vpanalysis reports``:
+every step report and the index.
 Every process of the run loads ``tests/no_linux/sitecustomize.py``, which takes away
 ``fork``, ``killpg``, ``setsid``, ``prctl`` and ZeroMQ's IPC transport, as on Windows.
 """
@@ -92,6 +93,7 @@ def test_installed_package_runs_a_new_workspace_without_linux_only_calls(tmp_pat
         ],
         check=True,
         env=env,
+        cwd=tmp_path,  # not the repository: '' on sys.path would find its package
         capture_output=True,
         text=True,
     ).stdout

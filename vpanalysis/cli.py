@@ -401,8 +401,13 @@ def reports(
                 for c in municipalities.split(",")
                 if c.strip()
             ]
-        else:
+        elif ws.root is not None:
             codes = list(ws.municipalities)
+        else:
+            raise UserError(
+                "choose --municipalities, --county or --all (a workspace made by "
+                "'vpanalysis init' names its own)"
+            )
         step_list = [s.strip() for s in steps.split(",") if s.strip()]
         if not all(s.isdigit() for s in step_list):
             raise UserError(f"--steps must be step numbers such as 1,2,5, got {steps!r}")
