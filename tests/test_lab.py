@@ -59,7 +59,13 @@ def lab_server(built_data, tmp_path):
     shutil.rmtree(ws / "data")
     shutil.copytree(built_data, ws / "data")
     port = _free_port()
-    env.update(PYTHONPATH=str(NO_LINUX), JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter-config"))
+    env.update(  # JupyterLab's own state in tmp_path: no layout or settings of earlier runs
+        PYTHONPATH=str(NO_LINUX),
+        JUPYTER_CONFIG_DIR=str(tmp_path / "jupyter" / "config"),
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "jupyter" / "runtime"),
+        JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "jupyter" / "settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "jupyter" / "workspaces"),
+    )
     log = (tmp_path / "lab.log").open("w", encoding="utf-8")
     server = subprocess.Popen(
         [
@@ -70,6 +76,7 @@ def lab_server(built_data, tmp_path):
             "--no-browser",
             f"--port={port}",
             "--ServerApp.ip=127.0.0.1",
+            "--allow-root",  # CI runs as root
             "--IdentityProvider.token=",
             "--ServerApp.password=",
             "--LabApp.expose_app_in_browser=True",
