@@ -116,5 +116,8 @@ def test_installed_package_runs_a_new_workspace_without_linux_only_calls(tmp_pat
         assert html.is_file(), out
         assert "Ovanåker" in html.read_text(encoding="utf-8")
     assert (ws / "reports" / "index.html").is_file()
+    one = tmp_path / "one"
+    assert "2121_02_lagesbild.html" in step("report", "-s", "2", "-o", str(one), cwd=ws)
+    assert "6 notebooks copied" in step("lab", "--copy-only", cwd=ws)
     # the command, its workers and every kernel ran without the Linux-only calls
     assert len(log.read_text(encoding="utf-8").split()) >= len(REPORTS) + 2
