@@ -37,8 +37,10 @@ LAYERS = {
     "geography": 1,
     "definitions": 1,
     "registers": 1,
+    "registers.excel": 1,  # the registers as one workbook, register.xlsx (openpyxl)
     "data": 1,
     "context": 1,
+    "enrolment": 1,  # pupils per grade, for survey response rates
     "fetch.provenance": 1,  # provenance files of fetched raw data, read by the build
     "workspace": 1,  # a collaboration's folder and configuration (vpanalysis init)
     "indicators": 2,
