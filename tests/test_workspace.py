@@ -44,8 +44,9 @@ def test_init_writes_a_complete_workspace(ws):
     raw = ws / "data" / "raw"
     for name in config.RESOURCE_FILES:  # the packaged definitions, lists, KPIs, codebook
         assert (raw / name).read_bytes() == (config.resources_dir() / name).read_bytes()
+    assert (raw / "registers" / "register.xlsx").is_file()  # the Excel registers by default
     for name in registers.REGISTER_FILES.values():
-        assert (raw / "registers" / name).is_file()
+        assert not (raw / "registers" / name).exists()
     assert (ws / "reports").is_dir()
     readme = (ws / "LÄSMIG.md").read_text(encoding="utf-8")
     assert "Ovanåker (2121)" in readme
@@ -53,10 +54,21 @@ def test_init_writes_a_complete_workspace(ws):
         assert command in readme
     assert "vpanalysis fetch kolada --municipality 2121," in readme and ",0021,0000" in readme
     assert "vpanalysis data build" in readme and "vpanalysis reports" in readme
+    assert "register.xlsx" in readme and "Instruktioner" in readme
 
 
-def test_the_register_templates_are_empty_registers(ws):
-    loaded = registers.load_registers(ws / "data" / "raw" / "registers")
+@pytest.mark.parametrize("form", ["excel", "csv"])
+def test_the_register_templates_are_empty_registers(tmp_path, form):
+    assert run("init", str(tmp_path / "ws"), "-m", "2121", "--registers", form).exit_code == 0
+    folder = tmp_path / "ws" / "data" / "raw" / "registers"
+    if form == "csv":
+        assert sorted(p.name for p in folder.iterdir()) == sorted(registers.REGISTER_FILES.values())
+        assert "data/raw/registers/goals.csv" in (tmp_path / "ws" / "LÄSMIG.md").read_text(
+            encoding="utf-8"
+        )
+    else:
+        assert [p.name for p in folder.iterdir()] == ["register.xlsx"]
+    loaded = registers.load_registers(folder)
     for name in registers.REGISTER_FILES:
         assert getattr(loaded, name).empty, name
 

@@ -125,11 +125,19 @@ def main() -> None:
     callback=_threshold,
     help=f"Disclosure threshold of the collaboration (at least {MIN_THRESHOLD}, default 5).",
 )
-def init(directory, municipalities, comparison, years, threshold) -> None:
+@click.option(
+    "--registers",
+    type=click.Choice(["excel", "csv"]),
+    default="excel",
+    show_default=True,
+    help="Empty registers as one workbook (register.xlsx) or one CSV/YAML file each.",
+)
+def init(directory, municipalities, comparison, years, threshold, registers) -> None:
     """Create a workspace in DIRECTORY for a collaboration of municipalities.
 
-    Writes vpanalysis.toml, data/raw (definitions, KPI list, survey codebook, empty
-    register templates), reports/ and LÄSMIG.md with what to fill in and fetch.
+    Writes vpanalysis.toml, data/raw (definitions, KPI list, survey codebook, the empty
+    registers: register.xlsx, or CSV templates), reports/ and LÄSMIG.md with what to fill
+    in and fetch.
     """
     from vpanalysis import workspace as ws_module
     from vpanalysis.config import DISCLOSURE_THRESHOLD
@@ -143,15 +151,10 @@ def init(directory, municipalities, comparison, years, threshold) -> None:
             comparison=others,
             years=_years(years) if years else None,
             threshold=DISCLOSURE_THRESHOLD if threshold is None else threshold,
+            registers=registers,
         )
     except ws_module.WorkspaceError as exc:
         raise UserError(str(exc)) from exc
-    try:  # the Excel registers, when that module exists (issue 11, item 4)
-        from vpanalysis.registers import excel
-    except ImportError:
-        excel = None
-    if excel is not None and hasattr(excel, "write_workbook"):
-        excel.write_workbook(ws.data_dir / "raw" / "registers" / "register.xlsx")
     click.echo(f"Workspace {ws.root}: {ws.describe()}")
     click.echo(f"Next: read {ws.root / ws_module.README_FILE}, then in {ws.root}:")
     for line in [*ws_module.fetch_commands(ws), "vpanalysis data build", "vpanalysis reports"]:

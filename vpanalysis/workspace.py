@@ -35,6 +35,7 @@ from vpanalysis.config import (
     get_paths,
     resources_dir,
 )
+from vpanalysis.registers import excel
 from vpanalysis.registers.columns import SPECS
 from vpanalysis.registers.reading import REGISTER_FILES
 
@@ -46,6 +47,9 @@ ENV_VAR = "VPANALYSIS_WORKSPACE"
 MIN_THRESHOLD = 3
 #: The Swedish instructions written into a new workspace.
 README_FILE = "LÄSMIG.md"
+#: The forms of empty registers :func:`init` can write: one Excel workbook (default) or
+#: one CSV/YAML file per register.
+REGISTER_FORMS = ("excel", "csv")
 
 
 class WorkspaceError(ValueError):
@@ -275,25 +279,45 @@ def fetch_commands(ws: Workspace) -> list[str]:
     ]
 
 
-def readme_text(ws: Workspace) -> str:
-    """The Swedish ``LÄSMIG.md`` of a new workspace."""
+_REGISTER_TEXTS = (
+    ("partners", "samverkanspartner: organisation, sektor, roll, mandat (steg 1)"),
+    ("training_days", "utbildningsdagar för ledningsgruppen (steg 1)"),
+    ("factors", "prioriterade risk- och skyddsfaktorer (steg 3)"),
+    ("interventions", "insatser och vilka faktorer de påverkar (steg 4)"),
+    ("logic_models", "logiska kedjor för de valda insatserna, en rad per länk (steg 4)"),
+    ("goals", "mål med utgångsvärde, målvärde och indikator (steg 5)"),
+    ("training_plan", "utbildningsplan per förvaltning och år (steg 5)"),
+    ("training_log", "genomförda utbildningar (steg 5)"),
+    ("activities", "spridningsaktiviteter, t.ex. vecka 47 (steg 5)"),
+)
+
+
+def _registers_text(form: str) -> str:
+    if form == "excel":
+        rows = "\n".join(
+            f"| {excel.LAYOUTS[key].sheet} | {text} |" for key, text in _REGISTER_TEXTS
+        )
+        return (
+            f"Registren är en Excelfil, `data/raw/registers/{excel.WORKBOOK}`, med ett blad per\n"
+            f"register och bladet {excel.INSTRUCTIONS} först. Fyll i en rad per post; listorna i\n"
+            "kolumnerna visar de tillåtna värdena.\n\n| Blad | Innehåll |\n|---|---|\n" + rows
+        )
+    rows = "\n".join(
+        f"| `data/raw/registers/{REGISTER_FILES[key]}` | {text} |" for key, text in _REGISTER_TEXTS
+    )
+    return (
+        "Registren är tomma mallar (semikolonseparerade CSV-filer som öppnas i Excel; spara\n"
+        "som CSV). Fyll i en rad per post:\n\n| Fil | Innehåll |\n|---|---|\n" + rows
+    )
+
+
+def readme_text(ws: Workspace, registers: str = "excel") -> str:
+    """The Swedish ``LÄSMIG.md`` of a new workspace (``registers``: the form of the empty
+    registers, one of :data:`REGISTER_FORMS`)."""
     names = ", ".join(f"{geography.region_name(c)} ({c})" for c in ws.municipalities)
     comparison = ", ".join(geography.region_name(c) for c in ws.comparison) or "inga"
     fetch = "\n".join(fetch_commands(ws))
-    registers = "\n".join(
-        f"| `data/raw/registers/{REGISTER_FILES[key]}` | {text} |"
-        for key, text in (
-            ("partners", "samverkanspartner: organisation, sektor, roll, mandat (steg 1)"),
-            ("training_days", "utbildningsdagar för ledningsgruppen (steg 1)"),
-            ("factors", "prioriterade risk- och skyddsfaktorer (steg 3)"),
-            ("interventions", "insatser och vilka faktorer de påverkar (steg 4)"),
-            ("logic_models", "logiska kedjor för de valda insatserna (steg 4)"),
-            ("goals", "mål med utgångsvärde, målvärde och indikator (steg 5)"),
-            ("training_plan", "utbildningsplan per förvaltning och år (steg 5)"),
-            ("training_log", "genomförda utbildningar (steg 5)"),
-            ("activities", "spridningsaktiviteter, t.ex. vecka 47 (steg 5)"),
-        )
-    )
+    registers_text = _registers_text(registers)
     return f"""# Arbetsyta för våldsförebyggande analys
 
 Den här mappen är en arbetsyta för {names}, skapad {dt.date.today().isoformat()} med
@@ -330,12 +354,7 @@ låter någon räkna fram ett antal mellan 1 och {ws.threshold - 1}.
 
 ## 3. Fyll i registren
 
-Registren är tomma mallar (semikolonseparerade CSV-filer som öppnas i Excel; spara som
-CSV). Fyll i en rad per post:
-
-| Fil | Innehåll |
-|---|---|
-{registers}
+{registers_text}
 
 Definitionen av våld som samverkan har beslutat om finns i
 `data/raw/definitions/violence_definition.yaml`, och hur källornas kategorier motsvarar den i
@@ -369,12 +388,19 @@ def init(
     comparison: Sequence[str | int] | None = None,
     years: tuple[int, int] | None = None,
     threshold: int = DISCLOSURE_THRESHOLD,
+    registers: str = "excel",
 ) -> Workspace:
     """Create a workspace in ``directory`` (new or empty, or without a configuration file):
     :data:`CONFIG_FILE`, ``data/raw`` with the packaged definitions, KPI list, survey
-    codebook and reference lists and empty register templates, ``reports/`` and
-    ``LÄSMIG.md``. Files already there are kept. ``comparison`` defaults to the other
-    municipalities of the first municipality's county. Raises :class:`WorkspaceError`."""
+    codebook and reference lists and empty registers (``registers``: the workbook
+    ``register.xlsx`` of :mod:`vpanalysis.registers.excel`, or ``"csv"``: one template
+    file per register), ``reports/`` and ``LÄSMIG.md``. Files already there are kept.
+    ``comparison`` defaults to the other municipalities of the first municipality's
+    county. Raises :class:`WorkspaceError`."""
+    if registers not in REGISTER_FORMS:
+        raise WorkspaceError(
+            f"registers must be one of {', '.join(REGISTER_FORMS)}, got {registers!r}"
+        )
     root = Path(directory).resolve()
     if root.exists() and not root.is_dir():
         raise WorkspaceError(f"{directory}: is a file, not a folder")
@@ -403,16 +429,20 @@ def init(
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source / name, target)
-    for name, file_name in REGISTER_FILES.items():
-        target = raw / "registers" / file_name
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(register_template(name), encoding="utf-8")
+    folder = raw / "registers"
+    folder.mkdir(parents=True, exist_ok=True)
+    existing = [folder / f for f in [excel.WORKBOOK, *REGISTER_FILES.values()]]
+    if not any(path.exists() for path in existing):  # registers already there stay
+        if registers == "excel":
+            excel.write_workbook(folder / excel.WORKBOOK)
+        else:
+            for name, file_name in REGISTER_FILES.items():
+                (folder / file_name).write_text(register_template(name), encoding="utf-8")
     for folder in ("bra", "scb", "socialtjanst", "kvinnojour"):
         (raw / folder).mkdir(parents=True, exist_ok=True)
     (root / "reports").mkdir(parents=True, exist_ok=True)
     readme = root / README_FILE
     if not readme.exists():
-        readme.write_text(readme_text(ws), encoding="utf-8")
+        readme.write_text(readme_text(ws, registers), encoding="utf-8")
     (root / CONFIG_FILE).write_text(config_text(ws), encoding="utf-8")
     return ws
