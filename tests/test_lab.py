@@ -46,7 +46,10 @@ def _free_port() -> int:
 @pytest.fixture
 def lab_server(built_data, tmp_path):
     """``vpanalysis lab`` serving a Ljusdal workspace with the built example data."""
-    pytest.importorskip("jupyterlab", reason="the lab extra is not installed")
+    try:
+        import jupyterlab  # noqa: F401
+    except ImportError:
+        _unavailable("jupyterlab is not installed (make install-dev, or the lab extra)")
     ws = tmp_path / "ws"
     cli = [sys.executable, "-m", "vpanalysis.cli"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("VPANALYSIS_")}
