@@ -42,6 +42,7 @@ LAYERS = {
     "context": 1,
     "enrolment": 1,  # pupils per grade, for survey response rates
     "fetch.provenance": 1,  # provenance files of fetched raw data, read by the build
+    "workspace": 1,  # a collaboration's folder and configuration (vpanalysis init)
     "indicators": 2,
     "verdicts": 2,
     "disclosure": 2,
@@ -59,6 +60,7 @@ LAYERS = {
     "cli": 5,
     "audit": 5,  # the attacker's audit of a run's reports
     "fetch": 5,
+    "lab": 5,  # vpanalysis lab: JupyterLab in a workspace
 }
 NAMES = {
     1: "data",

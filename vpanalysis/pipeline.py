@@ -256,11 +256,10 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
 
 
 def read_population(files: list[Path], folder: Path) -> pd.DataFrame:
+    """SCB's population by single year (empty when the folder has no file yet: a new
+    workspace builds, and its reports say that the population is missing)."""
     if not files:
-        raise DataError(
-            "no population file: the folder needs SCB's table TAB638 as json-stat2 (.json)",
-            file=display_path(folder),
-        )
+        return _empty(schema.POPULATION_SINGLE_YEAR)
     frames = []
     for path in files:
         shown = display_path(path)
