@@ -508,3 +508,21 @@ def test_not_a_workbook_is_a_data_error(tmp_path):
     (folder / r.WORKBOOK).write_text("not a zip", encoding="utf-8")
     with pytest.raises(DataError, match="cannot be read as an Excel workbook"):
         r.load_registers(folder)
+
+
+def test_cli_registers_to_excel_writes_a_workbook_that_loads_the_same(raw_copy, tmp_path):
+    from click.testing import CliRunner
+
+    from vpanalysis.cli import main
+
+    out = tmp_path / "register.xlsx"
+    result = CliRunner().invoke(
+        main, ["registers", "to-excel", "--data-dir", str(raw_copy), "--output", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert out.exists()
+    assert (raw_copy / "raw" / "registers" / "partners.csv").exists()  # left in place
+    import openpyxl
+
+    sheets = openpyxl.load_workbook(out).sheetnames
+    assert sheets[0] == "Instruktioner" and "Samverkansparter" in sheets

@@ -188,6 +188,44 @@ def data_build(force: bool, data_dir: str | None, workspace: str | None) -> None
     click.echo(result.summary())
 
 
+@main.group("registers")
+def registers_group() -> None:
+    """The registers (partners, factors, interventions, goals …)."""
+
+
+@registers_group.command("to-excel")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Data folder holding raw/ (default: the workspace's data/).",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the workbook here and leave the CSV/YAML files (default: replace them by "
+    "register.xlsx, moving them to csv-yaml/).",
+)
+@_workspace_option
+def registers_to_excel(data_dir: str | None, output: str | None, workspace: str | None) -> None:
+    """Write the registers as one Excel workbook (register.xlsx) with drop-down lists."""
+    from vpanalysis import registers
+    from vpanalysis.config import get_paths
+    from vpanalysis.errors import DataError
+
+    _, data_dir = _workspace(workspace, data_dir)
+    folder = get_paths(data_dir).raw / "registers"
+    try:
+        if output:
+            path = registers.write_workbook(output, registers.load_registers(folder))
+        else:
+            path = registers.convert_to_workbook(folder)
+    except DataError as exc:
+        raise UserError(str(exc)) from exc
+    click.echo(path)
+
+
 @main.group()
 def fetch() -> None:
     """Fetch real public statistics (Kolada, SCB, BRÅ) into data/raw/<source>/hamtat/."""

@@ -338,8 +338,12 @@ Kör kommandona i den här mappen:
 
 * Kolada: anmälda brott, trygghet och andra nyckeltal för kommunerna, länet och riket.
 * SCB: folkmängd efter ålder och kön (behövs för alla tal per 100 000 invånare).
-* BRÅ: ladda ner BRÅ:s statistik över anmälda brott per kommun som CSV (brottskategori och
-  år) och ange filen; upprepa för varje år och brottskategori ni vill ha med.
+* Brå: ladda ner Brå:s statistik över anmälda brott per kommun som CSV (brottskategori och
+  år) och ange filen; upprepa för varje år och brottskategori ni vill ha med. En fil utan
+  brottskategori läses som alla anmälda brott och visas som sammanhang i steg 2. Ett uttag
+  ur Brå:s statistikdatabas ("Databasfil", `Region;Brott;År;Period;…`) kan läggas direkt i
+  `data/raw/bra/` eller anges till `vpanalysis fetch bra`; polisregionerna i det hoppas
+  över.
 
 ## 2. Lägg in lokala uppgifter
 
@@ -347,7 +351,10 @@ Kör kommandona i den här mappen:
 |---|---|
 | `data/raw/socialtjanst/` | socialtjänstens uttag om våldsutsatta och våldsutövare (Excel/CSV) |
 | `data/raw/kvinnojour/` | kvinno- och tjejjourens statistik (CSV) |
-| `data/raw/skolenkat/` | skolenkätens svar (CSV), med frågorna beskrivna i `codebook.csv` |
+| `data/raw/skolenkat/` | skolenkätens svar: SPSS-filen (`.sav`) som den levereras \
+(Stockholmsenkäten, LUPP), eller CSV med frågorna beskrivna i `codebook.csv` |
+| `data/raw/skolenkat/elevantal.csv` | antal elever per årskurs och år \
+(`Kommun;År;Årskurs;Elever`, t.ex. från Skolverket): då visas svarsfrekvensen |
 
 Antal personer från dessa källor skyddas innan de publiceras: ingen rapport visar eller
 låter någon räkna fram ett antal mellan 1 och {ws.threshold - 1}.
