@@ -50,13 +50,14 @@ def main(argv: list[str]) -> None:
     print(f"largest_component: {int(np.bincount(label).max())}")
     print(f"targets: {int(targets.sum())}")
     profile = cProfile.Profile() if "--profile" in argv else None
-    before = disclosure._STATS["lps"]
+    before = dict(disclosure._STATS)
     if profile is not None:
         profile.enable()
     out = _timed("protect", protect.withheld, found, DISCLOSURE_THRESHOLD)
     if profile is not None:
         profile.disable()
-    print(f"lps: {disclosure._STATS['lps'] - before}")
+    print(f"lps: {disclosure._STATS['lps'] - before['lps']}")
+    print(f"lps_small: {disclosure._STATS['small_lps'] - before['small_lps']}")
     print(f"withheld_shown: {int((out & ~hidden).sum())}")
     print(f"withheld_all: {int(out.sum())}")
     primary = (~hidden & targets).sum()
