@@ -77,17 +77,30 @@ cell (otherwise ``T - K - M`` would publish it).
 
 The algorithm
 -------------
-Greedy, one primary cell at a time, smallest first: if its LP upper bound (scipy's HiGHS
-``linprog``) is below the threshold, a min-cost-flow LP (a network-flow heuristic, as used
-for 2-D tables by statistical agencies) routes the missing amount through the table's
-relations, i.e. along cycles of cells, and the published cells that carry flow are
-suppressed. Cost of a cell: one plus a fraction for its size (few and small cells first);
-totals cost ten times as much per total dimension, so totals are suppressed only when the
-interior cannot do it. A final pass tries to publish again every secondary cell (most
-expensive first) and keeps it published if all primary cells stay protected. Every result
-is verified by the LP before it is returned. (``scipy.optimize.milp`` would solve each step
-exactly, but HiGHS' MIP solver prints debug lines to the process' stdout, which would end up
-in reports; on 400 random tables the LP heuristic suppressed about 1 % more cells.)
+Greedy, one primary (or missing) cell at a time, smallest first. The upper bound reaches
+the threshold exactly when some table consistent with the publication has the cell at the
+threshold, i.e. when a change ``y`` of the unpublished cells with ``A @ y == 0`` (and the
+bounds) raises it by what it lacks: a flow through the table's relations, along cycles of
+cells. A min-cost-flow LP finds the cheapest such change (a network-flow heuristic, as used
+for 2-D tables by statistical agencies); if it can only run through published cells, those
+that carry flow are suppressed. Cost of a cell: one plus a fraction for its size (few and
+small cells first); totals cost ten times as much per total dimension, so totals are
+suppressed only when the interior cannot do it. A final pass tries to publish again every
+secondary cell (most expensive first) and keeps it published if all primary cells stay
+protected.
+
+The change found for a cell (its *witness*) stays valid when more cells are suppressed
+(withholding more never lowers an upper bound), so each cell is solved once, a witness that
+happens to raise other cells to the threshold protects them too, and when a secondary cell
+is published again only the cells whose witness changes it are solved again. With the
+published cells fixed, a cell's bound depends only on the unpublished cells linked to it
+through relations over unpublished cells (its *block*), so small blocks get small LPs of
+their own; the others use one persistent HiGHS model per problem that is changed and solved
+again from its last basis. Before the result is returned every witness is checked against
+the relations and bounds (a certificate of the upper bound), and any cell without one gets
+its bound from a new LP. (``scipy.optimize.milp`` would solve each step exactly, but HiGHS'
+MIP solver prints debug lines to the process' stdout, which would end up in reports; on 400
+random tables the LP heuristic suppressed about 1 % more cells.)
 """
 
 from __future__ import annotations
