@@ -113,6 +113,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 from scipy.sparse import csc_matrix, csr_matrix, hstack
+from scipy.sparse.csgraph import connected_components
 
 try:  # HiGHS' own object (scipy >= 1.15): persistent models, solved again from the last basis
     from scipy.optimize._highspy import _core as _highs
@@ -346,8 +347,11 @@ class _FlowModel:
         are in kept), as a new small LP."""
         n, k = self.n, len(area)
         cols = np.concatenate([area, area + n])
-        sub = self.matrix[:, cols]
-        rows, index = np.unique(sub.indices, return_inverse=True)
+        starts = self.matrix.indptr[cols]
+        lengths = self.matrix.indptr[cols + 1] - starts
+        ends = np.cumsum(lengths)
+        take = np.arange(ends[-1] if len(ends) else 0) + np.repeat(starts - ends + lengths, lengths)
+        rows, index = np.unique(self.matrix.indices[take], return_inverse=True)
         lower, upper = self.lower[cols].copy(), self.upper[cols].copy()
         here = int(np.searchsorted(area, i))
         lower[here], upper[here] = need, max(upper[here], need)
@@ -361,9 +365,9 @@ class _FlowModel:
         lp.row_upper_ = np.zeros(len(rows))
         a = lp.a_matrix_
         a.format_ = _highs.MatrixFormat.kColwise
-        a.start_ = sub.indptr.astype(np.int32)
+        a.start_ = np.concatenate([[0], ends]).astype(np.int32)
         a.index_ = index.reshape(-1).astype(np.int32)
-        a.value_ = sub.data
+        a.value_ = self.matrix.data[take]
         a.num_col_, a.num_row_ = 2 * k, len(rows)
         lp.a_matrix_ = a
         h = self.scratch
@@ -522,6 +526,11 @@ class _Solver:
             self.A.indices[self.A.indptr[r] : self.A.indptr[r + 1]].tolist()
             for r in range(self.A.shape[0])
         ]
+        pattern = abs(self.A)
+        self.adjacency = (pattern.T @ pattern).tocsr()
+        self.parent = list(range(n))
+        self.members = {c: [c] for c in range(n)}
+        self._join(np.flatnonzero(S).tolist(), S)
         self.extra = _FlowModel(self.A, np.where(self.cand, self.p.cost, _MOVE_COST))
         down = np.where(S, self.x0 - self.lb, 0.0)
         up = np.where(S, np.inf, 0.0)
@@ -565,6 +574,7 @@ class _Solver:
         if not len(cells):
             return
         S[cells] = True
+        self._join(cells.tolist(), S)
         self.lb[cells] = np.minimum(self.x0[cells], 1.0)
         self.cand[cells] = False
         for model in (self.check, self.extra):
@@ -602,15 +612,17 @@ class _Solver:
         if need <= _EPS:
             self._keep(i, np.zeros(self.p.n))
             return "ok"
-        y = self._check_raise(i, need, S)
+        block = self._block(i)
+        y = self._check_raise(i, need, block)
         if y is not None:
             self._keep(i, y)
             return "ok"
         if self.unknown[i] and self.x0[i] <= _EPS and self.upper(i, S) <= _EPS:
             return "zero"
         y = None
-        block = self._block(i, S) if self.extra.h is not None else None
-        if block is not None:  # cheap cells near the block first, then everywhere
+        if (
+            block is not None and self.extra.h is not None
+        ):  # cheap cells near the block first, then everywhere
             area = set(block.tolist())
             for _ in range(_NEIGHBOURHOOD):
                 area |= {d for c in list(area) for r in self.c2r[c] for d in self.r2c[r]}
@@ -620,7 +632,7 @@ class _Solver:
         if y is None:
             # no flow at all: suppress every non-zero published cell (then verified)
             self._suppress(np.flatnonzero(self.cand), S)
-            y = self._check_raise(i, need, S)
+            y = self._check_raise(i, need, self._block(i))
             if y is not None:
                 self._keep(i, y)
             return "grown"
@@ -629,36 +641,58 @@ class _Solver:
         self._keep(i, y)
         return "grown" if len(added) else "ok"
 
-    def _block(self, i: int, S: np.ndarray) -> np.ndarray | None:
+    def _block(self, i: int) -> np.ndarray | None:
         """The unpublished cells linked to ``i`` through relations over unpublished cells
         (``None`` when more than :data:`_BLOCK_LIMIT`): with the published cells fixed,
-        whether ``i`` can reach the threshold depends on them alone."""
-        seen = {i}
-        frontier = [i]
-        rows: set[int] = set()
-        while frontier:
-            nxt = []
-            for c in frontier:
-                for r in self.c2r[c]:
-                    if r in rows:
+        whether ``i`` can reach the threshold depends on them alone. Kept as disjoint
+        sets while cells are suppressed."""
+        members = self.members[self._find(i)]
+        if len(members) > _BLOCK_LIMIT:
+            return None
+        return np.asarray(sorted(members), dtype=np.int64)
+
+    def _find(self, c: int) -> int:
+        parent = self.parent
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    def _join(self, cells, S: np.ndarray) -> None:
+        """Merge the blocks of the newly unpublished ``cells`` with their neighbours'."""
+        for c in cells:
+            for r in self.c2r[c]:
+                for d in self.r2c[r]:
+                    if not S[d]:
                         continue
-                    rows.add(r)
-                    for d in self.r2c[r]:
-                        if S[d] and d not in seen:
-                            seen.add(d)
-                            nxt.append(d)
-                if len(seen) > _BLOCK_LIMIT:
-                    return None
-            frontier = nxt
-        return np.asarray(sorted(seen), dtype=np.int64)
+                    a, b = self._find(c), self._find(d)
+                    if a == b:
+                        continue
+                    if len(self.members[a]) < len(self.members[b]):
+                        a, b = b, a
+                    self.parent[b] = a
+                    self.members[a].extend(self.members.pop(b))
+
+    def _blocks(self, S: np.ndarray) -> np.ndarray:
+        """Each unpublished cell's block label (-1 for published cells), from scratch."""
+        inside = np.flatnonzero(S)
+        labels = np.full(self.p.n, -1)
+        if len(inside):
+            _, lab = connected_components(self.adjacency[inside][:, inside], directed=False)
+            labels[inside] = lab
+        return labels
 
     def _check_raise(
-        self, i: int, need: float, S: np.ndarray, full: bool = True
+        self, i: int, need: float, block: np.ndarray | None, full: bool = True
     ) -> np.ndarray | None:
-        """:meth:`_FlowModel.raise_cell` of the *check* model, as a small LP over the
-        block of ``i`` when it is small (else ``None`` unless ``full``)."""
-        block = self._block(i, S) if self.check.h is not None else None
-        if block is None:
+        """:meth:`_FlowModel.raise_cell` of the *check* model, as a small LP over
+        ``block`` (closed: every unpublished cell in a relation of its cells is in it) when
+        there is one, else through the whole model (``None`` unless ``full``)."""
+        if block is not None:
+            k = int(np.searchsorted(block, i))
+            if k >= len(block) or block[k] != i:
+                block = None
+        if block is None or self.check.h is None:
             return self.check.raise_cell(i, need) if full or self.check.h is None else None
         return self.check.raise_within(i, need, block)
 
@@ -666,9 +700,13 @@ class _Solver:
         """Publish again every secondary cell whose suppression is not needed (most
         expensive first); only the targets whose witness changes the cell are solved again."""
         secondary = np.flatnonzero(S & ~self.initial)
+        labels = self._blocks(S)
         for c in sorted(secondary, key=lambda j: (-self.p.cost[j], -j)):
             c = int(c)
             full = _PRUNE_LARGE
+            # c's block without c holds the blocks of its neighbours once c is published
+            block = np.flatnonzero(labels == labels[c])
+            block = block[block != c] if len(block) <= _BLOCK_LIMIT + 1 else None
             affected = sorted(self.users.get(c, ()), key=lambda i: (self.x0[i], i))
             S[c] = False
             self.check.bounds([c], 0.0, 0.0)
@@ -677,7 +715,7 @@ class _Solver:
                 if i in found:
                     continue
                 # a target in a large block is not solved again: c stays suppressed
-                y = self._check_raise(i, self.t - self.x0[i], S, full=full)
+                y = self._check_raise(i, self.t - self.x0[i], block, full=full)
                 if y is None:
                     break
                 found[i] = y
@@ -689,6 +727,7 @@ class _Solver:
                 continue
             for i, y in found.items():
                 self._keep(i, y, share=False)
+            labels = self._blocks(S)
         return S
 
     def _verify(self, S: np.ndarray, zero: set[int]) -> None:
