@@ -526,6 +526,10 @@ class _Solver:
             self.A.indices[self.A.indptr[r] : self.A.indptr[r + 1]].tolist()
             for r in range(self.A.shape[0])
         ]
+        self.r2v = [
+            self.A.data[self.A.indptr[r] : self.A.indptr[r + 1]].tolist()
+            for r in range(self.A.shape[0])
+        ]
         pattern = abs(self.A)
         self.adjacency = (pattern.T @ pattern).tocsr()
         self.parent = list(range(n))
@@ -613,7 +617,7 @@ class _Solver:
             self._keep(i, np.zeros(self.p.n))
             return "ok"
         block = self._block(i)
-        y = self._check_raise(i, need, block)
+        y = None if self._hopeless(i, need, S) else self._check_raise(i, need, block)
         if y is not None:
             self._keep(i, y)
             return "ok"
@@ -640,6 +644,25 @@ class _Solver:
         self._suppress(added, S)
         self._keep(i, y)
         return "grown" if len(added) else "ok"
+
+    def _hopeless(self, i: int, need: float, S: np.ndarray) -> bool:
+        """A quick proof that ``i`` cannot rise by ``need`` under ``S``: some relation of
+        ``i`` has too little room in its other unpublished cells (those on the other side
+        may rise without limit, those on its side fall to their lower bounds)."""
+        for r in self.c2r[i]:
+            cells, coefs = self.r2c[r], self.r2v[r]
+            sign = coefs[cells.index(i)]
+            room = 0.0
+            for d, a in zip(cells, coefs, strict=True):
+                if d == i or not S[d]:
+                    continue
+                if a * sign < 0:
+                    room = np.inf
+                    break
+                room += abs(a) * (self.x0[d] - self.lb[d])
+            if room < abs(sign) * need - _EPS:
+                return True
+        return False
 
     def _block(self, i: int) -> np.ndarray | None:
         """The unpublished cells linked to ``i`` through relations over unpublished cells
@@ -715,7 +738,10 @@ class _Solver:
                 if i in found:
                     continue
                 # a target in a large block is not solved again: c stays suppressed
-                y = self._check_raise(i, self.t - self.x0[i], block, full=full)
+                need = self.t - self.x0[i]
+                y = None
+                if not self._hopeless(i, need, S):
+                    y = self._check_raise(i, need, block, full=full)
                 if y is None:
                     break
                 found[i] = y
