@@ -596,6 +596,63 @@ def test_property_tables_with_missing_cells(case):
     check_protection(table, protected, threshold)
 
 
+@settings(deadline=None, max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+@given(crosstabs(missing=True))
+def test_property_without_highs_objects_the_same_rule(case):
+    """scipy without HiGHS' own object: every LP through linprog, the same guarantee."""
+    table, threshold = case
+    saved = disclosure._highs
+    disclosure._highs = None
+    try:
+        protected = disclosure.protect_table(table, threshold=threshold)
+    finally:
+        disclosure._highs = saved
+    check_protection(table, protected, threshold)
+
+
+@settings(deadline=None, max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+@given(crosstabs(missing=True))
+def test_property_large_blocks_use_the_whole_model(case):
+    """With no block small enough for an LP of its own (and pruning through the whole
+    model), the result is protected all the same."""
+    table, threshold = case
+    saved = disclosure._BLOCK_LIMIT, disclosure._PRUNE_LARGE
+    disclosure._BLOCK_LIMIT, disclosure._PRUNE_LARGE = 0, True
+    try:
+        protected = disclosure.protect_table(table, threshold=threshold)
+    finally:
+        disclosure._BLOCK_LIMIT, disclosure._PRUNE_LARGE = saved
+    check_protection(table, protected, threshold)
+
+
+def test_sparse_and_dense_relations_give_the_same_suppression():
+    from scipy.sparse import csr_matrix
+
+    grid = np.array([[3, 9, 12, 24], [8, 2, 7, 17], [11, 11, 19, 41]], dtype=float)
+    dense = disclosure._grid_problem(grid, [2, 3])
+    sparse = disclosure._grid_problem(grid, [2, 3])
+    sparse.A = csr_matrix(sparse.A)
+    one = disclosure._solve_problem(dense, 5, True)
+    other = disclosure._solve_problem(sparse, 5, True)
+    assert one.tolist() == other.tolist()
+    assert one.sum() >= 4
+
+
+def test_a_wrong_witness_is_caught():
+    """The final check does not trust the witnesses: a corrupted one is re-solved and a
+    cell that is then not protected raises."""
+    grid = np.array([[3, 9, 12], [8, 9, 17], [11, 18, 29]], dtype=float)
+    solver = disclosure._Solver(disclosure._grid_problem(grid, [2, 2]), 5, True)
+    S = solver.solve()
+    target = int(np.flatnonzero(solver.targets)[0])
+    idx, vals = solver.witness[target]
+    solver.witness[target] = (idx, vals * 0.5)  # no longer a consistent table
+    solver._verify(S, set())  # re-solved: still protected
+    S[:] = solver.initial  # only the small count withheld
+    with pytest.raises(RuntimeError, match="secondary suppression failed"):
+        solver._verify(S, set())
+
+
 @settings(deadline=None, max_examples=30, suppress_health_check=[HealthCheck.too_slow])
 @given(crosstabs())
 def test_property_protection_is_idempotent(case):
