@@ -427,3 +427,29 @@ def test_store_is_rebuilt_when_the_protection_code_changes(tmp_path, monkeypatch
     calls.clear()
     publication.ensure_at(tmp_path, 5, ["2161"])
     assert calls
+
+
+@pytest.mark.parametrize("skipped", [0, 2, 7])
+def test_respondents_are_withheld_only_where_a_skipped_count_needs_it(skipped):
+    """Respondents minus the pupils who answered an item are the pupils who skipped it: a
+    count of persons. A small one withholds the respondent counts it is derivable from (the
+    cheapest cells: the shares stay), a skipped count of 0 or >= threshold withholds none."""
+    srv = survey(
+        [
+            ("2161", 2024, "åk9", "K", 20, 30, skipped),
+            ("2161", 2024, "åk9", "M", 22, 28, 0),
+            ("2161", 2024, "gy2", "K", 15, 35, 0),
+            ("2161", 2024, "gy2", "M", 18, 32, 0),
+        ]
+    )
+    pub = publication.build(tables(srv=srv), municipalities=["2161"], threshold=T)
+    respondents = pub.select(measure="respondents")
+    answered = pub.select(measure="utsatt_hot", answer="answered")
+    assert not answered["withheld"].any()  # every share can be shown
+    small = 1 <= skipped < T
+    assert respondents["withheld"].any() == small
+    if small:
+        k9 = respondents[(respondents["sex"] == "K") & (respondents["grade"] == "åk9")]
+        assert k9["withheld"].all()
+        assert not respondents[respondents["grade"] == "gy2"]["withheld"].any()
+    assert not leaks(pub.cells)
