@@ -125,3 +125,33 @@ def test_activities_and_typed_goal_counts_are_marked(regs, tmp_path):
     table = followup_view.goal_table(shown, threshold=T)
     page(tmp_path, "2161_steg5.html", report.table(table, caption="Målen", marks=new))
     assert not audit(tmp_path, threshold=T).findings
+
+
+def test_a_typed_baseline_of_a_withheld_published_count_is_withheld():
+    """A goal's baseline typed in as 12 for a year whose published count is withheld (a
+    secondary suppression) would give the withheld count back: it is withheld too."""
+    status = pd.DataFrame(
+        {
+            "goal_id": ["G2", "G3"], "goal": ["Färre", "Färre"],
+            "indicator": ["socialtjanst:Ekonomiskt våld"] * 2,
+            "baseline_year": [2020, 2021], "baseline_value": [12.0, 14.0],
+            "target_year": [2026] * 2, "target_value": [6.0, 6.0],
+            "latest_year": [2023] * 2, "latest_value": [12.0, 12.0],
+            "latest_source": ["register"] * 2, "progress": [0.0] * 2,
+            "expected_progress": [0.5] * 2, "status": ["behind"] * 2,
+        }
+    )  # fmt: skip
+    series = pd.DataFrame(
+        {
+            "indicator": ["socialtjanst:Ekonomiskt våld"] * 3, "municipality_code": ["2161"] * 3,
+            "year": [2020, 2021, 2023], "value": [None, 14.0, 12.0], "lower": [None] * 3,
+            "upper": [None] * 3, "count": [None, 14.0, 12.0], "population": [None] * 3,
+            "suppressed": [True, False, False],
+        }
+    )[followup.SERIES_COLUMNS]  # fmt: skip
+    shown = followup.published_goal_status(status, series, T).set_index("goal_id")
+    assert pd.isna(shown.loc["G2", "baseline_value"]) and shown.loc["G2", "status"] == "no_data"
+    assert shown.loc["G3", "baseline_value"] == 14 and shown.loc["G3", "status"] == "behind"
+    marks = followup_view.goal_marks(shown.reset_index(), series, "2161")
+    assert marks.iloc[0]["Utgångsläge (år)"][0]["kind"] == "withheld"
+    assert marks.iloc[1]["Utgångsläge (år)"][0]["value"] == "14"
