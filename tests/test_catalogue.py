@@ -13,11 +13,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.mark.parametrize("spec", catalogue.REPORTS, ids=lambda s: s.slug)
 def test_every_report_has_its_notebook(spec):
-    assert (REPO / "notebooks" / spec.notebook_name).is_file()
+    assert (REPO / "vpanalysis" / "notebooks" / spec.notebook_name).is_file()
 
 
 def test_every_notebook_is_in_the_catalogue():
-    slugs = {p.stem for p in (REPO / "notebooks").glob("*.ipynb")}
+    slugs = {p.stem for p in (REPO / "vpanalysis" / "notebooks").glob("*.ipynb")}
     assert slugs == {r.slug for r in catalogue.REPORTS}
 
 
@@ -31,9 +31,12 @@ def test_handbook_steps_are_one_to_five_and_the_comparison_belongs_to_none():
 def test_readme_lists_the_catalogue():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for spec in catalogue.REPORTS:
-        assert f"notebooks/{spec.notebook_name}" in readme, spec.slug
+        assert f"vpanalysis/notebooks/{spec.notebook_name}" in readme, spec.slug
         if spec.step is not None:
-            assert f"{spec.step}. {spec.step_name} — `notebooks/{spec.notebook_name}`" in readme
+            assert (
+                f"{spec.step}. {spec.step_name} — `vpanalysis/notebooks/{spec.notebook_name}`"
+                in readme
+            )
 
 
 def test_unknown_report_is_a_clear_error():

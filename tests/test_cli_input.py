@@ -34,8 +34,11 @@ def test_a_threshold_below_3_is_refused(command, threshold, tmp_path):
     assert not (tmp_path / "out").exists()  # nothing written
 
 
-def test_a_threshold_of_3_passes_the_check(tmp_path):
-    # an unknown municipality stops it next, so no notebook runs
+def test_a_threshold_of_3_passes_the_check(tmp_path, monkeypatch):
+    # a workspace configured at 3 (the threshold belongs to the configuration,
+    # tests/test_workspace.py); an unknown municipality stops it next, so no notebook runs
+    assert run("init", str(tmp_path / "ws"), "-m", "2161", "--threshold", "3").exit_code == 0
+    monkeypatch.chdir(tmp_path / "ws")
     result = run("report", "-m", "Ingenstans", "-s", "1", "--threshold", "3")
     assert result.exit_code != 0 and "threshold" not in result.output
 

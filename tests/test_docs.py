@@ -25,7 +25,7 @@ def test_catalogue_table_lists_every_report():
     rows = vpdocs.catalogue_rows()
     assert [r[0] for r in rows] == [str(r.id) for r in catalogue.REPORTS]
     for row, spec in zip(rows, catalogue.REPORTS, strict=True):
-        assert row[1] == f"notebooks/{spec.slug}.ipynb"
+        assert row[1] == f"vpanalysis/notebooks/{spec.slug}.ipynb"
         assert row[2] == spec.title
         assert (spec.step is None) == (row[3] == "–")
         if spec.step is not None:

@@ -17,8 +17,9 @@ def _name_and_spec(requirement: str) -> tuple[str, str]:
 
 def test_environment_yml_agrees_with_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    extras = project["optional-dependencies"]
     wanted = dict(
-        _name_and_spec(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]
+        _name_and_spec(r) for r in project["dependencies"] + extras["lab"] + extras["dev"]
     )
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     listed = {}

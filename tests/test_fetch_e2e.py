@@ -145,7 +145,7 @@ def test_cli_error_is_one_line_and_keeps_fetched_data(fetched_data, server):
 
 @pytest.mark.slow
 def test_step2_report_on_fetched_data(fetched_data, tmp_path):
-    """Runs the step-2 notebook (notebooks/02_lagesbild.ipynb) on the fetched data."""
+    """Runs the step-2 notebook (vpanalysis/notebooks/02_lagesbild.ipynb) on the fetched data."""
     from vpanalysis.report import SOURCE_LABELS
     from vpanalysis.runner import make_job, render
 

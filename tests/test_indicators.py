@@ -518,7 +518,7 @@ def test_compare_per_row_comparator_and_polarity():
 def test_swedish_labels_cover_every_code():
     codes = {"similar", "higher", "lower", "better", "worse", "not compared", "not judged"}
     assert set(ind.SWEDISH_LABELS) == codes
-    assert ind.SWEDISH_LABELS["similar"] == "likvärdigt"
+    assert ind.SWEDISH_LABELS["similar"] == "ingen säker skillnad"  # never "likvärdigt"
     assert ind.SWEDISH_LABELS["not compared"] == "ej jämfört"
 
 

@@ -37,10 +37,14 @@ LAYERS = {
     "geography": 1,
     "definitions": 1,
     "registers": 1,
+    "registers.excel": 1,  # the registers as one workbook, register.xlsx (openpyxl)
     "data": 1,
     "context": 1,
+    "enrolment": 1,  # pupils per grade, for survey response rates
     "fetch.provenance": 1,  # provenance files of fetched raw data, read by the build
+    "workspace": 1,  # a collaboration's folder and configuration (vpanalysis init)
     "indicators": 2,
+    "verdicts": 2,
     "disclosure": 2,
     "steps": 3,
     "publication": 3.5,
@@ -56,6 +60,7 @@ LAYERS = {
     "cli": 5,
     "audit": 5,  # the attacker's audit of a run's reports
     "fetch": 5,
+    "lab": 5,  # vpanalysis lab: JupyterLab in a workspace
 }
 NAMES = {
     1: "data",

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted(
+    (Path(__file__).resolve().parents[1] / "vpanalysis" / "notebooks").glob("*.ipynb")
+)
 
 
 def test_there_are_notebooks():

@@ -74,7 +74,7 @@ def test_each_goal_shows_its_status_and_latest_value_from_the_data(page, compute
     assert status["latest_source"].eq("indicator").all()
     for _, g in status.iterrows():
         row = _row(page, f"{g['goal_id']}: {g['goal']}")
-        assert row[-1] == g["status_label"]
+        assert row[-1] == pf.goal_status_text(g)  # the status with its notes
         assert f"{number(g['latest_value'], 1)} ({int(g['latest_year'])})" in row
         assert f"{number(g['baseline_value'], 1)} ({int(g['baseline_year'])})" in row
         assert f"{number(g['target_value'], 1)} ({int(g['target_year'])})" in row

@@ -18,7 +18,7 @@ from vpanalysis.catalogue import BY_ID as STEPS
 
 pytestmark = pytest.mark.slow
 
-REPO_NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+REPO_NOTEBOOKS = Path(__file__).resolve().parents[1] / "vpanalysis" / "notebooks"
 
 
 class LocalTables(HTMLParser):

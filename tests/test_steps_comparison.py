@@ -57,12 +57,14 @@ def test_side_by_side_compares_with_the_county(rolled):
     assert list(table["Område"]) == ["Ljusdal", "Bollnäs", "Gävleborgs län", "Riket"]
     county = table.iloc[2]["Per 100 000 inv. och år"]
     for _, row in table.iloc[:2].iterrows():
-        if row["Övre gräns"] < county:
+        if row["Antal (3 år)"] < 10:
+            assert row["Jämfört med länet"] == "för få fall för en bedömning"
+        elif row["Övre gräns"] < county:
             assert row["Jämfört med länet"] == "lägre"
         elif row["Nedre gräns"] > county:
             assert row["Jämfört med länet"] == "högre"
         else:
-            assert row["Jämfört med länet"] == "likvärdigt"
+            assert row["Jämfört med länet"] == "ingen säker skillnad"
 
 
 def test_map_values_cover_the_county(rolled):

@@ -14,29 +14,47 @@ from vpanalysis.steps import followup as fu
 
 
 @pytest.mark.parametrize(
-    ("latest_year", "latest", "status"),
+    ("latest_year", "latest", "lower", "upper", "status"),
     [
-        (2023, 15.6, "on_track"),  # exactly on the line 18 -> 12 over 2021-2026
-        (2023, 15.61, "not_on_track"),
-        (2023, 15.0, "on_track"),
-        (2024, 12.0, "reached"),  # exactly at the target
-        (2023, 11.0, "reached"),
-        (2021, 10.0, "no_data"),  # the baseline year is no follow-up
-        (None, None, "no_data"),
-        (2027, 12.5, "not_on_track"),  # target year passed
-        (2023, 18.5, "not_on_track"),  # wrong direction
+        # the line 18 -> 12 over 2021-2026 is at 15.6 in 2023
+        (2023, 15.0, 14.0, 15.6, "on_track"),  # the whole interval on the line or past it
+        (2023, 15.0, 14.0, 16.0, "within_margin"),  # the interval covers the line
+        (2023, 17.0, 16.0, 18.0, "not_on_track"),  # the whole interval behind the line
+        (2024, 11.5, 11.0, 11.9, "reached"),  # past the target, and so is the interval
+        (2024, 11.9, 11.0, 12.8, "on_track"),  # past the target, interval covers it: not
+        (2026, 11.9, 11.0, 12.8, "within_margin"),  # reached; in the target year, unsure
+        (2027, 12.5, 12.1, 12.9, "not_on_track"),  # target year passed, behind it
+        (2021, 10.0, 9.0, 11.0, "no_data"),  # the baseline year is no follow-up
+        (None, None, None, None, "no_data"),
     ],
 )
-def test_classify_decrease_boundaries(latest_year, latest, status):
-    got, _, _ = fu.classify(2021, 18.0, 2026, 12.0, "decrease", latest_year, latest)
+def test_classify_with_an_interval(latest_year, latest, lower, upper, status):
+    got, _, _ = fu.classify(2021, 18.0, 2026, 12.0, "decrease", latest_year, latest, lower, upper)
     assert got == status
 
 
+def test_classify_without_an_interval_needs_two_values():
+    # one value after the baseline: never "on track" from one year
+    assert fu.classify(2021, 18.0, 2026, 12.0, "decrease", 2023, 15.0)[0] == "within_margin"
+    v = fu.verdicts.goal_verdict(2021, 18.0, 2026, 12.0, "decrease", 2023, 15.0)
+    assert v.notes == ("no_interval", "one_value") and v.path_value == pytest.approx(15.6)
+    # two values on the right side of the line; both behind it; one on each side
+    on = fu.classify(2021, 18.0, 2026, 12.0, "decrease", 2023, 15.0, previous=(2022, 16.0))
+    behind = fu.classify(2021, 18.0, 2026, 12.0, "decrease", 2023, 17.0, previous=(2022, 17.5))
+    mixed = fu.classify(2021, 18.0, 2026, 12.0, "decrease", 2023, 15.0, previous=(2022, 17.5))
+    assert (on[0], behind[0], mixed[0]) == ("on_track", "not_on_track", "within_margin")
+    assert fu.classify(2021, 18.0, 2026, 12.0, "decrease", 2024, 12.0)[0] == "reached"
+
+
 def test_classify_increase_and_progress():
-    status, progress, expected = fu.classify(2020, 50.0, 2030, 70.0, "increase", 2025, 60.0)
-    assert (status, progress, expected) == ("on_track", 0.5, 0.5)
-    assert fu.classify(2020, 50.0, 2030, 70.0, "increase", 2025, 59.9)[0] == "not_on_track"
-    assert fu.classify(2020, 50.0, 2030, 70.0, "increase", 2022, 70.0)[0] == "reached"
+    status, progress, expected = fu.classify(
+        2020, 50.0, 2030, 70.0, "increase", 2025, 62.0, 60.5, 63.5
+    )
+    assert (status, progress, expected) == ("on_track", 0.6, 0.5)
+    # "Målet är nått" at 82,2 (77,5–86,1) against 82,0 was wrong: within the margin
+    assert fu.classify(2020, 75.1, 2026, 82.0, "increase", 2024, 82.2, 77.5, 86.1)[0] == (
+        "within_margin"
+    )
     with pytest.raises(ValueError):
         fu.classify(2020, 50.0, 2030, 70.0, "up", 2022, 70.0)
 
@@ -63,7 +81,7 @@ def test_goal_status_takes_latest_value_from_register_or_indicator_table():
             2030,
             "decrease",
             2022,
-            97.0,
+            95.0,
         ),
         ("G2", "2161", "Minska B", "kolada:N07402", 2020, 10.0, 5.0, 2030, "decrease", None, None),
         (
@@ -103,13 +121,17 @@ def test_goal_status_takes_latest_value_from_register_or_indicator_table():
     )
     out = pf.with_status_labels(fu.goal_status(goals, table)).set_index("goal_id")
     assert (out.loc["G1", "latest_year"], out.loc["G1", "latest_value"]) == (2024, 90.0)
+    # no interval: on track from two values past the line (95 in 2022, 90 in 2024)
     assert out.loc["G1", "latest_source"] == "indicator" and out.loc["G1", "status"] == "on_track"
+    assert out.loc["G1", "notes"] == "no_interval"
     assert out.loc["G2", "status"] == "no_data"  # only the baseline year in the table
-    assert out.loc["G3", "latest_source"] == "register" and out.loc["G3", "status"] == "on_track"
-    assert out.loc["G4", "status"] == "not_on_track"  # 99 after 4 of 10 years
-    assert out.loc["G4", "status_label"] == "Inte på väg mot målet"
+    assert out.loc["G3", "latest_source"] == "register"
+    assert out.loc["G3", "status"] == "within_margin"  # one value, no interval
+    assert out.loc["G3", "notes"] == "no_interval,one_value"
+    assert out.loc["G4", "status"] == "within_margin"  # 99 after 4 of 10 years, one value
+    assert out.loc["G4", "status_label"] == "Inom felmarginalen"
     as_of = fu.goal_status(goals, table, as_of=2023).set_index("goal_id")
-    assert as_of.loc["G1", "latest_year"] == 2022 and as_of.loc["G1", "status"] == "not_on_track"
+    assert as_of.loc["G1", "latest_year"] == 2022 and as_of.loc["G1", "status"] == "within_margin"
     assert as_of.loc["G3", "status"] == "no_data"  # its hand-filled value is from 2024
     assert set(fu.goal_status(goals, municipality="2183")["goal_id"]) == {"G4"}
     assert set(pf.STATUS_LABELS) == set(fu.STATUSES)
@@ -188,6 +210,7 @@ def test_register_indicators_and_goal_on_training_coverage(plan, log):
          "increase", None, None),
     )  # fmt: skip
     status = fu.goal_status(goals, ind).iloc[0]
+    # 86.7 % in 2022, 79.4 % in 2023: both past the line 0 -> 100 over 2021-2024
     assert status["latest_year"] == 2023 and status["status"] == "on_track"
 
 
@@ -233,12 +256,16 @@ def test_activities_from_register_default_end_date():
 def test_key_messages(plan, log, activities):
     status = pd.DataFrame(
         {
-            "goal": ["Minska A", "Öka B", "Minska C", "Öka D"],
-            "status": ["reached", "on_track", "not_on_track", "no_data"],
-            "latest_value": [1.0, 2.0, 14.5, None],
-            "latest_year": [2023, 2023, 2023, None],
-            "target_value": [1.0, 3.0, 10.0, 5.0],
-            "target_year": [2026, 2026, 2026, 2026],
+            "goal_id": ["A", "B", "C", "D", "E"],
+            "goal": ["Minska A", "Öka B", "Minska C", "Öka D", "Öka E"],
+            "status": ["reached", "on_track", "not_on_track", "no_data", "within_margin"],
+            "latest_value": [1.0, 2.0, 14.5, None, 82.2],
+            "latest_lower": [None, None, 12.1, None, 77.5],
+            "latest_upper": [None, None, 16.9, None, 86.1],
+            "latest_year": [2023, 2023, 2023, None, 2024],
+            "target_value": [1.0, 3.0, 10.0, 5.0, 82.0],
+            "target_year": [2026, 2026, 2026, 2026, 2026],
+            "notes": ["no_interval", "no_interval", "", "", ""],
         }
     )
     coverage = fu.training_coverage(plan, log)
@@ -246,13 +273,31 @@ def test_key_messages(plan, log, activities):
         status, coverage, activities[activities["municipality_code"] == "2161"]
     )
     text = "\n".join(messages)
-    assert "Av 4 mål är 1 nått, 1 på väg att nås och 1 inte på väg att nås." in text
+    assert (
+        "Av 5 mål är 1 nått, 1 på väg mot målet, 1 inom felmarginalen och 1 inte på väg mot "
+        "målet." in text
+    )
     assert "1 mål saknar uppföljningsvärde än." in text
-    assert "Inte på väg: ”Minska C” (senast 14,5 år 2023, målet är 10,0 år 2026)." in text
+    assert "Inget uppföljningsvärde än: ”Öka D”." in text
+    # every goal with a value is in the summary, with its uncertainty
+    assert (
+        "Inte på väg mot målet: ”Minska C” – senast 14,5 (12,1–16,9) år 2023, målet är 10,0 "
+        "år 2026." in text
+    )
+    assert (
+        "Inom felmarginalen: ”Öka E” – senast 82,2 (77,5–86,1) år 2024, målet är 82,0 år "
+        "2026." in text
+    )
+    assert "Målet är nått (värdet saknar osäkerhetsmått): ”Minska A”" in text
+    assert "På väg mot målet (värdet saknar osäkerhetsmått): ”Öka B”" in text
     assert "135 av 170 planerade medarbetare har utbildats (79\u00a0%)" in text
     assert "2022–2023" in text
-    assert "Lägst andel utbildade: Skola (67\u00a0%)." in text
-    assert "Under 2023 genomfördes 1 aktivitet som nådde minst 40 personer." in text
+    assert "Lägst" not in text and "Skola" not in text  # no department singled out
+    assert "minst" not in text  # reach is the organisers' estimate, not a minimum
+    assert (
+        "Under 2023 genomfördes 1 aktivitet; arrangörerna uppskattar att de nådde omkring "
+        "40 personer (en uppskattning, inte en räkning)." in text
+    )
     assert "Ingen aktivitet under vecka 47" in text
     only_2022 = pf.key_messages(
         activities=activities[activities["municipality_code"] == "2161"], year=2022
@@ -280,12 +325,16 @@ def test_example_registers_follow_up_end_to_end(built_data):
         ]
         if len(here):
             assert here["value"].iloc[0] == pytest.approx(row["baseline_value"], abs=0.05)
-    assert status.loc["LJ-M2", "status"] == "reached"  # 75,1 -> 82,2 in 2024, target 82
+    # 75,1 -> 82,2 (interval covering 82) in 2024, target 82: not "reached"
+    assert status.loc["LJ-M2", "status"] == "within_margin"
+    assert status.loc["LJ-M2", "latest_lower"] < 82 < status.loc["LJ-M2", "latest_upper"]
     assert status.loc["LJ-M1", "status"] == "not_on_track"  # rising, should fall
+    assert "no_interval" in status.loc["LJ-M3", "notes"]  # Kolada without its count
     assert (status["latest_source"] == "indicator").all()
     coverage = fu.training_coverage(regs.training_plan, regs.training_log)
     messages = pf.key_messages(status.reset_index(), coverage, regs.activities)
-    assert any("Omsorgsförvaltningen" in m for m in messages)
+    assert not any("Omsorgsförvaltningen" in m for m in messages)
+    assert sum("”" in m for m in messages) == len(status)  # every goal is in the summary
 
 
 def test_empty_registers_give_empty_results(plan, log, activities):
@@ -721,7 +770,8 @@ def test_published_goal_status_withholds_small_typed_counts_and_their_status():
     assert status.loc["G1", "status"] == "no_data"
     # the 2020 survey share is withheld: the typed baseline share would reveal it
     assert pd.isna(status.loc["G2", "baseline_value"]) and status.loc["G2", "status"] == "no_data"
-    assert status.loc["G3", "status"] == "on_track" and status.loc["G3", "baseline_value"] == 30
+    assert status.loc["G3", "status"] == "within_margin"  # one typed value, no interval
+    assert status.loc["G3", "baseline_value"] == 30
     pf.check_goal_counts(status.reset_index(), 5)
     table = pf.goal_table(status.reset_index(), series, threshold=5)
     assert table.loc[0, "Utgångsläge (år)"] == ".."

@@ -49,7 +49,7 @@ def test_police_summary_compares_with_county_and_sweden(tables):
         if row["Övre gräns"] < county
         else "högre"
         if row["Nedre gräns"] > county
-        else "likvärdigt"
+        else "ingen säker skillnad"
     )
     assert row["Jämfört med länet"] == expected
     assert row["Period"] == "2022–2024"
@@ -171,7 +171,7 @@ def test_trend_label_in_swedish():
     flat_counts = np.random.default_rng(3).poisson(np.full(10, 200))
     flat = situation.indicators.trend_test(years, flat_counts, pop)
     assert view.trend_label(flat) == "ingen säker förändring"
-    assert view.trend_label(None) == "för få år"
+    assert view.trend_label(None) == "för få år eller fall för en bedömning"
 
 
 def test_baseline_is_frozen_once_saved(built_copy):
@@ -215,11 +215,13 @@ def test_baseline_changes_verdicts():
         )
 
     saved = frame([20.0, 20.0, 12.0], [18.0, 18.0, None], [22.0, 22.0, None], "2020")
-    # a: intervals apart; b: the baseline value lies outside the new interval, but the
-    # intervals overlap, so no sure change; c: no intervals
+    # a: intervals apart; b: the intervals overlap, but the test of the difference
+    # (z = 4 / hypot(4, 6) * 3.92 = 2.17) shows it: overlap is no test; c: no intervals
     now = frame([30.0, 24.0, 14.0], [27.0, 21.0, None], [33.0, 27.0, None], "2024")
     out = view.baseline_changes(saved, now)
-    assert list(out["Förändring"]) == ["högre", "ingen säker förändring", "–"]
+    assert list(out["Förändring"]) == ["högre", "högre", "–"]
+    close = frame([30.0, 21.0, 14.0], [27.0, 18.0, None], [33.0, 24.0, None], "2024")
+    assert view.baseline_changes(saved, close)["Förändring"][1] == "ingen säker skillnad"
     assert list(out["Baslinje"]) == ["20,0 (2020)", "20,0 (2020)", "12 (2020)"]
     assert list(out["Senaste"]) == ["30,0 (2024)", "24,0 (2024)", "14 (2024)"]
 

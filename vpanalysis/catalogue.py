@@ -2,7 +2,7 @@
 the index page and the README.
 
 Each report has an ``id`` (the number given to ``vpanalysis report --step``), the
-``slug`` of its notebook (``notebooks/<slug>.ipynb``, also the stem of the rendered
+``slug`` of its notebook (``vpanalysis/notebooks/<slug>.ipynb``, also the stem of the rendered
 files), its Swedish title, and the handbook step 1–5 of *Inget att vänta på* it belongs
 to (``None`` for the comparison of the collaborating municipalities).
 """

@@ -203,9 +203,41 @@ def _finish(frame: pd.DataFrame, source: str, local: bool) -> pd.DataFrame:
 # ---------------------------------------------------------------- sources -> observations
 
 
-def clean_bra(raw: pd.DataFrame, mapping: pd.DataFrame, *, mapping_file=None) -> pd.DataFrame:
-    """BRÅ rows (:func:`~vpanalysis.io.bra.read_bra`) -> observations (``source = "bra"``)."""
+def clean_bra(
+    raw: pd.DataFrame, mapping: pd.DataFrame, *, mapping_file=None, notes: list | None = None
+) -> pd.DataFrame:
+    """BRÅ rows (:func:`~vpanalysis.io.bra.read_bra`) -> observations (``source = "bra"``).
+
+    Rows of police regions (``Region Nord`` …, :func:`vpanalysis.geography.police_region`)
+    are left out, never put on a municipality or county; so are, in files exported from
+    Brå's database (SOL), crimes the category mapping does not name (such an export holds
+    whatever crimes were chosen) and a name's empty (``..``) row beside a row with a value
+    for the same municipality, year and crime (Brå lists Heby under two counties). What
+    was left out is added to ``notes``.
+    """
+    notes = [] if notes is None else notes
+    police = raw["region"].map(geography.police_region, na_action="ignore").notna()
+    if police.any():
+        names = sorted(raw.loc[police, "region"].unique())
+        notes.append(
+            f"{int(police.sum())} rader för polisregioner ({', '.join(names)}) är inte med"
+        )
+        raw = raw[~police]
+    if "_sol" in raw.columns:
+        known = set(mapping.loc[mapping["source"] == "bra", "category"])
+        other = raw["_sol"].fillna(False).astype(bool) & ~raw["category"].isin(known)
+        if other.any():
+            notes.append(
+                f"{raw.loc[other, 'category'].nunique()} brottstyper utan plats i "
+                "kategorimappningen är inte med"
+            )
+            raw = raw[~other]
     frame = raw.assign(region_code=region_codes(raw, label="Region"))
+    keys = ["region_code", "year", "category"]
+    empty = frame["count"].isna() & (frame["flag"] == "missing")
+    valued = frame.loc[~empty, keys].drop_duplicates().assign(_valued=True)
+    hit = frame[keys].merge(valued, on=keys, how="left")["_valued"].fillna(False).to_numpy()
+    frame = frame[~(empty.to_numpy() & hit.astype(bool))]
     frame = _map(frame, "bra", mapping, mapping_file)
     check_duplicates(
         frame,
@@ -575,7 +607,8 @@ def clean_kolada(raw: pd.DataFrame, kpis: pd.DataFrame, *, kpi_file: str) -> pd.
 # ---------------------------------------------------------------- survey
 
 
-def _grade(label: str) -> str | None:
+def grade_code(label: str) -> str | None:
+    """``"Åk 9"`` -> ``"åk9"``, ``"Gy 2"``/``"År 2"`` -> ``"gy2"``; else None."""
     key = normalise_label(label).replace(" ", "").replace(".", "")
     if m := re.fullmatch(r"(?:åk|årskurs|ak)(\d)", key):
         return f"åk{m.group(1)}"
@@ -596,7 +629,7 @@ def clean_survey(raw: pd.DataFrame, codebook: pd.DataFrame) -> pd.DataFrame:
     )
     out["year"] = lt.years(raw, roles["year"])
     for role, convert, what in (
-        ("grade", _grade, "grade label in the codebook (use e.g. Åk 9, Gy 2)"),
+        ("grade", grade_code, "grade label in the codebook (use e.g. Åk 9, Gy 2)"),
         ("sex", sex_code, "sex"),
     ):
         if role not in roles:

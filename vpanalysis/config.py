@@ -1,8 +1,15 @@
 """Project paths and settings.
 
-The project root is found from the package location (a source checkout) and can be
-overridden with the environment variable ``VPANALYSIS_ROOT``; the data folder
-with ``VPANALYSIS_DATA``.
+The project root is found from the package location (a source checkout; for an installed
+package the current folder) and can be overridden with the environment variable
+``VPANALYSIS_ROOT``; the data folder with ``VPANALYSIS_DATA`` (the command line sets it to
+the workspace's ``data/``, see :mod:`vpanalysis.workspace`).
+
+What a run needs besides the data ships with the package (:func:`resources_dir`): the
+notebooks (``vpanalysis/notebooks``), the report template, and the files a new workspace
+starts from (definitions, reference lists, the KPI list and the survey codebook). In a
+checkout these are the example workspace's own files under ``data/raw``; a wheel carries a
+copy of them in ``vpanalysis/resources`` (made by ``setup.py`` when the wheel is built).
 """
 
 from __future__ import annotations
@@ -21,6 +28,43 @@ DEFAULT_YEARS = (2015, 2024)
 SWEDEN_CODE = "0000"
 #: Local sources: counts of persons from them are protected before publication.
 LOCAL_SOURCES = ("socialtjanst", "kvinnojour", "skolenkat")
+
+
+#: The package folder (``vpanalysis/``).
+PACKAGE_DIR = Path(__file__).resolve().parent
+#: The files a workspace starts from, relative to ``data/raw`` (shipped with the package).
+RESOURCE_FILES = (
+    "definitions/violence_definition.yaml",
+    "definitions/category_mapping.csv",
+    "reference/municipalities.csv",
+    "reference/counties.csv",
+    "kolada/kpis.csv",
+    "skolenkat/codebook.csv",
+)
+
+
+def checkout_root() -> Path | None:
+    """The source checkout holding the package (with its example ``data/``), or None for an
+    installed package."""
+    root = PACKAGE_DIR.parent
+    if (root / "pyproject.toml").is_file() and (root / "data" / "raw").is_dir():
+        return root
+    return None
+
+
+def resources_dir() -> Path:
+    """The folder holding :data:`RESOURCE_FILES`: ``vpanalysis/resources`` in a wheel,
+    the checkout's ``data/raw`` otherwise."""
+    packaged = PACKAGE_DIR / "resources"
+    if packaged.is_dir():
+        return packaged
+    root = checkout_root()
+    return (root or PACKAGE_DIR.parent) / "data" / "raw"
+
+
+def notebooks_dir() -> Path:
+    """The packaged step notebooks (``vpanalysis/notebooks``)."""
+    return PACKAGE_DIR / "notebooks"
 
 
 @dataclass(frozen=True)
@@ -46,11 +90,17 @@ class Paths:
 
     @property
     def reference(self) -> Path:
-        return self.raw / "reference"
+        """``raw/reference`` of the data folder when it has one, else the packaged lists."""
+        own = self.raw / "reference"
+        return own if own.is_dir() else resources_dir() / "reference"
 
     @property
     def notebooks(self) -> Path:
-        return self.root / "notebooks"
+        """The notebooks reports run: the packaged ones, or ``<root>/notebooks`` when a
+        stand-in project root (``VPANALYSIS_ROOT``) has such a folder (tests)."""
+        own = self.root / "notebooks"
+        stand_in = bool(os.environ.get("VPANALYSIS_ROOT")) and own.is_dir()
+        return own if stand_in else notebooks_dir()
 
     @property
     def reports(self) -> Path:
@@ -58,10 +108,11 @@ class Paths:
 
 
 def project_root() -> Path:
+    """``VPANALYSIS_ROOT``, else the checkout, else (an installed package) the current folder."""
     env = os.environ.get("VPANALYSIS_ROOT")
     if env:
         return Path(env).resolve()
-    return Path(__file__).resolve().parents[1]
+    return checkout_root() or Path.cwd().resolve()
 
 
 def get_paths(data_dir: str | os.PathLike | None = None) -> Paths:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from vpanalysis import data, definitions, geography, registers
+from vpanalysis import data, definitions, enrolment, geography, registers
 from vpanalysis.config import (
     COLLABORATING,
     DEFAULT_YEARS,
@@ -56,6 +56,9 @@ class Context:
     #: The frozen baseline as stored (:func:`vpanalysis.data.load_baseline`): RAW values,
     #: never to be shown as they are.
     baseline_raw: pd.DataFrame | None = None
+    #: Pupils enrolled per municipality, year and grade (:mod:`vpanalysis.enrolment`),
+    #: ``None`` when the workspace does not state it.
+    enrolment: pd.DataFrame | None = None
 
     @property
     def data_dir(self) -> str:
@@ -105,6 +108,7 @@ def load(
     frozen = data.load_baseline(code, paths.data)
     definition = definitions.load_definition(paths.data)
     regs = registers.load_registers(paths.raw / "registers").for_municipality(code)
+    enrolled = enrolment.path_in(paths.raw)
     return Context(
         municipality_code=code,
         comparison_codes=comparison,
@@ -118,4 +122,5 @@ def load(
         manifest=data.load_manifest(paths.data),
         baseline=data.protect_baseline(frozen, int(disclosure_threshold)),
         baseline_raw=frozen,
+        enrolment=None if enrolled is None else enrolment.read_enrolment(enrolled),
     )

@@ -34,7 +34,6 @@ import pandas as pd
 from vpanalysis import pipeline
 from vpanalysis.config import get_paths
 from vpanalysis.io.kolada import read_kpis
-from vpanalysis.io.survey import read_codebook
 
 DataDir = str | os.PathLike | None
 
@@ -97,9 +96,10 @@ def load_kpis(data_dir: DataDir = None) -> pd.DataFrame:
 
 
 def load_codebook(data_dir: DataDir = None) -> pd.DataFrame:
-    """The school-survey codebook ``data/raw/skolenkat/codebook.csv`` (validated)."""
-
-    return read_codebook(get_paths(data_dir).raw / "skolenkat" / "codebook.csv")
+    """The school-survey codebook of the built survey table: ``codebook.csv`` and the
+    items of the survey layouts of any ``.sav`` files (:mod:`vpanalysis.io.sav`)."""
+    frame = _load("codebook", data_dir)
+    return frame.astype({c: "string" for c in frame.columns})
 
 
 #: Local sources whose baseline values are counts of persons or shares of pupils.

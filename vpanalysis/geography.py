@@ -24,6 +24,12 @@ import pandas as pd
 from vpanalysis.config import SWEDEN_CODE, get_paths
 
 SWEDEN_NAME = "Riket"
+#: The Swedish Police's seven regions (since 2015), as Brå's statistics name them
+#: ("Region Nord"). They are no municipality or county: see :func:`police_region`.
+POLICE_REGIONS = ("Nord", "Mitt", "Stockholm", "Öst", "Väst", "Syd", "Bergslagen")
+#: Municipalities whose official name is not "<name>s kommun" or "<name> kommun"
+#: (Falun's is "Falu kommun", as the municipality writes it on falun.se).
+IRREGULAR_GENITIVES = {"Falun": "Falu"}
 _SWEDEN_ALIASES = ("riket", "hela landet", "sverige", "sweden", "hela riket", "totalt riket")
 
 
@@ -74,9 +80,10 @@ def _name_forms(name: str) -> set[str]:
     base = normalise_name(name)
     genitive = base if base.endswith(("s", "x", "z")) else base + "s"
     forms = {base, genitive}
+    if name in IRREGULAR_GENITIVES:
+        genitive = normalise_name(IRREGULAR_GENITIVES[name])
     for suffix in ("kommun", "stad"):
         forms |= {f"{base} {suffix}", f"{genitive} {suffix}"}
-    forms.add(f"region {base}")
     return forms
 
 
@@ -93,6 +100,7 @@ def _index() -> dict[str, str]:
     for form, codes in seen.items():
         if len(codes) == 1:  # an ambiguous form matches nothing rather than the wrong one
             index[form] = next(iter(codes))
+    index["region gotland"] = "0980"  # the one municipality that is a region
     for code, name in counties()[["county_code", "county"]].itertuples(index=False):
         full = normalise_name(name)  # "gävleborgs län"
         short = re.sub(r"s? län$", "", full)  # "gävleborg"
@@ -123,6 +131,8 @@ def region_code(value: str | int) -> str:
     index = _index()
     if key in index:
         return index[key]
+    if _without_note(key) in index:
+        return index[_without_note(key)]
     suggestions = difflib.get_close_matches(key, list(index), n=5, cutoff=0.6)
     names = list(dict.fromkeys(region_name(index[s]) for s in suggestions))
     raise UnknownRegionError(value, names)
@@ -192,4 +202,32 @@ def match_names(names: pd.Series) -> pd.Series:
     """Vectorised name -> region code; unmatched names give ``<NA>`` (callers raise)."""
     index = _index()
     keys = names.astype("string").map(normalise_name, na_action="ignore")
-    return keys.map(index).astype("string")
+    codes = keys.map(index)
+    retry = codes.isna() & keys.notna()
+    if retry.any():
+        codes[retry] = keys[retry].map(_without_note).map(index)
+    return codes.astype("string")
+
+
+def _without_note(key: str) -> str:
+    """A name without a trailing note in brackets: Brå writes ``Heby kommun (Uppsala län
+    from 2007)`` and ``Heby kommun (Västmanlands län tom 2006)``."""
+    return re.sub(r"\s*\([^()]*\)$", "", key)
+
+
+def police_region(name: object) -> str | None:
+    """``"Region Nord"`` for a police region's name (``Region Nord``, ``Polisregion Nord``,
+    ``polisregion nord``), else None.
+
+    In Brå's files "Region Stockholm" is the police region (Stockholm and Gotland counties);
+    elsewhere (Kolada) "Region X" names a county, and "Region Gotland" is the municipality.
+    """
+    key, prefixed = re.subn(
+        r"^(?:polisregion region|polisregion|region)\s+", "", normalise_name(name)
+    )
+    if not prefixed:  # "Stockholm" is the municipality
+        return None
+    for region in POLICE_REGIONS:
+        if key == normalise_name(region):
+            return f"Region {region}"
+    return None

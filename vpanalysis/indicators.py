@@ -73,7 +73,7 @@ ESP2013_AGE_BANDS = (
 
 #: Swedish wording of the comparison codes returned by :func:`compare`, for reports.
 SWEDISH_LABELS = {
-    "similar": "likvärdigt",
+    "similar": "ingen säker skillnad",
     "higher": "högre",
     "lower": "lägre",
     "better": "bättre",

@@ -49,6 +49,7 @@ from vpanalysis.io import bra as bra_io
 from vpanalysis.io import kolada as kolada_io
 from vpanalysis.io import kvinnojour as kvinnojour_io
 from vpanalysis.io import pxweb
+from vpanalysis.io import sav as sav_io
 from vpanalysis.io import socialtjanst as socialtjanst_io
 from vpanalysis.io import survey as survey_io
 from vpanalysis.io.conventions import display_path
@@ -60,6 +61,7 @@ TABLES = {
     "population_single_year": "population_single_year.parquet",
     "kolada": "kolada.parquet",
     "survey": "survey.parquet",
+    "codebook": "survey_codebook.parquet",
 }
 #: Source folder under data/raw -> accepted data-file suffixes.
 SOURCES = {
@@ -68,10 +70,12 @@ SOURCES = {
     "kolada": (".json",),
     "socialtjanst": (".xlsx", ".xlsm", ".csv"),
     "kvinnojour": (".csv", ".xlsx", ".xlsm"),
-    "skolenkat": (".csv", ".xlsx", ".xlsm"),
+    "skolenkat": (".csv", ".xlsx", ".xlsm", ".sav"),
 }
 #: Metadata files next to the data (not data files themselves).
 METADATA = {"kolada": "kpis.csv", "skolenkat": "codebook.csv"}
+#: Other files of a source folder that are not data files of the source.
+OTHER_FILES = {"skolenkat": ("elevantal.csv", "elevantal.xlsx")}
 #: Inputs besides the source folders that change the output.
 OTHER_INPUTS = ("definitions", "reference")
 EXAMPLE_MARK = "EXEMPELDATA"
@@ -129,6 +133,8 @@ class BuildResult:
         ]
         if ignored:
             lines.append("Ignored example files (real files are present): " + ", ".join(ignored))
+        for source, info in self.manifest.get("sources", {}).items():
+            lines.extend(f"Not imported ({source}): {note}" for note in info.get("notes", []))
         return "\n".join(lines)
 
 
@@ -188,7 +194,10 @@ def discover(raw: Path) -> dict[str, SourceFiles]:
         candidates = sorted(
             p
             for p in (folder.iterdir() if folder.is_dir() else [])
-            if _is_data_name(p) and p.suffix.lower() in suffixes and p.name != METADATA.get(name)
+            if _is_data_name(p)
+            and p.suffix.lower() in suffixes
+            and p.name != METADATA.get(name)
+            and p.name not in OTHER_FILES.get(name, ())
         )
         examples = [p for p in candidates if is_example(p)]
         real = [p for p in candidates if p not in examples]
@@ -247,11 +256,10 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame | None:
 
 
 def read_population(files: list[Path], folder: Path) -> pd.DataFrame:
+    """SCB's population by single year (empty when the folder has no file yet: a new
+    workspace builds, and its reports say that the population is missing)."""
     if not files:
-        raise DataError(
-            "no population file: the folder needs SCB's table TAB638 as json-stat2 (.json)",
-            file=display_path(folder),
-        )
+        return _empty(schema.POPULATION_SINGLE_YEAR)
     frames = []
     for path in files:
         shown = display_path(path)
@@ -285,9 +293,13 @@ def build_tables(paths, found: dict[str, SourceFiles]) -> tuple[dict[str, pd.Dat
     facts["scb"] = _facts(single)
 
     observations = []
-    bra = _concat([bra_io.read_bra(p) for p in found["bra"].files])
+    bra_files = [bra_io.read_bra(p) for p in found["bra"].files]
+    bra_notes = [n for f in bra_files for n in f.attrs.get("notes", [])]
+    bra = _concat(bra_files)
     if bra is not None:
-        observations.append(cleaning.clean_bra(bra, mapping, mapping_file=mapping_file))
+        observations.append(
+            cleaning.clean_bra(bra, mapping, mapping_file=mapping_file, notes=bra_notes)
+        )
     for source, reader in (
         ("socialtjanst", socialtjanst_io.read_socialtjanst),
         ("kvinnojour", kvinnojour_io.read_kvinnojour),
@@ -306,6 +318,8 @@ def build_tables(paths, found: dict[str, SourceFiles]) -> tuple[dict[str, pd.Dat
         obs = _empty(schema.OBSERVATIONS)
     for source in schema.SOURCES:
         facts[source] = _facts(obs[obs["source"] == source])
+    if bra_notes:
+        facts["bra"]["notes"] = bra_notes
 
     kolada = _empty(schema.KOLADA)
     kpi_file = raw / "kolada" / METADATA["kolada"]
@@ -329,39 +343,53 @@ def build_tables(paths, found: dict[str, SourceFiles]) -> tuple[dict[str, pd.Dat
     facts["kolada"] = _facts(kolada)
 
     codebook_file = raw / "skolenkat" / METADATA["skolenkat"]
-    items: list[str] = []
-    survey = None
-    if codebook_file.exists() or found["skolenkat"].files:
+    survey_files = found["skolenkat"].files
+    sav_files = [p for p in survey_files if p.suffix.lower() == ".sav"]
+    text_files = [p for p in survey_files if p not in sav_files]
+    codebook = pd.DataFrame(columns=survey_io.CODEBOOK_COLUMNS, dtype="string")
+    parts = []
+    survey_notes: list[str] = []
+    if codebook_file.exists() or text_files:
         if not codebook_file.exists():
             raise DataError("the survey codebook is missing", file=display_path(codebook_file))
         codebook = survey_io.read_codebook(codebook_file)
         _check_codebook_forms(codebook, definition, codebook_file)
-        exposures = cleaning.exposure_items(codebook)
-        definitions.check_mapped(
-            "skolenkat",
-            dict.fromkeys(exposures, display_path(codebook_file)),
-            mapping,
-            mapping_file=mapping_file,
-        )
-        items = survey_io.items(codebook)
+        _check_survey_mapped(codebook, mapping, mapping_file, display_path(codebook_file))
         parts = [
-            cleaning.clean_survey(survey_io.read_survey(p, codebook), codebook)
-            for p in found["skolenkat"].files
+            cleaning.clean_survey(survey_io.read_survey(p, codebook), codebook) for p in text_files
         ]
-        survey = _concat(parts)
-        if survey is not None:
-            cleaning.check_duplicates(
-                survey.assign(_file="survey", _sheet="", _line=0),
-                ["respondent_id"],
-                what="respondent",
-            )
-            survey = survey.sort_values(["year", "region_code", "respondent_id"]).reset_index(
-                drop=True
-            )
+    for path in sav_files:
+        delivered = sav_io.read_sav(path)
+        layout_file = sav_io.LAYOUT_DIR / f"{delivered.layout.key}.yaml"
+        numbered = delivered.codebook.assign(_line=range(1, len(delivered.codebook) + 1))
+        _check_codebook_forms(numbered, definition, layout_file)
+        _check_survey_mapped(delivered.codebook, mapping, mapping_file, display_path(path))
+        parts.append(cleaning.clean_survey(delivered.answers, delivered.codebook))
+        questions = delivered.codebook[delivered.codebook["role"] == ""]
+        codebook = pd.concat([codebook, questions], ignore_index=True)
+        survey_notes += delivered.notes
+    codebook = codebook[survey_io.CODEBOOK_COLUMNS].drop_duplicates("item").reset_index(drop=True)
+    items = survey_io.items(codebook)
+    survey = _concat(parts)
+    if survey is not None:
+        survey = survey.astype({item: "Int64" for item in items if item in survey.columns})
+        for item in items:
+            if item not in survey.columns:
+                survey[item] = pd.array([pd.NA] * len(survey), dtype="Int64")
+        background = [c for c in survey.columns if c not in items]
+        survey = survey[background + items]
+        cleaning.check_duplicates(
+            survey.assign(_file="survey", _sheet="", _line=0),
+            ["respondent_id"],
+            what="respondent",
+        )
+        survey = survey.sort_values(["year", "region_code", "respondent_id"]).reset_index(drop=True)
     survey_schema = schema.survey_schema(items)
     if survey is None:
         survey = _empty(survey_schema)
     facts["skolenkat"] = _facts(survey)
+    if survey_notes:
+        facts["skolenkat"]["notes"] = survey_notes
 
     tables = {
         "observations": schema.validate(obs, schema.OBSERVATIONS, file=TABLES["observations"]),
@@ -371,6 +399,7 @@ def build_tables(paths, found: dict[str, SourceFiles]) -> tuple[dict[str, pd.Dat
         ),
         "kolada": schema.validate(kolada, schema.KOLADA, file=TABLES["kolada"]),
         "survey": schema.validate(survey, survey_schema, file=TABLES["survey"]),
+        "codebook": codebook.fillna("").astype("string"),
     }
     facts["_definition"] = {
         "name": definition.name,
@@ -394,6 +423,16 @@ def _attribution(raw: Path, name: str, src: SourceFiles) -> dict:
             out["attribution"] = summary["attribution"]
             out["fetched"] = summary
     return out
+
+
+def _check_survey_mapped(codebook, mapping, mapping_file, shown: str) -> None:
+    """Every exposure or perpetration item has a row in the category mapping."""
+    definitions.check_mapped(
+        "skolenkat",
+        dict.fromkeys(cleaning.exposure_items(codebook), shown),
+        mapping,
+        mapping_file=mapping_file,
+    )
 
 
 def _check_codebook_forms(codebook, definition, path: Path) -> None:

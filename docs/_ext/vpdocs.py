@@ -43,7 +43,7 @@ def catalogue_rows() -> list[list[str]]:
     rows = []
     for spec in catalogue.REPORTS:
         step = "–" if spec.step is None else f"{spec.step}: {spec.step_name}"
-        rows.append([str(spec.id), f"notebooks/{spec.notebook_name}", spec.title, step])
+        rows.append([str(spec.id), f"vpanalysis/notebooks/{spec.notebook_name}", spec.title, step])
     return rows
 
 

@@ -28,7 +28,7 @@ import csv
 import io
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -38,6 +38,7 @@ from vpanalysis.errors import DataError
 from vpanalysis.fetch import provenance
 from vpanalysis.fetch.http import FetchError, HttpClient
 from vpanalysis.fetch.kolada import FetchResult
+from vpanalysis.io import bra as bra_io
 from vpanalysis.io.conventions import (
     decode,
     is_total_label,
@@ -68,6 +69,10 @@ class Parsed:
     rows: list[Row]
     titles: list[str]
     has_header: bool
+    #: a file exported from Brå's statistics database (:func:`vpanalysis.io.bra.parse_sol`)
+    sol: bool = False
+    #: what was left out, in Swedish, for the fetch record
+    notes: list[str] = field(default_factory=list)
 
 
 def _separator(lines: list[str]) -> str:
@@ -102,6 +107,8 @@ def parse(data: bytes, shown: str) -> Parsed:
         raise FetchError(str(exc)) from None
     text = text.lstrip("\ufeff")
     lines = text.splitlines()
+    if lines and bra_io.is_sol(lines[0].split(";")):
+        return _parse_sol(text, shown)
     sep = _separator(lines)
     cells_by_line = [
         (number, [c.strip() for c in cells])
@@ -138,6 +145,27 @@ def parse(data: bytes, shown: str) -> Parsed:
     return Parsed(rows, titles, columns is not None)
 
 
+def _parse_sol(text: str, shown: str) -> Parsed:
+    try:
+        sol = bra_io.parse_sol(text, shown)
+    except DataError as exc:
+        raise FetchError(str(exc)) from None
+    notes = list(sol.notes)
+    rows, police = [], set()
+    for r in sol.rows:
+        if geography.police_region(r.region):
+            police.add(r.region)
+            continue
+        count = "" if r.count == ".." else r.count
+        rate = "" if r.rate == ".." else r.rate
+        rows.append(Row(r.line, r.region, count, rate, r.year, r.category))
+    if police:
+        notes.append(f"polisregioner är inte med ({', '.join(sorted(police))})")
+    if not rows:
+        raise FetchError(f"{shown}: no yearly values for municipalities or counties")
+    return Parsed(rows, [], True, sol=True, notes=notes)
+
+
 def _infer_year(parsed: Parsed, name: str, shown: str) -> str:
     found = sorted({m for t in [*parsed.titles, name] for m in _YEAR.findall(t)})
     if len(found) == 1:
@@ -147,11 +175,19 @@ def _infer_year(parsed: Parsed, name: str, shown: str) -> str:
 
 
 def _infer_category(parsed: Parsed, known: list[str], shown: str) -> str:
+    """The category a title line names; a file that names none is Brå's table of all
+    reported crimes per municipality (:data:`vpanalysis.io.bra.TOTAL_CATEGORY`)."""
     text = normalise_label(" ".join(parsed.titles))
-    hits = [c for c in known if normalise_label(c) in text]
+    hits = [c for c in known if normalise_label(c) in text and c != bra_io.TOTAL_CATEGORY]
     longest = max(hits, key=len, default=None)
     if longest and all(normalise_label(h) in normalise_label(longest) for h in hits):
         return longest
+    if not hits and bra_io.TOTAL_CATEGORY in known:
+        parsed.notes.append(
+            "filen anger ingen brottskategori och läses som alla anmälda brott; ange "
+            "--category för en enskild kategori"
+        )
+        return bra_io.TOTAL_CATEGORY
     raise FetchError(
         f"{shown}: which crime category is this? Give --category, one of: {'; '.join(known)}"
     )
@@ -209,8 +245,9 @@ def normalise(
     year: int | None,
     category: str | None,
     known_categories: list[str],
-) -> tuple[str, list[tuple[str, str]], int]:
-    """``(csv text, [(year, category)], rows)`` of the build's layout (see module docstring)."""
+) -> tuple[str, list[tuple[str, str]], int, list[str]]:
+    """``(csv text, [(year, category)], rows, notes)`` of the build's layout (see module
+    docstring); ``notes`` say in Swedish what was left out."""
     parsed = parse(data, shown)
     rows = [
         r
@@ -228,6 +265,8 @@ def normalise(
     out = [OUTPUT_HEADER]
     seen: dict[tuple[str, str, str], int] = {}
     keys = set()
+    if parsed.sol:
+        rows = _sol_rows(rows, codes, known, parsed.notes)
     for row in rows:
         row_year = fixed_year or row.year
         row_category = fixed_category or row.category
@@ -252,7 +291,18 @@ def normalise(
         out.append(
             ";".join([code, row.name.replace(";", ","), str(row_year), row_category, count, rate])
         )
-    return "\r\n".join(out) + "\r\n", sorted(keys), len(rows)
+    return "\r\n".join(out) + "\r\n", sorted(keys), len(rows), parsed.notes
+
+
+def _sol_rows(rows: list[Row], codes: dict, known: dict, notes: list[str]) -> list[Row]:
+    """A SOL export's rows of mapped crimes, without a name's empty row beside a valued one
+    for the same municipality, year and crime (Brå lists Heby under two counties)."""
+    other = {r.category for r in rows if normalise_label(r.category) not in known}
+    if other:
+        notes.append(f"{len(other)} brottstyper utan plats i kategorimappningen är inte med")
+    rows = [r for r in rows if r.category not in other]
+    valued = {(codes[r.name], r.year, r.category) for r in rows if r.count}
+    return [r for r in rows if r.count or (codes[r.name], r.year, r.category) not in valued]
 
 
 def _read_source(source: str, client: HttpClient | None) -> tuple[bytes, str, str]:
@@ -291,7 +341,7 @@ def fetch_bra(
         raise FetchError(str(exc)) from None
     known = mapping.loc[mapping["source"] == "bra", "category"].tolist()
     data, name, where = _read_source(source, client)
-    text, keys, rows = normalise(
+    text, keys, rows, notes = normalise(
         data, name, name=name, year=year, category=category, known_categories=known
     )
     if len(keys) == 1:
@@ -309,7 +359,8 @@ def fetch_bra(
             "years": sorted({k[0] for k in keys}),
             "categories": sorted({k[1] for k in keys}),
         },
-        note="Namnen i BRÅ:s fil är kopplade till kommunkoder; originalet finns i original/.",
+        note="Namnen i BRÅ:s fil är kopplade till kommunkoder; originalet finns i original/."
+        + "".join(f" {n[0].upper()}{n[1:]}." for n in notes),
     )
     record["original"] = next(iter(original))
     folder = provenance.write_fetched(

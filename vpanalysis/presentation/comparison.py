@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from vpanalysis import indicators, plots, report
+from vpanalysis import plots, report
 from vpanalysis.presentation import situation as situation_view
+from vpanalysis.presentation.verdicts import comparison_word
 
 
 def side_by_side(table: pd.DataFrame) -> pd.DataFrame:
@@ -32,7 +33,7 @@ def side_by_side(table: pd.DataFrame) -> pd.DataFrame:
                 "Per 100 000 inv. och år": r["value"],
                 "Nedre gräns": r["lower"],
                 "Övre gräns": r["upper"],
-                "Jämfört med länet": indicators.SWEDISH_LABELS.get(verdict, verdict),
+                "Jämfört med länet": comparison_word(verdict) if verdict else "",
             }
         )
     out = pd.DataFrame(rows)
@@ -45,8 +46,8 @@ def comparison_table(table: pd.DataFrame, category: str, page: report.Page):
         side_by_side(table),
         caption=f"{category}: samverkanskommunerna, länet och riket",
         decimals=1,
-        source="BRÅ, anmälda brott; SCB, befolkning",
-        if_empty=page.missing("BRÅ:s statistik över anmälda brott"),
+        source="Brå, anmälda brott; SCB, befolkning",
+        if_empty=page.missing("Brå:s statistik över anmälda brott"),
     )
 
 
@@ -54,7 +55,7 @@ def funnel_chart(funnel, category: str, page: report.Page):
     """The funnel plot of the county's municipalities (``funnel``:
     :func:`~vpanalysis.steps.comparison.county_funnel`)."""
     if funnel is None:
-        return page.missing("BRÅ:s statistik för länets kommuner")
+        return page.missing("Brå:s statistik för länets kommuner")
     points, limits, county_level = funnel
     return report.chart(
         plots.funnel(
@@ -72,9 +73,10 @@ def funnel_chart(funnel, category: str, page: report.Page):
             "mot befolkningens storlek, med länets nivå och kontrollgränser."
         ),
         how=(
-            "Punkter mellan de streckade linjerna avviker inte mer än slumpen kan förklara. "
-            "Punkter utanför de prickade linjerna (99,8 %) ligger säkert högre eller lägre än "
-            "länet. Kommunen i fokus är markerad."
+            "En punkt mellan de streckade linjerna (95 %) har ingen säker skillnad mot "
+            "länet: avvikelsen kan bero på slumpen. En punkt utanför dem är högre eller "
+            "lägre än länet, och utanför de prickade linjerna (99,8 %) är skillnaden mycket "
+            "tydlig. Kommunen i fokus är markerad."
         ),
     )
 
@@ -82,7 +84,7 @@ def funnel_chart(funnel, category: str, page: report.Page):
 def map_chart(values: pd.Series, category: str, page: report.Page):
     """The county's municipalities shaded by their latest 3-year rate."""
     if values.dropna().empty:
-        return page.missing("BRÅ:s statistik för länets kommuner")
+        return page.missing("Brå:s statistik för länets kommuner")
     ctx = page.context
     return report.chart(
         plots.county_map(
@@ -105,7 +107,7 @@ def map_chart(values: pd.Series, category: str, page: report.Page):
 def panels_chart(multiples: pd.DataFrame, page: report.Page):
     """Small multiples: every crime category, one line per collaborating municipality."""
     if multiples.empty:
-        return page.missing("BRÅ:s statistik över anmälda brott")
+        return page.missing("Brå:s statistik över anmälda brott")
     return report.chart(
         plots.small_multiples(multiples, panel="category", focus=page.name, ylabel="per 100 000"),
         what=(

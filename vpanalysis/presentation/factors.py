@@ -34,7 +34,7 @@ from vpanalysis.steps.factors import (
 
 JUDGEMENT_LABELS = {
     "worse": "sämre än jämförelsen",
-    "similar": "som jämförelsen",
+    "similar": "ingen säker skillnad",
     "better": "bättre än jämförelsen",
     "no data": "uppgift saknas",
 }

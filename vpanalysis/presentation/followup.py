@@ -11,12 +11,19 @@ import operator
 from collections.abc import Iterable
 
 import pandas as pd
+from IPython.display import HTML
 
 from vpanalysis import indicators, report
 from vpanalysis.config import DISCLOSURE_THRESHOLD
 from vpanalysis.data import Tables
 from vpanalysis.presentation.factors import share_marks
-from vpanalysis.presentation.situation import baseline_labels, with_frozen_notice
+from vpanalysis.presentation.situation import (
+    baseline_labels,
+    break_notes,
+    trend_text,
+    with_frozen_notice,
+)
+from vpanalysis.presentation.verdicts import STATUS_WORDS, comparison_word, status_text
 from vpanalysis.publication import keys
 from vpanalysis.registers import parse_cutoff
 from vpanalysis.report import SUPPRESSED, interval, number
@@ -29,16 +36,13 @@ from vpanalysis.steps.followup import (
     codebook_row,
     is_count_indicator,
     item_cutoff,
+    reported_crime_goals,
     split_indicator,
     touches_week,
 )
 
-STATUS_LABELS = {
-    "reached": "Målet är nått",
-    "on_track": "På väg mot målet",
-    "not_on_track": "Inte på väg mot målet",
-    "no_data": "Inget uppföljningsvärde än",
-}
+#: A goal's status in words (:data:`vpanalysis.presentation.verdicts.STATUS_WORDS`).
+STATUS_LABELS = STATUS_WORDS
 #: The name of the total row of the training tables.
 TOTAL_LABEL = "Totalt"
 
@@ -59,6 +63,35 @@ def with_status_labels(status: pd.DataFrame) -> pd.DataFrame:
     return status.assign(
         status_label=status["status"].map(STATUS_LABELS).astype("string"), **floats
     )
+
+
+def _notes(g) -> tuple[str, ...]:
+    notes = g.get("notes") if hasattr(g, "get") else None
+    if notes is None or pd.isna(notes) or not str(notes):
+        return ()
+    return tuple(str(notes).split(","))
+
+
+def goal_status_text(g) -> str:
+    """One goal's status with its notes (:func:`vpanalysis.presentation.verdicts.status_text`)."""
+    return status_text(g["status"], _notes(g))
+
+
+def _latest_text(g) -> str:
+    """The latest value with its interval and year(s): ``14,0 (12,1–16,2) år 2024``,
+    ``.. `` when withheld, ``inget värde`` without one."""
+    if pd.isna(g["latest_year"]):
+        return "inget värde än"
+    if pd.isna(g["latest_value"]):
+        return f"{SUPPRESSED} år {int(g['latest_year'])}"
+    text = _num(float(g["latest_value"]), 1)
+    lower, upper = g.get("latest_lower"), g.get("latest_upper")
+    if lower is not None and not pd.isna(lower) and not pd.isna(upper):
+        text += f" ({interval(lower, upper, 1)})"
+    first = g.get("latest_from")
+    if first is not None and not pd.isna(first) and int(first) != int(g["latest_year"]):
+        return f"{text} år {int(first)}–{int(g['latest_year'])}"
+    return f"{text} år {int(g['latest_year'])}"
 
 
 def with_total_label(coverage: pd.DataFrame) -> pd.DataFrame:
@@ -88,20 +121,21 @@ def _join(parts: Iterable[str]) -> str:
     return ", ".join(parts[:-1]) + " och " + parts[-1]
 
 
-def _goal_messages(status: pd.DataFrame, max_goals_named: int) -> list[str]:
+def _goal_messages(status: pd.DataFrame, max_goals_named: int | None = None) -> list[str]:
+    """One sentence on the goals' statuses, then every goal with its status, latest value
+    and uncertainty, and target (none is left out of the summary)."""
     counts = status["status"].value_counts()
     n = len(status)
-    no_data = int(counts.get("no_data", 0))
+    words = {"reached": ("nått", "nådda"), "on_track": ("på väg mot målet",) * 2,
+             "within_margin": ("inom felmarginalen",) * 2,
+             "not_on_track": ("inte på väg mot målet",) * 2}  # fmt: skip
     parts = []
-    for key, one, many in (
-        ("reached", "nått", "nådda"),
-        ("on_track", "på väg att nås", "på väg att nås"),
-        ("not_on_track", "inte på väg att nås", "inte på väg att nås"),
-    ):
+    for key, (one, many) in words.items():
         k = int(counts.get(key, 0))
         if k:
             parts.append(f"{k} {one if k == 1 else many}")
     messages = []
+    no_data = int(counts.get("no_data", 0))
     if parts:
         text = f"Av {n} mål är {_join(parts)}."
         if no_data:
@@ -111,12 +145,15 @@ def _goal_messages(status: pd.DataFrame, max_goals_named: int) -> list[str]:
         messages.append("Målet har inget uppföljningsvärde än.")
     else:
         messages.append(f"Inget av de {n} målen har något uppföljningsvärde än.")
-    lagging = status[status["status"] == "not_on_track"].head(max_goals_named)
-    for _, g in lagging.iterrows():
+    if "goal_id" not in status or "latest_year" not in status:
+        return messages
+    for _, g in status.iterrows():
+        if g["status"] == "no_data":
+            messages.append(f"{goal_status_text(g)}: ”{g['goal']}”.")
+            continue
         messages.append(
-            f"Inte på väg: ”{g['goal']}” (senast {_num(g['latest_value'], 1)} år "
-            f"{int(g['latest_year'])}, målet är {_num(g['target_value'], 1)} år "
-            f"{int(g['target_year'])})."
+            f"{goal_status_text(g)}: ”{g['goal']}” – senast {_latest_text(g)}, målet är "
+            f"{_num(float(g['target_value']), 1)} år {int(g['target_year'])}."
         )
     return messages
 
@@ -140,13 +177,8 @@ def _coverage_messages(coverage: pd.DataFrame, year: int | None) -> list[str]:
             f"Utbildning i våldsprevention {period}: {_num(trained)} av {_num(planned)} "
             f"planerade medarbetare har utbildats ({_pct(trained / planned)})."
         )
-    shares = now.dropna(subset=["cumulative_share"])
-    if len(shares) > 1:
-        low = shares.loc[shares["cumulative_share"].astype(float).idxmin()]
-        messages.append(
-            f"Lägst andel utbildade: {low['administration']} "
-            f"({_pct(float(low['cumulative_share']))})."
-        )
+    # the summary is for the public: no administration is singled out here (the
+    # report's table shows each one's share for the steering group)
     return messages
 
 
@@ -182,7 +214,10 @@ def key_messages(
             reach = now["reach"].sum(min_count=1)
             text = f"Under {last} genomfördes {_count_phrase(n, 'aktivitet', 'aktiviteter')}"
             if pd.notna(reach):
-                text += f" som nådde minst {_num(float(reach))} personer"
+                text += (
+                    f"; arrangörerna uppskattar att de nådde omkring {_num(float(reach))} "
+                    "personer (en uppskattning, inte en räkning)"
+                )
             messages.append(text + ".")
             if now["week_47"].any():
                 messages.append(f"En vecka fri från våld (vecka 47) uppmärksammades {last}.")
@@ -302,25 +337,36 @@ def goal_table(
     rows = []
     for _, g in status.iterrows():
         ci = ""
-        if series is not None and pd.notna(g["latest_year"]):
+        lower, upper = g.get("latest_lower"), g.get("latest_upper")
+        if lower is not None and pd.notna(lower) and pd.notna(upper):
+            ci = interval(lower, upper)
+        elif series is not None and pd.notna(g["latest_year"]):
             hit = series[
                 (series["indicator"] == g["indicator"]) & (series["year"] == g["latest_year"])
             ]
             if len(hit) and pd.notna(hit["lower"].iloc[0]):
                 ci = interval(hit["lower"].iloc[0], hit["upper"].iloc[0])
+        latest = _value_year(g["latest_value"], g["latest_year"])
+        first = g.get("latest_from")
+        averaged = first is not None and pd.notna(first) and pd.notna(g["latest_year"])
+        if averaged and int(first) != int(g["latest_year"]) and pd.notna(g["latest_value"]):
+            latest = f"{number(g['latest_value'], 1)} ({int(first)}–{int(g['latest_year'])})"
+        path = g.get("path_value")
         rows.append(
             {
                 "Mål": f"{g['goal_id']}: {g['goal']}",
                 "Indikator": indicator_label(g["indicator"], tables),
                 "Utgångsläge (år)": _value_year(g["baseline_value"], g["baseline_year"]),
                 "Målvärde (år)": _value_year(g["target_value"], g["target_year"]),
-                "Senaste värde (år)": _value_year(g["latest_value"], g["latest_year"]),
+                "Senaste värde (år)": latest,
                 "95 % konfidensintervall": ci or "–",
-                "Status": STATUS_LABELS[g["status"]],
+                "Linjen mot målet samma år": "–" if path is None or pd.isna(path)
+                else number(path, 1),
+                "Status": goal_status_text(g),
             }
-        )
+        )  # fmt: skip
     columns = ["Mål", "Indikator", "Utgångsläge (år)", "Målvärde (år)", "Senaste värde (år)",
-               "95 % konfidensintervall", "Status"]  # fmt: skip
+               "95 % konfidensintervall", "Linjen mot målet samma år", "Status"]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -406,19 +452,29 @@ def chart_cells(series: pd.DataFrame, municipality: str) -> list[dict]:
     return cells
 
 
-_CHANGE_LABELS = {
-    "higher": "högre",
-    "lower": "lägre",
-    "overlap": "ingen säker förändring",
-    "none": "–",
-}
+def reported_crime_notice(goals: pd.DataFrame, municipality: str | None = None):
+    """A warning for each goal whose outcome is police-reported crime
+    (:func:`~vpanalysis.steps.followup.reported_crime_goals`), suggesting self-reported
+    exposure instead; nothing when there is none."""
+    hits = reported_crime_goals(goals, municipality)
+    messages = [
+        f"{g.goal_id}: ”{g.goal}” mäts med anmälda brott. Fler anmälningar kan betyda att "
+        "fler vågar anmäla – till exempel när arbetet lyckas – så en ökning behöver inte "
+        "vara ett misslyckande och en minskning inte en framgång. Följ hellre upp "
+        "utsatthet som människor själva berättar om (skolenkätens frågor om utsatthet, "
+        "Brå:s Nationella trygghetsundersökning för länet), och använd anmälningarna som "
+        "ett komplement."
+        for g in hits.itertuples(index=False)
+    ]
+    return report.notice(messages, ok="") if messages else report.markdown("")
 
 
 def baseline_changes(follow: pd.DataFrame, saved: pd.DataFrame) -> pd.DataFrame:
     """Each baseline indicator then and now, Swedish columns, from
     :func:`~vpanalysis.steps.followup.baseline_followup` (local values from the
     publication); labels and units from ``saved`` (the baseline)."""
-    columns = ["Indikator", "Baslinje", "Senaste", "Förändring", "Enhet"]
+    columns = ["Indikator", "Baslinje", "Senaste", "Skillnad mot baslinjen",
+               "Trend (årsvärden)", "Enhet"]  # fmt: skip
     if follow.empty:
         return pd.DataFrame(columns=columns)
     labels = baseline_labels(saved).drop_duplicates("indicator").set_index("indicator")
@@ -436,7 +492,11 @@ def baseline_changes(follow: pd.DataFrame, saved: pd.DataFrame) -> pd.DataFrame:
                          zip(follow["value_then"], decimals, follow["period_then"], strict=True)],
             "Senaste": [shown(v, d, p) for v, d, p in
                         zip(follow["value_now"], decimals, follow["period_now"], strict=True)],
-            "Förändring": follow["change"].map(_CHANGE_LABELS).to_numpy(),
+            "Skillnad mot baslinjen": follow["change"].map(comparison_word).to_numpy(),
+            "Trend (årsvärden)": [
+                "–" if c is None or pd.isna(c) else trend_text(c, rr)
+                for c, rr in zip(follow["trend"], follow["trend_rate_ratio"], strict=True)
+            ],
             "Enhet": unit.to_numpy(),
         }
     )  # fmt: skip
@@ -479,7 +539,27 @@ def baseline_followup(follow: pd.DataFrame, saved: pd.DataFrame, page: report.Pa
         marks=baseline_marks(follow),
         if_empty=page.missing("Underlag för en baslinje"),
     )
+    notes = baseline_break_notes(follow, page.context.year_range)
+    if notes:
+        shown = HTML(shown.data + report.notice(notes, ok="").data)
     return with_frozen_notice(shown, saved)
+
+
+def baseline_break_notes(follow: pd.DataFrame, years) -> list[str]:
+    """The series breaks (:func:`vpanalysis.presentation.situation.break_notes`) of the
+    police-reported trends in ``follow``, whose years are ``years`` (first, last)."""
+    rated = follow[follow["source"].eq("bra") & follow["trend"].notna()] if len(follow) else follow
+    if rated.empty:
+        return []
+    first, last = min(years), max(years)
+    summary = pd.DataFrame(
+        {
+            "category": rated["indicator"].str.partition(":")[2].to_numpy(),
+            "trend_from": first,
+            "trend_to": last,
+        }
+    )
+    return break_notes(summary)
 
 
 def baseline_check(
@@ -570,7 +650,7 @@ def activity_table(activities: pd.DataFrame) -> pd.DataFrame:
             "Aktivitet": frame["name"],
             "Arrangör": frame["organiser"],
             "Målgrupp": frame["target_group"],
-            "Nådda personer": frame["reach"].astype("Int64"),
+            "Nådda personer (uppskattning)": frame["reach"].astype("Int64"),
             "Kanaler": frame["channels"].map(
                 lambda v: ", ".join(v) if isinstance(v, list | tuple) else ("" if v is None else v)
             ),
@@ -619,7 +699,7 @@ def activity_year_table(activities: pd.DataFrame) -> pd.DataFrame:
         {
             "År": summary["year"].astype("string"),
             "Antal aktiviteter": summary["n_activities"],
-            "Nådda personer (minst)": summary["reach"],
+            "Nådda personer (arrangörernas uppskattning)": summary["reach"],
             "Aktiviteter utan uppgift om räckvidd": summary["n_reach_missing"],
             "En vecka fri från våld (v. 47)": summary["week_47"].map({True: "Ja", False: "Nej"}),
         }

@@ -239,13 +239,13 @@ def gap_messages(
 
 def logic_model_report_table(logic_models: pd.DataFrame, intervention_id: str) -> pd.DataFrame:
     """One intervention's logic model with Swedish columns ``Steg i kedjan``, ``Innehåll``;
-    an empty stage reads ``saknas – fyll i logic_models.yaml``."""
+    an empty stage reads ``saknas – fyll i mallen för logiska kedjor``."""
     table = logic_model_table(logic_models, intervention_id)
     return pd.DataFrame(
         {
             "Steg i kedjan": table["stage"].map(LOGIC_MODEL_STAGES),
             "Innehåll": [
-                items if n else "saknas – fyll i logic_models.yaml"
+                items if n else "saknas – fyll i mallen för logiska kedjor"
                 for items, n in zip(table["items"], table["n_items"], strict=True)
             ],
         }
@@ -277,7 +277,8 @@ def logic_model_messages(interventions: pd.DataFrame, logic_models: pd.DataFrame
 
 NO_CHOSEN_MESSAGE = (
     "Ingen insats är vald för utveckling ännu. Markera de valda insatserna i "
-    "interventions.csv (kolumnen chosen) och beskriv deras logiska kedjor i logic_models.yaml."
+    "insatsinventeringen (kolumnen för vald insats) och beskriv deras logiska kedjor i "
+    "mallen för logiska kedjor."
 )
 
 

@@ -21,7 +21,7 @@ SUPPRESSED = ".."
 
 #: Swedish display names of the data sources (keys as in the tidy tables).
 SOURCE_LABELS = {
-    "bra": "Brottsförebyggande rådet (BRÅ), anmälda brott",
+    "bra": "Brottsförebyggande rådet (Brå), anmälda brott",
     "scb": "SCB, befolkning (TAB638)",
     "kolada": "Kolada (RKA)",
     "socialtjanst": "Socialtjänsten (lokal uppgift)",
@@ -91,7 +91,7 @@ def provenance(manifest: Mapping, used: Iterable[str], run_date: dt.date | None 
         + "</ul>"
         + f"<p>Underlaget byggt: {html.escape(str(built))}. Rapporten skapad: "
         f"{run_date.isoformat()} med vpanalysis {html.escape(__version__)}. "
-        f"{SUPPRESSED} betyder att uppgiften saknas eller inte redovisas: antal personer under "
+        f"”{SUPPRESSED}” betyder att uppgiften saknas eller inte redovisas: antal personer under "
         "sekretessgränsen från lokala källor, och antal som skulle gå att räkna fram ur summor, "
         "visas inte.</p></div>"
     )

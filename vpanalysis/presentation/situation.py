@@ -18,20 +18,15 @@ import math
 import pandas as pd
 from IPython.display import HTML
 
-from vpanalysis import definitions, indicators, plots, report
+from vpanalysis import definitions, plots, report, verdicts
+from vpanalysis.io.bra import TOTAL_CATEGORY
+from vpanalysis.presentation.verdicts import comparison_word, trend_word
 from vpanalysis.publication import keys
 from vpanalysis.report import SUPPRESSED, interval, number
 from vpanalysis.steps import situation
 
 # ---------------------------------------------------------------- labels
 
-#: Swedish trend words (keys of :func:`vpanalysis.steps.situation.trend_direction`).
-_TREND_SV = {
-    "up": "ökar",
-    "down": "minskar",
-    "flat": "ingen säker förändring",
-    "too_few": "för få år",
-}
 
 _ITEM_SHORT = {
     "utsatt_fysiskt": "Fysiskt våld",
@@ -54,7 +49,7 @@ _LOCAL_NAMES = {"socialtjanst": "Socialtjänsten", "kvinnojour": "Kvinnojouren"}
 
 #: Display names of the sources in the coverage table.
 _SOURCE_NAMES = {
-    "bra": "Polisen/BRÅ",
+    "bra": "Polisen/Brå",
     "socialtjanst": "Socialtjänsten",
     "kvinnojour": "Kvinnojouren",
     "skolenkat": "Skolenkäten",
@@ -70,11 +65,9 @@ def item_label(item: str) -> str:
 
 def trend_text(direction: str, rate_ratio: float = math.nan) -> str:
     """A trend in plain Swedish: ``"ökar (+3,2 % per år)"``, ``"ingen säker förändring"``
-    or ``"för få år"`` (``direction`` as :func:`~vpanalysis.steps.situation.trend_direction`)."""
-    if direction not in ("up", "down"):
-        return _TREND_SV[direction]
-    change = (rate_ratio - 1) * 100
-    return f"{_TREND_SV[direction]} ({change:+.1f} % per år)".replace(".", ",")
+    (``direction`` as :func:`~vpanalysis.steps.situation.trend_direction`; the words are
+    :func:`vpanalysis.presentation.verdicts.trend_word`, the same in every report)."""
+    return trend_word(direction, rate_ratio)
 
 
 def trend_label(result) -> str:
@@ -287,7 +280,6 @@ def police_table(summary: pd.DataFrame, definition: definitions.Definition) -> p
     of violence as ``definition`` names it, the comparisons and trend in words."""
     if summary.empty:
         return pd.DataFrame()
-    words = indicators.SWEDISH_LABELS
     rows = []
     for r in summary.to_dict("records"):
         rows.append(
@@ -300,9 +292,9 @@ def police_table(summary: pd.DataFrame, definition: definitions.Definition) -> p
                 "Nedre gräns": r["lower"],
                 "Övre gräns": r["upper"],
                 "I länet": r["county_value"],
-                "Jämfört med länet": words.get(r["county_comparison"], r["county_comparison"]),
+                "Jämfört med länet": comparison_word(r["county_comparison"]),
                 "I riket": r["sweden_value"],
-                "Jämfört med riket": words.get(r["sweden_comparison"], r["sweden_comparison"]),
+                "Jämfört med riket": comparison_word(r["sweden_comparison"]),
                 "Trend (årsvärden)": trend_text(r["trend"], r["trend_rate_ratio"]),
                 "Per 100 000 av": population_label(r["sex"], r["age_group"]),
             }
@@ -312,21 +304,147 @@ def police_table(summary: pd.DataFrame, definition: definitions.Definition) -> p
     return out
 
 
+#: Law changes and counting rules that break a BRÅ category's series: ``category`` (as
+#: BRÅ names it), ``date`` (in force), ``note`` (Swedish) and ``source``. A trend whose
+#: years cross ``date`` gets the note beside it (:func:`break_notes`).
+SERIES_BREAKS = (
+    {
+        "category": "Våldtäkt inkl. grov",
+        "date": "2018-07-01",
+        "note": (
+            "Den 1 juli 2018 infördes samtyckeslagen: våldtäkt kräver inte längre våld, hot "
+            "eller en särskilt utsatt situation, och oaktsam våldtäkt blev ett nytt brott. "
+            "Fler gärningar räknas som våldtäkt sedan dess, så åren före och efter är inte "
+            "helt jämförbara."
+        ),
+        "source": "Prop. 2017/18:177 (SFS 2018:618); Brå om jämförbarheten i statistiken "
+        "över anmälda sexualbrott",
+    },
+    {
+        "category": "Barnfridsbrott",
+        "date": "2021-07-01",
+        "note": (
+            "Barnfridsbrott (att låta ett barn bevittna våld mellan närstående) blev brott "
+            "den 1 juli 2021; det finns inga jämförbara tal före det, och 2021 gäller bara "
+            "ett halvår."
+        ),
+        "source": "Prop. 2020/21:170 Barn som bevittnar brott",
+    },
+    {
+        "category": "Olaga integritetsintrång",
+        "date": "2018-01-01",
+        "note": "Olaga integritetsintrång blev ett eget brott den 1 januari 2018.",
+        "source": "Prop. 2016/17:222 (SFS 2017:1136)",
+    },
+    {
+        "category": "Olaga förföljelse",
+        "date": "2011-10-01",
+        "note": "Olaga förföljelse blev ett eget brott den 1 oktober 2011.",
+        "source": "Prop. 2010/11:45",
+    },
+)
+
+#: Categories whose count is not the measure it seems to be, with a note (Swedish).
+CATEGORY_NOTES = {
+    "Mord, dråp och misshandel med dödlig utgång": (
+        "Mord, dråp och misshandel med dödlig utgång räknar anmälda brott, också försök och "
+        "händelser som vid utredningen visar sig inte vara brott (till exempel självmord, "
+        "olyckor eller naturliga dödsfall). Hur många som faktiskt dödades mäter Brå med "
+        "konstaterat dödligt våld."
+    ),
+}
+
+
+def break_notes(summary: pd.DataFrame) -> list[str]:
+    """Sentences for the categories of :func:`~vpanalysis.steps.situation.police_summary`
+    whose trend years cross a break of :data:`SERIES_BREAKS` (with its source), and the
+    notes of :data:`CATEGORY_NOTES` for the categories shown."""
+    if summary.empty:
+        return []
+    out = []
+    for r in summary.to_dict("records"):
+        first, last = r.get("trend_from"), r.get("trend_to")
+        for b in SERIES_BREAKS:
+            if b["category"] != r["category"] or first is None or pd.isna(first):
+                continue
+            year = int(b["date"][:4])
+            if int(first) < year <= int(last) or (int(first) == year and b["date"][5:] != "01-01"):
+                out.append(f"{r['category']}: {b['note']} (Källa: {b['source']}.)")
+        if r["category"] in CATEGORY_NOTES:
+            out.append(CATEGORY_NOTES[r["category"]])
+    return out
+
+
+def police_reading_text() -> str:
+    """What police statistics measure, and what they do not (Markdown)."""
+    return (
+        "**Så läser du polisens statistik.** De flesta våldsbrott anmäls aldrig, särskilt "
+        "inte våld i nära relationer och sexuellt våld (mörkertalet). Hur många som "
+        "*utsätts* mäter Brå med Nationella trygghetsundersökningen (NTU), där ett urval "
+        "av befolkningen själv berättar; för en kommun är skolenkätens svar den närmaste "
+        "motsvarigheten. Statistiken räknar **brott, inte personer**: en person som utsätts "
+        "flera gånger kan stå för många anmälda brott. Brotten räknas i den kommun där de "
+        "begicks, inte där den utsatta bor. Lagändringar kan bryta en serie; sådana brott "
+        "nämns under tabellen."
+    )
+
+
+def police_notes(summary: pd.DataFrame):
+    """The series breaks and category notes of :func:`break_notes` as a box (nothing
+    when there are none)."""
+    notes = break_notes(summary)
+    return report.notice(notes, ok="") if notes else report.markdown("")
+
+
+def all_crime_text(summary: pd.DataFrame, name: str) -> str | None:
+    """All reported crime (:data:`vpanalysis.io.bra.TOTAL_CATEGORY`) as the context of the
+    violence categories, or ``None`` when the data do not have it."""
+    row = summary[summary["category"] == TOTAL_CATEGORY]
+    if row.empty:
+        return None
+    r = row.iloc[0]
+    per = f"{number(r['value'], 0)} per 100 000 invånare och år"
+    others = [
+        f"{where} {number(r[column], 0)}"
+        for where, column in (("länet", "county_value"), ("riket", "sweden_value"))
+        if not pd.isna(r[column])
+    ]
+    compare = f" ({', '.join(others)})" if others else ""
+    return (
+        f"Som sammanhang: alla anmälda brott i {name}, inte bara våldsbrott, var "
+        f"{number(r['count'], 0)} under {r['year_from']}–{r['year_to']}, {per}{compare}. "
+        "Våldsbrotten i tabellen är en del av dem; fler anmälningar av alla slag kan spegla "
+        "anmälningsbenägenhet och polisens arbete lika mycket som brottsligheten."
+    )
+
+
+def without_all_crime(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the violence categories only (all reported crime is context, not a row)."""
+    if frame.empty or "category" not in frame.columns:
+        return frame
+    return frame[frame["category"] != TOTAL_CATEGORY]
+
+
 def police(summary: pd.DataFrame, definition: definitions.Definition, page: report.Page):
-    """The table of police-reported crime, 3-year rates compared with county and Sweden."""
-    return report.table(
-        police_table(summary, definition),
+    """The table of police-reported crime, 3-year rates compared with county and Sweden,
+    and all reported crime as its context where the data have it."""
+    table = report.table(
+        police_table(without_all_crime(summary), definition),
         caption=f"Anmälda brott i {page.name}, treårsgenomsnitt",
         decimals=1,
-        source="BRÅ, anmälda brott; SCB, befolkning",
-        if_empty=page.missing("BRÅ:s statistik över anmälda brott"),
+        source="Brå, anmälda brott; SCB, befolkning",
+        if_empty=page.missing("Brå:s statistik över anmälda brott"),
     )
+    context = all_crime_text(summary, page.name) if not summary.empty else None
+    if context is None:
+        return table
+    return HTML(getattr(table, "data", str(table)) + f"<p>{context}</p>")
 
 
 def assault_chart(series: pd.DataFrame, page: report.Page):
     """Police-reported assault as 3-year rates over the years, with intervals."""
     if series.empty:
-        return page.missing("BRÅ:s statistik över misshandel")
+        return page.missing("Brå:s statistik över misshandel")
     return report.chart(
         plots.trend(
             series,
@@ -341,15 +459,17 @@ def assault_chart(series: pd.DataFrame, page: report.Page):
         ),
         how=(
             "Den tjocka linjen är kommunen i fokus. Det skuggade bandet är 95 % "
-            "konfidensintervall: där banden överlappar kan skillnaden vara slumpmässig."
+            "konfidensintervall. Att två band överlappar betyder inte att det saknas "
+            "skillnad; jämförelsen med länet och riket i tabellen ovan är testad."
         ),
     )
 
 
 def category_chart(panels: pd.DataFrame, page: report.Page):
     """Small multiples: every crime category's 3-year rates (municipality, county, Sweden)."""
+    panels = without_all_crime(panels)
     if panels.empty:
-        return page.missing("BRÅ:s statistik per brottskategori")
+        return page.missing("Brå:s statistik per brottskategori")
     return report.chart(
         plots.small_multiples(panels, panel="category", focus=page.name, ylabel="per 100 000"),
         what=(
@@ -672,9 +792,10 @@ def survey_chart(prevalence: pd.DataFrame):
             "95 % konfidensintervall."
         ),
         how=(
-            "Staplarna visar andelen, strecken osäkerheten. Skillnaden mellan tjejer och "
-            "killar är säker bara om strecken inte överlappar. Saknas en stapel är andelen "
-            "skyddad av sekretesskäl."
+            "Staplarna visar andelen, strecken osäkerheten (95 % konfidensintervall). Om "
+            "skillnaden mellan tjejer och killar är säker avgörs med ett test av "
+            "skillnaden, inte av om strecken överlappar: strecken kan överlappa fast "
+            "skillnaden är säker. Saknas en stapel är andelen skyddad av sekretesskäl."
         ),
     )
 
@@ -873,26 +994,22 @@ def baseline(table: pd.DataFrame, page: report.Page):
 def baseline_changes(saved: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
     """Each baseline indicator then and now, for step 5 (Swedish columns).
 
-    ``Förändring`` compares the two 95 % intervals: ``högre``/``lägre`` when they do not
-    overlap, ``ingen säker förändring`` when they do; ``–`` without intervals (Kolada,
-    local counts) or a value. Both values are estimates, so the baseline is not treated
-    as exact; non-overlap is a conservative test (a real change can hide in overlapping
-    intervals, an apparent one rarely does).
+    ``Förändring`` tests the difference of the two estimates from their 95 % intervals
+    (:func:`vpanalysis.verdicts.estimates_differ`; rates on the log scale), in the words of
+    :func:`vpanalysis.presentation.verdicts.comparison_word`: ``högre``/``lägre``/``ingen
+    säker skillnad``; ``–`` without intervals (Kolada, local counts) or a value. Both
+    values are estimates, so the baseline is not treated as exact.
     """
     both = baseline_labels(saved).merge(
         baseline_labels(current), on="indicator", how="left", suffixes=("_then", "_now")
     )
-    verdicts = []
+    said = []
     for r in both.itertuples(index=False):
-        limits = (r.lower_then, r.upper_then, r.lower_now, r.upper_now)
-        if any(pd.isna(x) for x in limits):
-            verdicts.append("–")
-        elif r.lower_now > r.upper_then:
-            verdicts.append("högre")
-        elif r.upper_now < r.lower_then:
-            verdicts.append("lägre")
-        else:
-            verdicts.append("ingen säker förändring")
+        code = verdicts.estimates_differ(
+            r.value_now, r.lower_now, r.upper_now, r.value_then, r.lower_then, r.upper_then,
+            log=getattr(r, "kind_then", None) == "rate",
+        )  # fmt: skip
+        said.append(comparison_word(code))
     is_count = both["unit_then"] == "antal"
     decimals = [0 if c else 1 for c in is_count]
     return pd.DataFrame(
@@ -906,7 +1023,7 @@ def baseline_changes(saved: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame
                 "–" if pd.isna(p) else f"{number(v, d)} ({p})"
                 for v, d, p in zip(both["value_now"], decimals, both["period_now"], strict=True)
             ],
-            "Förändring": verdicts,
+            "Förändring": said,
             "Enhet": both["unit_then"],
         }
     )
@@ -921,3 +1038,8 @@ def baseline_followup(saved: pd.DataFrame, current: pd.DataFrame, page: report.P
         if_empty=page.missing("Underlag för en baslinje"),
     )
     return with_frozen_notice(shown, saved)
+
+
+def police_reading():
+    """:func:`police_reading_text` for a notebook's output."""
+    return report.markdown(police_reading_text())

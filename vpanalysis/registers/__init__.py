@@ -36,8 +36,10 @@ The package's modules: :mod:`~vpanalysis.registers.vocabularies` (allowed values
 :mod:`~vpanalysis.registers.errors` (:class:`RegisterError`), :mod:`~vpanalysis.registers.parsers`
 (one cell), :mod:`~vpanalysis.registers.columns` (the columns of each file),
 :mod:`~vpanalysis.registers.reading` (the files and their CSV text),
-:mod:`~vpanalysis.registers.loaders` (one function per CSV file) and
-:mod:`~vpanalysis.registers.logic_models` (the YAML file). Every public name is importable
+:mod:`~vpanalysis.registers.loaders` (one function per CSV file),
+:mod:`~vpanalysis.registers.logic_models` (the YAML file) and
+:mod:`~vpanalysis.registers.excel` (all registers as sheets of one workbook,
+``register.xlsx``, read instead of the files when present). Every public name is importable
 from :mod:`vpanalysis.registers` itself, where :class:`Registers` and :func:`load_registers`
 bring them together.
 """
@@ -54,6 +56,14 @@ from vpanalysis import geography
 from vpanalysis.errors import DataError
 from vpanalysis.registers.columns import SPECS, UNIQUE_KEYS, Column
 from vpanalysis.registers.errors import RegisterError
+from vpanalysis.registers.excel import (
+    LAYOUTS,
+    WORKBOOK,
+    SheetSource,
+    load_logic_models_sheet,
+    register_sources,
+    write_workbook,
+)
 from vpanalysis.registers.loaders import (
     load_activities,
     load_factors,
@@ -146,6 +156,14 @@ __all__ = [
     "REGISTER_FILES",
     "register_dir",
     "read_codebook_items",
+    # the workbook
+    "WORKBOOK",
+    "LAYOUTS",
+    "SheetSource",
+    "register_sources",
+    "write_workbook",
+    "load_logic_models_sheet",
+    "convert_to_workbook",
     # loaders
     "resource_hours",
     "load_partners",
@@ -203,7 +221,8 @@ def load_registers(
     survey_items: Iterable[str] | None = None,
     codebook: str | Path | None = None,
 ) -> Registers:
-    """Load every register of ``directory`` (default ``data/raw/registers``) and check that
+    """Load every register of ``directory`` (default ``data/raw/registers``) -- each from its
+    CSV/YAML file or its sheet of ``register.xlsx`` (:func:`register_sources`) -- and check that
     they reference each other consistently: interventions -> factors, logic models and
     goals -> interventions, training log -> training plan, survey indicators -> the codebook
     (``survey_items``, else the items of ``codebook``, default
@@ -226,8 +245,16 @@ def load_registers(
         except DataError as exc:
             problems.append(exc)
 
-    def file(name: str) -> Path:
-        return directory / REGISTER_FILES[name]
+    sources = register_sources(directory)
+
+    def file(name: str) -> Path | SheetSource:
+        return sources[name]
+
+    def logic_models(ids: pd.Series | None) -> pd.DataFrame:
+        source = file("logic_models")
+        if isinstance(source, SheetSource):
+            return load_logic_models_sheet(source, ids)
+        return load_logic_models(source, ids)
 
     attempt("partners", lambda: load_partners(file("partners")))
     attempt("training_days", lambda: load_training_days(file("training_days")))
@@ -235,7 +262,7 @@ def load_registers(
     factor_ids = tables["factors"]["factor_id"] if "factors" in tables else None
     attempt("interventions", lambda: load_interventions(file("interventions"), factor_ids))
     ids = tables["interventions"]["intervention_id"] if "interventions" in tables else None
-    attempt("logic_models", lambda: load_logic_models(file("logic_models"), ids))
+    attempt("logic_models", lambda: logic_models(ids))
     attempt(
         "goals",
         lambda: load_goals(file("goals"), tables.get("interventions"), survey_items=survey_items),
@@ -247,3 +274,23 @@ def load_registers(
     attempt("activities", lambda: load_activities(file("activities")))
     _raise(problems)
     return Registers(**tables, directory=directory)
+
+
+def convert_to_workbook(directory: str | Path | None = None, *, moved_to: str = "csv-yaml") -> Path:
+    """Turn the CSV/YAML registers of ``directory`` (default ``data/raw/registers``) into
+    ``register.xlsx`` there; the files move to the subfolder ``moved_to`` (kept, no longer
+    read), so the folder never holds a register in both forms. Returns the workbook's path.
+
+    The registers are loaded (and checked) first: a file with problems raises and nothing
+    changes. Registers already in a workbook sheet stay as they are.
+    """
+    directory = Path(directory) if directory is not None else register_dir()
+    loaded = load_registers(directory)
+    target = directory / WORKBOOK
+    files = [directory / f for f in REGISTER_FILES.values() if (directory / f).exists()]
+    write_workbook(target, loaded)
+    backup = directory / moved_to
+    backup.mkdir(exist_ok=True)
+    for file in files:
+        file.replace(backup / file.name)
+    return target

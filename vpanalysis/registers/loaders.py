@@ -32,7 +32,7 @@ def load_partners(path: str | Path | None = None) -> pd.DataFrame:
     """Step 1 partners. Adds ``resources_hours`` (Float64, where ``resources`` is a number)."""
     path = _path("partners", path)
     frame, problems = _parse_table("partners", path)
-    _raise(problems)
+    _raise(problems, path)
     hours = frame["resources"].map(resource_hours, na_action="ignore")
     frame["resources_hours"] = pd.array(hours.tolist(), dtype="Float64")
     return frame
@@ -42,7 +42,7 @@ def load_training_days(path: str | Path | None = None) -> pd.DataFrame:
     """Training days of the leadership group (e.g. the four days with MÄN)."""
     path = _path("training_days", path)
     frame, problems = _parse_table("training_days", path)
-    _raise(problems)
+    _raise(problems, path)
     return frame.sort_values(["municipality_code", "date"], kind="stable").reset_index(drop=True)
 
 
@@ -59,7 +59,7 @@ def load_factors(
     frame, problems = _parse_table("factors", path)
     if not frame.empty:
         problems += _check_survey_items(frame, "indicator", path, survey_items)
-    _raise(problems)
+    _raise(problems, path)
     frame["n_forms"] = pd.array([len(v) for v in frame["shared_by"]], dtype="Int64")
     default = frame["type"].map({"risk": "higher_worse", "skydd": "higher_better"})
     frame["indicator_polarity"] = frame["indicator_polarity"].fillna(default).astype("string")
@@ -111,7 +111,7 @@ def load_interventions(
                         )
                     )
         problems += _check_order(frame, "start_date", "end_date", path)
-    _raise(problems)
+    _raise(problems, path)
     return frame
 
 
@@ -182,7 +182,7 @@ def load_goals(
                             value,
                         )
                     )
-    _raise(problems)
+    _raise(problems, path)
     return frame
 
 
@@ -243,7 +243,7 @@ def load_training_plan(path: str | Path | None = None) -> pd.DataFrame:
     """Staff to be trained per municipality, administration and year."""
     path = _path("training_plan", path)
     frame, problems = _parse_table("training_plan", path)
-    _raise(problems)
+    _raise(problems, path)
     return frame
 
 
@@ -270,7 +270,7 @@ def load_training_log(
                         row["administration"],
                     )
                 )
-    _raise(problems)
+    _raise(problems, path)
     frame["year"] = pd.array(frame["date"].dt.year, dtype="Int64")
     return frame
 
@@ -281,6 +281,6 @@ def load_activities(path: str | Path | None = None) -> pd.DataFrame:
     frame, problems = _parse_table("activities", path)
     if not frame.empty:
         problems += _check_order(frame, "start_date", "end_date", path)
-    _raise(problems)
+    _raise(problems, path)
     frame["end_date"] = frame["end_date"].fillna(frame["start_date"])
     return frame

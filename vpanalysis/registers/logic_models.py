@@ -190,31 +190,26 @@ def load_logic_models(
                 }
             )
     _raise(problems)
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "intervention_id",
-            "stage",
-            "stage_label",
-            "position",
-            "item",
-            "indicator",
-            "example",
-            "source_line",
-        ],
-    )
-    return frame.astype(
-        {
-            "intervention_id": "string",
-            "stage": "string",
-            "stage_label": "string",
-            "position": "Int64",
-            "item": "string",
-            "indicator": "string",
-            "example": "bool",
-            "source_line": "Int64",
-        }
-    )
+    return _logic_model_frame(rows)
+
+
+#: The columns of the loaded logic models, in order, with their dtypes.
+_LOGIC_MODEL_DTYPES = {
+    "intervention_id": "string",
+    "stage": "string",
+    "stage_label": "string",
+    "position": "Int64",
+    "item": "string",
+    "indicator": "string",
+    "example": "bool",
+    "source_line": "Int64",
+}
+
+
+def _logic_model_frame(rows: list[dict]) -> pd.DataFrame:
+    """The table of :func:`load_logic_models` from its rows (dicts of the columns)."""
+    frame = pd.DataFrame(rows, columns=list(_LOGIC_MODEL_DTYPES))
+    return frame.astype(_LOGIC_MODEL_DTYPES)
 
 
 def _logic_model_item(stage: str, item: object) -> tuple[str | None, str | None, str | None]:

@@ -1,7 +1,9 @@
 """Reading the register files: where they are, CSV text -> a checked table, problems collected.
 
 Text is decoded by :func:`vpanalysis.io.conventions.decode` (UTF-8 with or without BOM, or
-Windows-1252).
+Windows-1252). A register may also be a sheet of ``register.xlsx``: the loaders then get a
+:class:`TableSource` (see :mod:`vpanalysis.registers.excel`) instead of a path, and the
+same checks run on its cells.
 """
 
 from __future__ import annotations
@@ -40,9 +42,33 @@ def register_dir(data_dir: str | Path | None = None) -> Path:
 
 @dataclass
 class _RawCsv:
-    path: Path
+    path: object  # Path or TableSource
     header: list[str]
     rows: list[tuple[int, list[str]]]  # (line in file, cells)
+    header_line: int = 1
+
+
+class TableSource:
+    """A register table that is not a CSV file, e.g. a sheet of the register workbook
+    (:class:`vpanalysis.registers.excel.SheetSource`).
+
+    ``str()`` is the name problems give as their file; :meth:`raw` returns the header
+    (canonical column names) and the rows as text; :meth:`label` names a column as the
+    person sees it; :meth:`locate` rewrites a problem found in the table to name the
+    place as the person sees it.
+    """
+
+    def exists(self) -> bool:
+        raise NotImplementedError
+
+    def raw(self) -> _RawCsv:
+        raise NotImplementedError
+
+    def label(self, column: str) -> str:
+        return column
+
+    def locate(self, problem: DataError) -> DataError:
+        return problem
 
 
 def _read_text(path: Path) -> str:
@@ -82,16 +108,19 @@ def _read_csv(path: Path) -> _RawCsv:
     return _RawCsv(path, header, records[1:])
 
 
-def _parse_table(name: str, path: Path) -> tuple[pd.DataFrame, list[DataError]]:
-    """Read and check one CSV register: all cell problems collected, not raised."""
-    raw = _read_csv(path)
+def _parse_table(name: str, path: Path | TableSource) -> tuple[pd.DataFrame, list[DataError]]:
+    """Read and check one CSV register (or sheet): all cell problems collected, not raised."""
+    raw = path.raw() if isinstance(path, TableSource) else _read_csv(path)
     spec = SPECS[name]
     problems: list[DataError] = []
     for col in spec:
         if col.required and col.name not in raw.header:
             problems.append(
                 DataError(
-                    "required column is missing from the header", file=path, row=1, column=col.name
+                    "required column is missing from the header",
+                    file=path,
+                    row=raw.header_line,
+                    column=col.name,
                 )
             )
     if problems:
@@ -154,9 +183,12 @@ def _to_frame(records: list[dict], spec: list[Column], extras: list[str]) -> pd.
     return pd.DataFrame(data)
 
 
-def _check_unique(frame: pd.DataFrame, key: tuple[str, ...], path: Path) -> list[DataError]:
+def _check_unique(
+    frame: pd.DataFrame, key: tuple[str, ...], path: Path | TableSource
+) -> list[DataError]:
     if not key or frame.empty:
         return []
+    names = [path.label(k) if isinstance(path, TableSource) else k for k in key]
     problems = []
     normalised = frame[list(key)].astype("string").apply(lambda s: s.map(match_key))
     duplicated = normalised.duplicated(keep="first") & normalised.notna().all(axis=1)
@@ -164,7 +196,7 @@ def _check_unique(frame: pd.DataFrame, key: tuple[str, ...], path: Path) -> list
         values = tuple(frame.loc[idx, k] for k in key)
         problems.append(
             DataError(
-                f"duplicate row: {', '.join(key)} must be unique",
+                f"duplicate row: {', '.join(names)} must be unique",
                 file=path,
                 row=int(frame.loc[idx, "source_line"]),
                 column=key[-1],
@@ -174,12 +206,18 @@ def _check_unique(frame: pd.DataFrame, key: tuple[str, ...], path: Path) -> list
     return problems
 
 
-def _raise(problems: list[DataError]) -> None:
+def _raise(problems: list[DataError], source: object = None) -> None:
+    """Raise the problems as one :class:`RegisterError` (each located by ``source`` when it
+    is a :class:`TableSource`)."""
     if problems:
+        if isinstance(source, TableSource):
+            problems = [source.locate(p) for p in problems]
         raise RegisterError(problems)
 
 
-def _path(name: str, path: str | Path | None) -> Path:
+def _path(name: str, path: str | Path | TableSource | None) -> Path | TableSource:
+    if isinstance(path, TableSource):
+        return path
     return Path(path) if path is not None else register_dir() / REGISTER_FILES[name]
 
 

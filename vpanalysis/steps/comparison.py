@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from vpanalysis import geography, indicators
+from vpanalysis import geography, indicators, verdicts
 from vpanalysis.config import SWEDEN_CODE
 from vpanalysis.data import Tables
 from vpanalysis.steps.situation import (
@@ -98,7 +98,8 @@ def side_by_side(
     One row per region: ``region_code``, ``region``, ``role`` (``municipality``,
     ``county``, ``country``), ``year_from``, ``year_to``, ``count``, ``value``, ``lower``,
     ``upper`` (missing where the region has no value) and, for the municipalities,
-    ``comparison`` with the county (a code of :func:`vpanalysis.indicators.compare`).
+    ``comparison`` with the county (a code of :data:`vpanalysis.verdicts.COMPARISONS`, by
+    :func:`vpanalysis.verdicts.against_reference`).
     Empty when nobody has a value.
     """
     d = latest(rolled, category)
@@ -126,9 +127,9 @@ def side_by_side(
                 upper=r["upper"],
             )
             if code not in roles:
-                record["comparison"] = indicators.compare(
-                    pd.Series([r["lower"]]), pd.Series([r["upper"]]), pd.Series([comparator])
-                ).iloc[0]
+                record["comparison"] = verdicts.against_reference(
+                    r["lower"], r["upper"], comparator, count=r["count"]
+                )
         rows.append(record)
     columns = ["region_code", "region", "role", "year_from", "year_to", "count", "value"]
     out = pd.DataFrame(rows, columns=[*columns, "lower", "upper", "comparison"])

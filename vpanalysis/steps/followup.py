@@ -1,17 +1,14 @@
 """Step 5, *Implementera, följ upp och sprid*: goals, staff training coverage, activities.
 
 Goal status compares the latest value of a goal's indicator with a straight line from
-the baseline to the target:
-
-* ``no_data`` — no value after the baseline year yet;
-* ``reached`` — the latest value has reached the target (in the goal's direction);
-* ``on_track`` — the share of the way covered, ``(latest − baseline) / (target −
-  baseline)``, is at least the share of the time elapsed, ``(latest_year −
-  baseline_year) / (target_year − baseline_year)`` (capped at 1);
-* ``not_on_track`` — otherwise (also a target year passed without reaching the target).
-
-Boundaries count in the goal's favour: exactly on the line is on track, exactly at the
-target is reached. Codes only: the Swedish tables, labels and messages are in
+the baseline to the target, by the one rule of :func:`vpanalysis.verdicts.goal_verdict`
+(:data:`STATUSES`): ``reached``, ``on_track``, ``within_margin`` (the value's interval
+covers the target or the line), ``not_on_track`` and ``no_data``. A value without an
+interval (Kolada, a figure typed into the goals register) says so in its notes, and is
+judged on track or not only from two values after the baseline; a figure computed from
+the municipality's own registers (trained staff) is complete and judged as it is. Where
+a police-reported rate's yearly count is under 10, the status is taken from the pooled
+last three years (note ``averaged``). Codes only: the Swedish tables, labels and messages are in
 :mod:`vpanalysis.presentation.followup`.
 """
 
@@ -22,14 +19,16 @@ import re
 import numpy as np
 import pandas as pd
 
-from vpanalysis import disclosure, indicators
+from vpanalysis import disclosure, indicators, verdicts
 from vpanalysis.config import DISCLOSURE_THRESHOLD
 from vpanalysis.data import Tables
 from vpanalysis.registers import match_key
 from vpanalysis.steps import situation
 from vpanalysis.steps.factors import published_shares, published_survey_counts, share_at_risk
 
-STATUSES = ("reached", "on_track", "not_on_track", "no_data")
+STATUSES = verdicts.GOAL_STATUSES
+#: Years pooled for a goal's value when the latest year's counts are few.
+POOLED_YEARS = 3
 #: The ``administration`` of the total rows of :func:`training_coverage`.
 TOTAL = "total"
 WEEK_47 = 47
@@ -45,18 +44,24 @@ def _select(frame: pd.DataFrame, municipality: str | None) -> pd.DataFrame:
 # ---------------------------------------------------------------- goals
 
 
-def _latest_from_table(
-    indicators: pd.DataFrame | None, as_of: int | None
-) -> dict[tuple[str, str], list[tuple[int, float]]]:
+_POINT = ("year", "value", "lower", "upper", "count", "population")
+
+
+def _latest_from_table(indicators: pd.DataFrame | None, as_of: int | None) -> dict:
+    """(indicator, municipality) -> the rows of the table, as dicts of :data:`_POINT`."""
     if indicators is None or indicators.empty:
         return {}
     code_col = "municipality_code" if "municipality_code" in indicators else "region_code"
-    table = indicators[["indicator", code_col, "year", "value"]].dropna()
+    table = indicators.reindex(columns=["indicator", code_col, *_POINT]).dropna(
+        subset=["year", "value"]
+    )
     if as_of is not None:
         table = table[table["year"] <= as_of]
-    out: dict[tuple[str, str], list[tuple[int, float]]] = {}
-    for ind, code, year, value in table.itertuples(index=False):
-        out.setdefault((str(ind), str(code)), []).append((int(year), float(value)))
+    out: dict[tuple[str, str], list[dict]] = {}
+    for row in table.to_dict("records"):
+        point = {k: (None if pd.isna(row[k]) else float(row[k])) for k in _POINT}
+        point["year"] = int(row["year"])
+        out.setdefault((str(row["indicator"]), str(row[code_col])), []).append(point)
     return out
 
 
@@ -68,23 +73,52 @@ def classify(
     direction: str,
     latest_year: int | None,
     latest_value: float | None,
+    lower: float | None = None,
+    upper: float | None = None,
+    previous: tuple[int, float] | None = None,
 ) -> tuple[str, float | None, float | None]:
-    """(status, progress, expected_progress) of one goal; see the module docstring."""
-    if direction not in ("decrease", "increase"):
-        raise ValueError(f"direction must be decrease or increase, got {direction!r}")
-    if latest_value is None or latest_year is None or pd.isna(latest_value) or pd.isna(latest_year):
-        return "no_data", None, None
-    if latest_year <= baseline_year:
-        return "no_data", None, None
-    span = target_value - baseline_value
-    progress = (latest_value - baseline_value) / span if span else float("inf")
-    expected = min((latest_year - baseline_year) / (target_year - baseline_year), 1.0)
-    sign = 1 if direction == "increase" else -1
-    if sign * (latest_value - target_value) >= -_EPS * max(1.0, abs(target_value)):
-        return "reached", progress, expected
-    if progress >= expected - _EPS:
-        return "on_track", progress, expected
-    return "not_on_track", progress, expected
+    """(status, progress, expected_progress) of one goal by
+    :func:`vpanalysis.verdicts.goal_verdict`."""
+    v = verdicts.goal_verdict(
+        baseline_year, baseline_value, target_year, target_value, direction, latest_year,
+        latest_value, lower, upper, previous=previous,
+    )  # fmt: skip
+    return v.status, v.progress, v.expected
+
+
+def _few(indicator: str, point: dict) -> bool:
+    """Whether a value's counts are too few for a verdict (:func:`vpanalysis.verdicts.too_few`):
+    a BRÅ rate's count, a survey share's respondents."""
+    source = str(indicator).partition(":")[0].strip().lower()
+    if source == "bra":
+        return verdicts.too_few(count=point.get("count"))
+    if source == "skolenkat":
+        return verdicts.too_few(denominator=point.get("population"))
+    return False
+
+
+def pooled_value(indicator: str, points: list[dict]) -> dict | None:
+    """The last :data:`POOLED_YEARS` values of ``points`` (with counts) of a BRÅ rate
+    pooled: the sum of counts over the sum of populations (per 100 000, exact/Byar's
+    interval); the ``year`` is the mean year. ``None`` for other sources (a survey share
+    with few respondents keeps its own wide interval) or without counts."""
+    last = sorted(points, key=lambda p: p["year"])[-POOLED_YEARS:]
+    if len(last) < 2 or any(p.get("count") is None or p.get("population") is None for p in last):
+        return None
+    count = sum(p["count"] for p in last)
+    population = sum(p["population"] for p in last)
+    if str(indicator).partition(":")[0].strip().lower() != "bra":
+        return None  # a local source's pooled value would be no published cell
+    row = indicators.rate([count], [population], per=100_000).iloc[0]
+    return {
+        "year": sum(p["year"] for p in last) / len(last),
+        "year_from": last[0]["year"],
+        "value": float(row["value"]),
+        "lower": float(row["lower"]),
+        "upper": float(row["upper"]),
+        "count": count,
+        "population": population,
+    }
 
 
 def goal_status(
@@ -97,39 +131,64 @@ def goal_status(
 
     The latest value is the most recent of the register's ``latest_year``/``latest_value``
     and, if given, the ``indicators`` table (columns ``indicator``, ``municipality_code``
-    or ``region_code``, ``year``, ``value``; e.g. from :func:`register_indicators` or the
-    indicator engineers' tables); on the same year the table wins. ``as_of`` ignores
-    later years.
+    or ``region_code``, ``year``, ``value`` and, where the source gives them, ``lower``,
+    ``upper``, ``count``, ``population``; e.g. :func:`goal_series`); on the same year the
+    table wins. ``as_of`` ignores later years.
 
     Columns: ``goal_id``, ``municipality_code``, ``goal``, ``indicator``, ``direction``,
     ``baseline_year``, ``baseline_value``, ``target_year``, ``target_value``,
-    ``latest_year``, ``latest_value``, ``latest_source`` (``register`` / ``indicator``),
-    ``progress`` (share of the way from baseline to target), ``expected_progress``,
-    ``status`` (one of :data:`STATUSES`).
+    ``latest_year``, ``latest_value`` (a pooled value when ``averaged``),
+    ``latest_lower``, ``latest_upper`` (its 95 % interval, ``<NA>`` without one),
+    ``latest_from`` (the first year pooled, else the latest year), ``latest_source``
+    (``register`` / ``indicator``), ``progress`` (share of the way from baseline to
+    target), ``expected_progress``, ``path_value`` (the line's value), ``status`` (one of
+    :data:`STATUSES`) and ``notes`` (codes of :data:`vpanalysis.verdicts.GOAL_NOTES`,
+    comma-separated).
     """
     frame = _select(goals, municipality)
     table = _latest_from_table(indicators, as_of)
     rows = []
     for _, g in frame.iterrows():
-        candidates: list[tuple[int, int, float, str]] = []
+        candidates: list[tuple[int, int, dict, str]] = []
         has_latest = pd.notna(g.get("latest_year")) and pd.notna(g.get("latest_value"))
         if has_latest and (as_of is None or g["latest_year"] <= as_of):
-            candidates.append((int(g["latest_year"]), 0, float(g["latest_value"]), "register"))
-        for year, value in table.get((g["indicator"], g["municipality_code"]), []):
-            if year > g["baseline_year"]:
-                candidates.append((year, 1, value, "indicator"))
-        latest_year, latest_value, source = None, None, None
+            point = dict.fromkeys(_POINT)
+            point.update(year=int(g["latest_year"]), value=float(g["latest_value"]))
+            candidates.append((point["year"], 0, point, "register"))
+        after = [
+            p for p in table.get((g["indicator"], g["municipality_code"]), [])
+            if p["year"] > g["baseline_year"]
+        ]  # fmt: skip
+        candidates += [(p["year"], 1, p, "indicator") for p in after]
+        candidates.sort(key=lambda c: (c[0], c[1]))
+        latest, source, previous, averaged = None, None, None, False
         if candidates:
-            latest_year, _, latest_value, source = max(candidates)
-        status, progress, expected = classify(
+            _, _, latest, source = candidates[-1]
+            earlier = [c for c in candidates if c[0] < latest["year"]]
+            if earlier:
+                previous = (earlier[-1][0], earlier[-1][2]["value"])
+            if source == "indicator" and _few(g["indicator"], latest):
+                pooled = pooled_value(g["indicator"], after)
+                if pooled is not None:
+                    latest = {**pooled, "year_latest": latest["year"]}
+                    averaged = True
+        v = verdicts.goal_verdict(
             int(g["baseline_year"]),
             float(g["baseline_value"]),
             int(g["target_year"]),
             float(g["target_value"]),
             g["direction"],
-            latest_year,
-            latest_value,
+            None if latest is None else latest["year"],
+            None if latest is None else latest["value"],
+            None if latest is None else latest.get("lower"),
+            None if latest is None else latest.get("upper"),
+            previous=previous,
+            averaged=averaged,
+            exact=source == "indicator" and str(g["indicator"]).startswith("register:"),
         )
+        latest_year = None
+        if latest is not None:
+            latest_year = latest.get("year_latest", latest["year"])
         rows.append(
             {
                 "goal_id": g["goal_id"],
@@ -142,33 +201,59 @@ def goal_status(
                 "target_year": g["target_year"],
                 "target_value": g["target_value"],
                 "latest_year": latest_year,
-                "latest_value": latest_value,
+                "latest_value": None if latest is None else latest["value"],
+                "latest_lower": None if latest is None else latest.get("lower"),
+                "latest_upper": None if latest is None else latest.get("upper"),
+                "latest_from": None if latest is None else latest.get("year_from", latest_year),
                 "latest_source": source,
-                "progress": progress,
-                "expected_progress": expected,
-                "status": status,
+                "progress": v.progress,
+                "expected_progress": v.expected,
+                "path_value": v.path_value,
+                "status": v.status,
+                "notes": ",".join(v.notes),
             }
         )
     columns = [
         "goal_id", "municipality_code", "goal", "indicator", "direction", "baseline_year",
         "baseline_value", "target_year", "target_value", "latest_year", "latest_value",
-        "latest_source", "progress", "expected_progress", "status",
+        "latest_lower", "latest_upper", "latest_from", "latest_source", "progress",
+        "expected_progress", "path_value", "status", "notes",
     ]  # fmt: skip
     out = pd.DataFrame(rows, columns=columns)
     dtypes = {
         "baseline_year": "Int64",
         "target_year": "Int64",
         "latest_year": "Int64",
-        "baseline_value": "Float64",
-        "target_value": "Float64",
-        "latest_value": "Float64",
-        "progress": "Float64",
-        "expected_progress": "Float64",
+        "latest_from": "Int64",
     }
+    for col in ("baseline_value", "target_value", "latest_value", "latest_lower",
+                "latest_upper", "progress", "expected_progress", "path_value"):  # fmt: skip
+        dtypes[col] = "Float64"
     for col in ("goal_id", "municipality_code", "goal", "indicator", "direction",
-                "latest_source", "status"):  # fmt: skip
+                "latest_source", "status", "notes"):  # fmt: skip
         dtypes[col] = "string"
     return out.astype(dtypes)
+
+
+#: Kolada KPIs that are police-reported crime.
+REPORTED_CRIME_KPIS = ("N07403", "N07402")
+
+
+def uses_reported_crime(indicator: object) -> bool:
+    """Whether a goal's indicator is police-reported crime (``bra:<category>``, or a Kolada
+    KPI of :data:`REPORTED_CRIME_KPIS`): more reports can mean that more people dare to
+    report, so a goal to reduce it can be missed by success."""
+    source, _, measure = str(indicator).partition(":")
+    source = source.strip().lower()
+    return source == "bra" or (source == "kolada" and measure.strip() in REPORTED_CRIME_KPIS)
+
+
+def reported_crime_goals(goals: pd.DataFrame, municipality: str | None = None) -> pd.DataFrame:
+    """The goals (``goal_id``, ``goal``, ``indicator``, ``direction``) whose indicator is
+    police-reported crime (:func:`uses_reported_crime`)."""
+    frame = _select(goals, municipality)
+    hit = frame["indicator"].map(uses_reported_crime).astype(bool)
+    return frame.loc[hit, ["goal_id", "goal", "indicator", "direction"]].reset_index(drop=True)
 
 
 def is_count_indicator(indicator: object) -> bool:
@@ -221,9 +306,12 @@ def published_goal_status(
                         hide.add(column)
         for column in hide:
             out.loc[i, column] = pd.NA
+        if "latest_value" in hide:
+            out.loc[i, ["latest_lower", "latest_upper"]] = pd.NA
         if hide:
-            out.loc[i, ["progress", "expected_progress"]] = pd.NA
+            out.loc[i, ["progress", "expected_progress", "path_value"]] = pd.NA
             out.loc[i, "status"] = "no_data"
+            out.loc[i, "notes"] = ""
     return out
 
 
@@ -945,7 +1033,7 @@ FOLLOWUP_COLUMNS = [
     "period_then", "value_then", "lower_then", "upper_then",
     "period_now", "value_now", "lower_now", "upper_now",
     "key_then", "key_now", "yes_then", "answered_then", "yes_now", "answered_now",
-    "change",
+    "change", "trend", "trend_rate_ratio",
 ]  # fmt: skip
 _LOCAL_MEASURE = re.compile(r"^(?P<category>.*) \((?P<age>[^()]+) år\)$")
 
@@ -999,18 +1087,51 @@ def _local_value(cells, counts, r, region: str) -> dict:
     return out
 
 
-def _change(lower_then, upper_then, lower_now, upper_now) -> str:
-    if any(pd.isna(x) for x in (lower_then, upper_then, lower_now, upper_now)):
-        return "none"
-    if lower_now > upper_then:
-        return "higher"
-    if upper_now < lower_then:
-        return "lower"
-    return "overlap"
+#: Local measures that count nights or contacts, not persons: one person can stand for
+#: many of them, so two years' numbers are no Poisson counts and are not compared.
+NOT_PERSONS = ("dygn", "stödsamtal")
+
+
+def counts_persons(indicator: object) -> bool:
+    """Whether a local count indicator counts persons (not :data:`NOT_PERSONS`)."""
+    measure = match_key(str(indicator).partition(":")[2])
+    return not any(measure.startswith(word) for word in NOT_PERSONS)
+
+
+def _change(row: dict) -> str:
+    """Now against then, a code of :data:`vpanalysis.verdicts.COMPARISONS`: a survey share
+    by :func:`~vpanalysis.verdicts.shares_differ` (its published yes- and answered-counts),
+    a local count of persons by :func:`~vpanalysis.verdicts.rates_differ` (two counts,
+    the population taken as unchanged), other values from their intervals by
+    :func:`~vpanalysis.verdicts.estimates_differ` (rates on the log scale)."""
+    if row["source"] == "skolenkat" and not any(
+        pd.isna(row[c]) for c in ("yes_then", "answered_then", "yes_now", "answered_now")
+    ):
+        return verdicts.shares_differ(
+            row["yes_now"], row["answered_now"], row["yes_then"], row["answered_then"]
+        )
+    if row["kind"] == "count":
+        if (
+            pd.isna(row["value_then"])
+            or pd.isna(row["value_now"])
+            or not counts_persons(row["indicator"])
+        ):
+            return "not_compared"
+        return verdicts.rates_differ(row["value_now"], 1, row["value_then"], 1)
+    return verdicts.estimates_differ(
+        row["value_now"], row["lower_now"], row["upper_now"],
+        row["value_then"], row["lower_then"], row["upper_then"],
+        log=row["kind"] == "rate", count1=row.get("count_now"), count2=row.get("count_then"),
+    )  # fmt: skip
 
 
 def baseline_followup(
-    saved: pd.DataFrame, current: pd.DataFrame, cells: pd.DataFrame, region: str
+    saved: pd.DataFrame,
+    current: pd.DataFrame,
+    cells: pd.DataFrame,
+    region: str,
+    trends: dict[str, tuple[str, float]] | None = None,
+    tables: Tables | None = None,
 ) -> pd.DataFrame:
     """Each indicator of the baseline ``saved`` then and now (``current``: the baseline
     table of the latest data), step 5's follow-up (:data:`FOLLOWUP_COLUMNS`).
@@ -1019,8 +1140,13 @@ def baseline_followup(
     counts) are never taken from the baseline itself, which holds the raw values (or an
     earlier suppression pattern): they are the publication's ``cells`` of the same year
     (a share from its published yes- and answered-count), ``<NA>`` where withheld.
-    ``change`` compares the 95 % intervals: ``higher``/``lower`` when they do not overlap,
-    ``overlap`` when they do, ``none`` without intervals.
+    ``change`` is now against then, a test of the difference (:func:`_change`; a code of
+    :data:`vpanalysis.verdicts.COMPARISONS`), never a reading of overlapping intervals.
+    ``trends`` (indicator -> (code, yearly rate ratio), e.g.
+    :func:`vpanalysis.steps.situation.police_trends`) gives ``trend`` and
+    ``trend_rate_ratio``: the same trend step 2 shows, by the same rule. ``tables`` give
+    a police-reported rate's crimes in each period, so that fewer than
+    :data:`vpanalysis.verdicts.MIN_EVENTS` give ``too_few``.
     """
     if saved.empty:
         return pd.DataFrame(columns=FOLLOWUP_COLUMNS)
@@ -1044,9 +1170,17 @@ def baseline_followup(
             else:
                 for column in ("value", "lower", "upper"):
                     row[f"{column}_{when}"] = part.get(column)
-        row["change"] = _change(
-            row["lower_then"], row["upper_then"], row["lower_now"], row["upper_now"]
-        )
+        if tables is not None and r["source"] == "bra":
+            for when in ("then", "now"):
+                if row[f"period_{when}"] is not None and not pd.isna(row[f"period_{when}"]):
+                    row[f"count_{when}"] = situation.police_window_count(
+                        tables, region, str(r["measure"]), row[f"period_{when}"]
+                    )
+        row["change"] = _change(row)
+        row.pop("count_then", None)
+        row.pop("count_now", None)
+        code, ratio = (trends or {}).get(r["indicator"], (None, np.nan))
+        row["trend"], row["trend_rate_ratio"] = code, ratio
         rows.append(row)
     out = pd.DataFrame(rows, columns=FOLLOWUP_COLUMNS)
     numbers = [c for c in FOLLOWUP_COLUMNS if c.split("_")[0] in

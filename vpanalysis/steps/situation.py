@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from vpanalysis import definitions, disclosure, geography, indicators
+from vpanalysis import definitions, disclosure, geography, indicators, verdicts
 from vpanalysis.config import SWEDEN_CODE
 from vpanalysis.data import Tables, add_population
 from vpanalysis.steps.factors import share_at_risk
@@ -165,14 +165,20 @@ def protected_crosstab(
 # ---------------------------------------------------------------- police-reported crime
 
 
-def trend_direction(result: indicators.TrendResult | None) -> str:
-    """A trend test result as ``up`` or ``down`` (significant, both models agree), ``flat``
-    (no sure change) or ``too_few`` (no test: too few years, or ``None``)."""
-    if result is None or (isinstance(result, float) and np.isnan(result)):
-        return "too_few"
-    if not result.significant or not result.agree:
-        return "flat"
-    return "up" if result.rate_ratio > 1 else "down"
+def trend_direction(result: indicators.TrendResult | None, total_count=None) -> str:
+    """A trend test result as a code of :data:`vpanalysis.verdicts.TRENDS`, by the one
+    trend rule (:func:`vpanalysis.verdicts.trend_verdict`) that step 5 uses too."""
+    return verdicts.trend_verdict(result, total_count)
+
+
+def series_trend(rate_table: pd.DataFrame) -> tuple[str, float]:
+    """One series' yearly counts (columns ``year``, ``count``, ``population``) as
+    ``(trend code, yearly rate ratio)`` by :func:`trend_direction`; the rate ratio is NaN
+    when there is no test."""
+    g = rate_table.dropna(subset=["count", "population"])
+    result = _safe_trend(g)
+    total = float(g["count"].astype("float64").sum()) if len(g) else 0.0
+    return trend_direction(result, total), (np.nan if result is None else result.rate_ratio)
 
 
 def _safe_trend(group: pd.DataFrame):
@@ -182,6 +188,33 @@ def _safe_trend(group: pd.DataFrame):
     return indicators.trend_test(
         g["year"].to_numpy(), g["count"].astype("float64"), g["population"].astype("float64")
     )
+
+
+def police_trends(tables: Tables, region: str) -> dict[str, tuple[str, float]]:
+    """``bra:<category>`` -> (trend code, yearly rate ratio) of ``region``'s yearly counts
+    over all the tables' years, as :func:`police_summary` gives them (:func:`series_trend`),
+    for step 5 to show the same trend by the same rule."""
+    years = sorted(tables.observations["year"].unique())
+    rated = police_rates(tables, [region], years)
+    return {
+        f"bra:{category}": series_trend(group)
+        for category, group in rated.groupby("category", sort=False)
+    }
+
+
+def police_window_count(tables: Tables, region: str, category: str, period: str) -> float:
+    """The police-reported crimes of ``category`` in ``region`` over ``period``
+    (``"2018–2020"`` or ``"2020"``, as the baseline names it); NaN when a year is missing."""
+    first, _, last = str(period).replace("-", "–").partition("–")
+    years = range(int(first), int(last or first) + 1)
+    obs = tables.observations
+    d = obs[(obs["source"] == "bra") & (obs["region_code"] == region)]
+    d = d[(d["category"] == category) & d["year"].isin(list(years))]
+    if (d["sex"] == "T").any():
+        d = d[d["sex"] == "T"]
+    if d["year"].nunique() < len(years) or d["count"].isna().any():
+        return float("nan")
+    return float(d["count"].astype("float64").sum())
 
 
 def police_rates(tables: Tables, regions: Sequence[str], years: Iterable[int]) -> pd.DataFrame:
@@ -211,8 +244,10 @@ def police_summary(
     Columns: ``category``, ``form`` (key of the definition's forms, ``<NA>`` when the
     rates carry none), ``year_from``, ``year_to``, ``count``, ``value``, ``lower``,
     ``upper``, ``county_value``, ``county_comparison``, ``sweden_value``,
-    ``sweden_comparison`` (codes of :func:`vpanalysis.indicators.compare`), ``trend``
-    (:func:`trend_direction`), ``trend_rate_ratio``, and ``sex`` and ``age_group`` (who the
+    ``sweden_comparison`` (codes of :data:`vpanalysis.verdicts.COMPARISONS`, by
+    :func:`vpanalysis.verdicts.against_reference`: ``too_few`` under 10 crimes in the
+    three years), ``trend`` (:func:`trend_direction`), ``trend_rate_ratio``,
+    ``trend_from``/``trend_to`` (the years the trend covers), and ``sex`` and ``age_group`` (who the
     rate is per). Empty when ``focus`` has no rate.
     """
     rolled = police_rolling(rate_table)
@@ -242,20 +277,24 @@ def police_summary(
             other = last[(last["region_code"] == code) & (last["category"] == category)]
             value = other["value"].iloc[0] if len(other) else np.nan
             record[f"{name}_value"] = value
-            record[f"{name}_comparison"] = indicators.compare(
-                pd.Series([row["lower"]]), pd.Series([row["upper"]]), pd.Series([value])
-            ).iloc[0]
+            record[f"{name}_comparison"] = verdicts.against_reference(
+                row["lower"], row["upper"], value, count=row["count"]
+            )
         series = rate_table[
             (rate_table["region_code"] == focus) & (rate_table["category"] == category)
         ]
-        result = _safe_trend(series)
-        record["trend"] = trend_direction(result)
-        record["trend_rate_ratio"] = np.nan if result is None else result.rate_ratio
+        record["trend"], record["trend_rate_ratio"] = series_trend(series)
+        years = series.dropna(subset=["count"])["year"]
+        record["trend_from"] = int(years.min()) if len(years) else pd.NA
+        record["trend_to"] = int(years.max()) if len(years) else pd.NA
         who = per.loc[category] if category in per.index else {"sex": "T", "age_group": "totalt"}
         record["sex"], record["age_group"] = who["sex"], who["age_group"]
         rows.append(record)
     out = pd.DataFrame(rows)
-    return out.astype({"count": "Int64", "year_from": "int64", "year_to": "int64"})
+    return out.astype(
+        {"count": "Int64", "year_from": "int64", "year_to": "int64", "trend_from": "Int64",
+         "trend_to": "Int64"}
+    )  # fmt: skip
 
 
 def focus_series(rolled: pd.DataFrame, category: str, regions: Sequence[str]) -> pd.DataFrame:
