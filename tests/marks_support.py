@@ -96,6 +96,10 @@ def check_cell(pub, cell: dict) -> None:
     published cell, a share and its limits are computed from the published yes- and
     answered-counts (as shown, one decimal), a withheld cell is withheld there."""
     kind = cell["kind"]
+    if cell["source"] == keys.REGISTER:  # a count typed into a register, not a data cell
+        assert kind in ("count", "withheld"), cell
+        assert kind == "withheld" or not 1 <= float(cell["value"]) < pub.threshold, cell
+        return
     if kind == "withheld":
         present, value = _published(pub, **_key(cell))
         assert present and value is None, f"marked withheld but published: {cell}"

@@ -388,3 +388,68 @@ def test_example_data_timing():
           f"{time.perf_counter() - start:.1f} s")  # fmt: skip
     shown = pub.cells["value"].astype("float64")
     assert not ((shown >= 1) & (shown < T)).any()
+
+
+def test_store_is_rebuilt_when_the_protection_code_changes(tmp_path, monkeypatch):
+    """The stored set records the protection version (a hash of the code of the cells, the
+    joint suppression and the disclosure rule); other code means a rebuild."""
+    import json
+    import types
+
+    obs = observations([("socialtjanst", "Våld", "2161", 2024, "T", "totalt", 7)])
+    monkeypatch.setattr(publication, "load_tables", lambda data_dir=None: tables(obs))
+    first = publication.ensure_at(tmp_path, 5, ["2161"])
+    meta = json.loads((tmp_path / "processed" / store.META_FILE).read_text(encoding="utf-8"))
+    assert meta["protection"] == store.protection_version()
+    assert publication.ensure_at(tmp_path, 5, ["2161"]).built_at == first.built_at
+
+    # the same data, protection code edited (here: a changed module of the protection)
+    edited = tmp_path / "protect_edited.py"
+    edited.write_text("RESPONDENTS_COST = 5.0\n", encoding="utf-8")
+    fake = types.ModuleType("vpanalysis.publication.protect")
+    fake.__file__ = str(edited)
+    monkeypatch.setattr(store, "PROTECTION_MODULES", (*store.PROTECTION_MODULES[:-1], fake))
+    monkeypatch.setattr(store, "_protection", {})
+    assert store.protection_version() != meta["protection"]
+    calls = []
+    real_build = publication.build
+    monkeypatch.setattr(
+        publication, "build", lambda *a, **k: calls.append(1) or real_build(*a, **k)
+    )
+    again = publication.ensure_at(tmp_path, 5, ["2161"])
+    assert calls and again.fingerprint != first.fingerprint
+    meta = json.loads((tmp_path / "processed" / store.META_FILE).read_text(encoding="utf-8"))
+    assert meta["protection"] == store.protection_version()
+
+    # a set stored without a protection version (made before it was recorded) is rebuilt
+    del meta["protection"]
+    (tmp_path / "processed" / store.META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    calls.clear()
+    publication.ensure_at(tmp_path, 5, ["2161"])
+    assert calls
+
+
+@pytest.mark.parametrize("skipped", [0, 2, 7])
+def test_respondents_are_withheld_only_where_a_skipped_count_needs_it(skipped):
+    """Respondents minus the pupils who answered an item are the pupils who skipped it: a
+    count of persons. A small one withholds the respondent counts it is derivable from (the
+    cheapest cells: the shares stay), a skipped count of 0 or >= threshold withholds none."""
+    srv = survey(
+        [
+            ("2161", 2024, "åk9", "K", 20, 30, skipped),
+            ("2161", 2024, "åk9", "M", 22, 28, 0),
+            ("2161", 2024, "gy2", "K", 15, 35, 0),
+            ("2161", 2024, "gy2", "M", 18, 32, 0),
+        ]
+    )
+    pub = publication.build(tables(srv=srv), municipalities=["2161"], threshold=T)
+    respondents = pub.select(measure="respondents")
+    answered = pub.select(measure="utsatt_hot", answer="answered")
+    assert not answered["withheld"].any()  # every share can be shown
+    small = 1 <= skipped < T
+    assert respondents["withheld"].any() == small
+    if small:
+        k9 = respondents[(respondents["sex"] == "K") & (respondents["grade"] == "åk9")]
+        assert k9["withheld"].all()
+        assert not respondents[respondents["grade"] == "gy2"]["withheld"].any()
+    assert not leaks(pub.cells)

@@ -600,3 +600,65 @@ def test_marks_list_the_shown_share_its_interval_and_denominator():
     assert marks.iloc[0]["Jämförelse (%)"][0]["region"] == "pool:2181+2183"
     cells = pf.profile_cells(analysis)
     assert {c["region"] for c in cells} == {"2161", "2183", "2181", "pool:2181+2183"}
+
+
+# ---------------------------------------------------------------- no verdict on a withheld value
+
+
+def _step3(analysis: fx.FactorAnalysis) -> list[pd.DataFrame]:
+    """Everything step 3 shows of an analysis (tables, chart data, marks)."""
+    return [
+        analysis.scored, analysis.priorities, pf.score_table(analysis),
+        pf.priority_table(analysis), pf.survey_indicator_table(analysis), pf.spine_data(analysis),
+        pd.DataFrame({"cells": [str(pf.profile_cells(analysis))]}),
+    ]  # fmt: skip
+
+
+def test_step3_from_cells_reads_no_respondent_and_no_withheld_count():
+    """Scores, components, judgements, priorities, ranges and marks rest on the published
+    cells alone: other respondents behind the same published cells (a different survey,
+    different percentiles, a factor's own cutoff) and other values of the withheld cells
+    change nothing."""
+    import dataclasses
+
+    withheld = [("lik", "2183", "yes")]
+    cells = survey_cells(
+        small_survey(), CODEBOOK, REGIONS, pools=[("2183", "2181")], withheld=withheld
+    )
+    catalogue = small_catalogue()
+    own_cutoff = catalogue.assign(indicator_cutoff=[None, "> p50", None])
+
+    def run(survey, cells=cells, factors=catalogue):
+        tables = fx.Tables(codebook=CODEBOOK, survey=survey)
+        return fx.analyse(factors, tables, "2161", REGIONS, [2015, 2024], cells=cells)
+
+    base = run(None)
+    other = small_survey().assign(bin=1, lik=4)  # every pupil at risk: other raw data
+    poked = cells.copy()
+    poked.loc[poked["withheld"], "value"] = 2.0  # a value behind a withheld cell
+    for analysis in (run(small_survey()), run(other), run(other, cells=poked)):
+        for a, b in zip(_step3(base), _step3(analysis), strict=True):
+            pd.testing.assert_frame_equal(a, b)
+    # a factor with its own cutoff (a percentile of the respondents) has no published
+    # cells: no value, no judgement, no difference component
+    own = run(other, factors=own_cutoff).scored.set_index("factor_id")
+    assert own.loc["F2", "judgement"] == "no data" and own.loc["F2", "c_difference"] == 0
+    assert dataclasses.replace(base).published
+
+
+def test_step3_from_the_respondents_gives_no_verdict_on_a_withheld_share():
+    """Without the publication (a library call), a share resting on 3 pupils is scored as
+    missing: no judgement, no difference component, no flag."""
+    survey = small_survey()
+    survey.loc[(survey["region_code"] == "2161") & (survey["year"] == 2024), "bin"] = 0
+    first = survey.index[(survey["region_code"] == "2161") & (survey["year"] == 2024)][:3]
+    survey.loc[first, "bin"] = 1  # 3 of 100 pupils in Ljusdal
+    survey.loc[survey["region_code"] != "2161", "bin"] = 0  # 0 % elsewhere: 3 % is "worse"
+    tables = fx.Tables(codebook=CODEBOOK, survey=survey)
+    analysis = fx.analyse(small_catalogue(), tables, "2161", REGIONS, [2015, 2024])
+    scored = analysis.scored.set_index("factor_id")
+    assert scored.loc["F1", "judgement"] == "no data"
+    assert scored.loc["F1", "c_difference"] == 0 and not scored.loc["F1", "flagged"]
+    assert pd.isna(analysis.indicators.set_index("factor_id").loc["F1", "value"])
+    open_ = fx.analyse(small_catalogue(), tables, "2161", REGIONS, [2015, 2024], threshold=3)
+    assert open_.scored.set_index("factor_id").loc["F1", "judgement"] == "worse"

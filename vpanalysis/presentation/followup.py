@@ -394,21 +394,52 @@ def series_marks(row: pd.Series, municipality: str) -> dict[str, list[dict]]:
     return {"share": [], "interval": [], "denominator": []}
 
 
+#: The register cell of a year's known activity reach (:func:`activity_year_marks`).
+ACTIVITY_REACH = "activity reach"
+
+
+def _typed_count(g: pd.Series, column: str, municipality: str) -> list[dict] | None:
+    """A goal's baseline, target or latest value typed into the register as a count of
+    persons, as a register cell (``goal:<goal_id>:<baseline|target|latest>``)."""
+    if not is_count_indicator(g["indicator"]):
+        return None
+    what = column.removesuffix("_value")
+    measure = f"goal:{g['goal_id']}:{what}"
+    return [keys.register_cell(g[column], measure, municipality, g[f"{what}_year"])]
+
+
 def goal_marks(status: pd.DataFrame, series: pd.DataFrame, municipality: str) -> pd.DataFrame:
     """The publication cells of :func:`goal_table` (same shape): the latest value from a
-    local source and its interval."""
+    local source and its interval; a baseline, target or latest value typed into the
+    register as a count of persons (:func:`~vpanalysis.steps.followup.is_count_indicator`)
+    as a register cell (:func:`vpanalysis.publication.keys.register_cell`), and the
+    people reached by a year's activities (``register:activity_reach``) as the cell of
+    :func:`activity_year_marks`."""
     rows = []
     for _, g in status.iterrows():
         hit = _series_row(series, g["indicator"], g["latest_year"])
         marks = series_marks(hit, municipality) if hit is not None else None
-        use = marks is not None and g["latest_source"] == "indicator"
+        use = marks is not None and bool(marks["share"]) and g["latest_source"] == "indicator"
+        latest = marks["share"] if use else None
+        if latest is None and g["latest_source"] == "register":
+            latest = _typed_count(g, "latest_value", municipality)
+        elif latest is None and g["indicator"] == "register:activity_reach":
+            latest = [
+                keys.register_cell(
+                    g["latest_value"], ACTIVITY_REACH, municipality, g["latest_year"]
+                )
+            ]
         rows.append(
             {
-                "Senaste värde (år)": marks["share"] if use else None,
+                "Utgångsläge (år)": _typed_count(g, "baseline_value", municipality),
+                "Målvärde (år)": _typed_count(g, "target_value", municipality),
+                "Senaste värde (år)": latest,
                 "95 % konfidensintervall": marks["interval"] if use else None,
             }
         )
-    return pd.DataFrame(rows, columns=["Senaste värde (år)", "95 % konfidensintervall"])
+    columns = ["Utgångsläge (år)", "Målvärde (år)", "Senaste värde (år)",
+               "95 % konfidensintervall"]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
 
 
 def chart_cells(series: pd.DataFrame, municipality: str) -> list[dict]:
@@ -626,6 +657,39 @@ def activity_table(activities: pd.DataFrame) -> pd.DataFrame:
             "Vecka 47": week,
         }
     ).reset_index(drop=True)
+
+
+def activity_marks(activities: pd.DataFrame) -> pd.DataFrame:
+    """The marks of :func:`activity_table` (same shape): each activity's reach as a
+    register cell (``activity reach:<start date>:<name>``, its year), withheld where
+    :func:`~vpanalysis.steps.followup.published_activities` withheld it."""
+    frame = activities.sort_values("start_date", kind="stable")
+    cells = [
+        [
+            keys.register_cell(
+                v, f"{ACTIVITY_REACH}:{pd.Timestamp(start):%Y-%m-%d}:{name}", code,
+                pd.Timestamp(start).year,
+            )
+        ]
+        for v, start, name, code in zip(
+            frame["reach"], frame["start_date"], frame["name"], frame["municipality_code"],
+            strict=True,
+        )
+    ]  # fmt: skip
+    return pd.DataFrame({"Nådda personer": cells})
+
+
+def activity_year_marks(activities: pd.DataFrame) -> pd.DataFrame:
+    """The marks of :func:`activity_year_table` (same shape): each year's known reach (a
+    sum of published reach only) as the register cell :data:`ACTIVITY_REACH` of that year."""
+    summary = activity_summary(activities)
+    cells = [
+        [keys.register_cell(v, ACTIVITY_REACH, code, year)]
+        for v, code, year in zip(
+            summary["reach"], summary["municipality_code"], summary["year"], strict=True
+        )
+    ]
+    return pd.DataFrame({"Nådda personer (minst)": cells})
 
 
 def activity_year_table(activities: pd.DataFrame) -> pd.DataFrame:

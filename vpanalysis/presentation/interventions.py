@@ -11,6 +11,7 @@ import textwrap
 import pandas as pd
 
 from vpanalysis import plots
+from vpanalysis.publication import keys
 from vpanalysis.registers import EVIDENCE, LOGIC_MODEL_STAGES, PREVENTION_LEVELS
 from vpanalysis.steps.interventions import (
     WEAK_EVIDENCE_MAX,
@@ -114,6 +115,38 @@ def inventory_table(
             "Vald": chosen.map(lambda v: CHECK if bool(v) else ""),
         }
     ).reset_index(drop=True)
+
+
+REACH_COLUMN = "Räckvidd (personer/år)"
+
+
+def inventory_marks(interventions: pd.DataFrame) -> pd.DataFrame:
+    """The marks of :func:`inventory_table` (same shape; ``marks`` of
+    :func:`vpanalysis.report.table`): each reach is a register cell
+    (:func:`vpanalysis.publication.keys.register_cell`, ``reach:<intervention_id>``),
+    withheld where :func:`~vpanalysis.steps.interventions.published_interventions` withheld
+    it, so that the audit reads and bounds it."""
+    frame = interventions.sort_values(["administration", "intervention_id"], kind="stable")
+    cells = [
+        [keys.register_cell(v, f"reach:{i}", code)]
+        for v, i, code in zip(
+            frame["reach"], frame["intervention_id"], frame["municipality_code"], strict=True
+        )
+    ]
+    return pd.DataFrame({REACH_COLUMN: cells})
+
+
+def inventory_summary_marks(interventions: pd.DataFrame) -> pd.DataFrame:
+    """The marks of :func:`inventory_summary_table` (same shape): each administration's
+    reach (a sum of published reach only) as a register cell ``reach:<administration>``."""
+    s = inventory_summary(interventions)
+    cells = [
+        [keys.register_cell(v, f"reach:{admin}", code)]
+        for v, admin, code in zip(
+            s["reach"], s["administration"], s["municipality_code"], strict=True
+        )
+    ]
+    return pd.DataFrame({REACH_COLUMN: cells})
 
 
 def intervention_factor_table(

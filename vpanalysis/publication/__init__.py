@@ -114,7 +114,12 @@ def ensure_at(
     wanted = store.fingerprint(tables, municipalities, comparison)
     processed = get_paths(data_dir).processed
     meta = store.read_meta(processed)
-    if meta and meta.get("fingerprint") == wanted and int(meta.get("threshold", -1)) == threshold:
+    if (
+        meta
+        and meta.get("fingerprint") == wanted
+        and meta.get("protection") == store.protection_version()
+        and int(meta.get("threshold", -1)) == threshold
+    ):
         saved = store.load(processed)
         if saved is not None:
             return saved

@@ -18,7 +18,9 @@ the image, with the same objects.
 Keys (all strings in HTML):
 
 ``source``
-    ``socialtjanst``, ``kvinnojour`` or ``skolenkat``.
+    ``socialtjanst``, ``kvinnojour`` or ``skolenkat``; ``register`` for a count of persons
+    typed into a register (:func:`register_cell`: an intervention's or an activity's reach,
+    a goal's baseline, target or latest value that is a count of persons).
 ``measure``
     The category as in the observation table (counts), the survey item (``utsatt_hot``), or
     ``respondents`` (pupils who took the survey).
@@ -54,6 +56,8 @@ municipalities, and the same key in two reports is the same number.
 
 from __future__ import annotations
 
+import pandas as pd
+
 #: The key fields of a cell, in order.
 KEY_FIELDS: tuple[str, ...] = (
     "source",
@@ -73,6 +77,8 @@ KINDS: tuple[str, ...] = ("count", "share", "lower", "upper", "denominator", "wi
 #: ``class`` of the JSON element that lists the cells a chart draws.
 CHART_CELLS_CLASS = "vp-cells"
 ALL = "alla"
+#: ``source`` of a count of persons typed into a register (:func:`register_cell`).
+REGISTER = "register"
 TOTAL_AGE = "totalt"
 POOL_PREFIX = "pool:"
 
@@ -105,3 +111,19 @@ def cell(kind: str, value: object = None, **key: object) -> dict[str, str]:
         number = float(value)
         out["value"] = str(int(number)) if number.is_integer() else repr(number)
     return out
+
+
+def register_cell(value: object, measure: str, region: object, year: object = "") -> dict[str, str]:
+    """The mark of a count of persons typed into a register: ``source`` :data:`REGISTER`,
+    ``measure`` naming the register and the row (``reach:LJ-01``, ``goal:LJ-M5:target``),
+    ``region`` the municipality code, ``year`` when the value has one; both sexes, all ages.
+    A missing value (``None``, ``<NA>``: withheld as 1..threshold-1 or unknown) is marked
+    ``withheld``, so that the audit bounds it like a withheld cell of the publication."""
+    year = "" if year is None or bool(pd.isna(year)) else year
+    if isinstance(year, float) and year.is_integer():
+        year = int(year)
+    key = dict(source=REGISTER, measure=measure, region=region, year=year, sex="T",
+               age=TOTAL_AGE, grade=ALL, answer="")  # fmt: skip
+    if value is None or bool(pd.isna(value)):
+        return cell("withheld", None, **key)
+    return cell("count", value, **key)

@@ -1,5 +1,10 @@
 """Where the publication is kept: ``data/processed/publication.parquet`` and
-``publication.json`` (threshold, fingerprint, municipalities, comparison, build time)."""
+``publication.json`` (threshold, fingerprint, protection version, municipalities,
+comparison, build time).
+
+The fingerprint covers the data *and* the code that protects them
+(:func:`protection_version`): a stored set made by an earlier version of the cells, the
+joint suppression or the disclosure rule is rebuilt, never reused."""
 
 from __future__ import annotations
 
@@ -10,14 +15,32 @@ from pathlib import Path
 
 import pandas as pd
 
+from vpanalysis import disclosure
 from vpanalysis.atomic import atomic_write_with, write_text
 from vpanalysis.data import Tables
+from vpanalysis.publication import cells, keys, model, protect
 from vpanalysis.publication.model import COLUMNS, Publication
 
 CELLS_FILE = "publication.parquet"
 META_FILE = "publication.json"
 #: Bumped when the cells or the protection change, so that stored sets are rebuilt.
-VERSION = 1
+VERSION = 2
+#: The modules whose code decides what is withheld (:func:`protection_version`).
+PROTECTION_MODULES = (disclosure, cells, protect, keys, model)
+_protection: dict[str, str] = {}
+
+
+def protection_version() -> str:
+    """A hash of :data:`VERSION` and the source of :data:`PROTECTION_MODULES` (the cells and
+    their relations, the joint suppression and its costs, the disclosure rule): it changes
+    whenever the protection code does, so that a stored publication is rebuilt."""
+    if not _protection:
+        digest = hashlib.sha256(f"publication-v{VERSION}".encode())
+        for module in PROTECTION_MODULES:
+            digest.update(module.__name__.encode())
+            digest.update(Path(module.__file__).read_bytes())
+        _protection["version"] = digest.hexdigest()[:16]
+    return _protection["version"]
 
 
 def _hash_frame(digest, frame: pd.DataFrame | None) -> None:
@@ -31,8 +54,9 @@ def _hash_frame(digest, frame: pd.DataFrame | None) -> None:
 def fingerprint(tables: Tables, municipalities: Sequence[str], comparison: Sequence[str]) -> str:
     """A hash of what the publication is made from: the local observations, the survey
     and its codebook (all years), the municipalities and the comparison codes, and
-    :data:`VERSION`. It does not depend on a run's ``years``."""
-    digest = hashlib.sha256(f"publication-v{VERSION}".encode())
+    the protection code (:func:`protection_version`). It does not depend on a run's
+    ``years``."""
+    digest = hashlib.sha256(f"publication-{protection_version()}".encode())
     obs = tables.observations
     if obs is not None and "local" in obs.columns:
         obs = obs[obs["local"].astype(bool)]
@@ -89,6 +113,7 @@ def save(pub: Publication, processed: str | Path) -> None:
     atomic_write_with(cells_path, lambda tmp: pub.cells.to_parquet(tmp, index=False))
     meta = {
         "version": VERSION,
+        "protection": protection_version(),
         "threshold": pub.threshold,
         "fingerprint": pub.fingerprint,
         "municipalities": list(pub.municipalities),

@@ -912,6 +912,7 @@ def analyse(
     minimum: int = 2,
     maximum: int = 5,
     cells: pd.DataFrame | None = None,
+    threshold: int = DISCLOSURE_THRESHOLD,
 ) -> FactorAnalysis:
     """Step 3 from the loaded tables: survey and Kolada indicators, scores, 2–5 priorities.
 
@@ -925,6 +926,9 @@ def analyse(
     ``cells`` (the ``cells`` of the protected publication,
     :mod:`vpanalysis.publication`) makes the survey indicators, scores and judgements
     rest on published cells only (:func:`published_survey_indicators`); reports pass it.
+    Without ``cells`` the survey indicators are computed from the respondents, and a share
+    that :func:`protect_shares` withholds at ``threshold`` is scored as missing (no
+    judgement, no difference component): no verdict rests on a withheld value.
     """
     codebook = tables.codebook
     kpis = tables.kpis
@@ -938,6 +942,11 @@ def analyse(
         survey_part = survey_indicators(
             tables.survey, factors, municipality, comparison_codes, years, codebook
         )
+        if not survey_part.empty:
+            protected = protect_shares(survey_part, threshold)
+            survey_part = survey_part.assign(
+                **{c: protected[c] for c in ("value", "lower", "upper")}
+            )
     else:
         survey_part = _empty_indicators()
     kolada_part = (

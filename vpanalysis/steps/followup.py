@@ -278,7 +278,9 @@ def published_goal_status(
     (:func:`is_count_indicator`) is withheld when it is 1..``threshold``-1; a survey goal's
     baseline is withheld when the data's share of that year (or the survey year next to it)
     is withheld in ``series`` (the published :func:`goal_series`), as the typed share would
-    reveal it. A goal with a withheld value gets no status (``no_data``) and no progress.
+    reveal it; likewise a count's typed baseline (or typed latest value) of a year whose
+    published count is withheld. A goal with a withheld value gets no status (``no_data``)
+    and no progress.
     """
     out = status.copy()
     for i, g in out.iterrows():
@@ -292,6 +294,16 @@ def published_goal_status(
             near = _near(series, g["indicator"], int(g["baseline_year"]))
             if near["suppressed"].astype(bool).any():
                 hide.add("baseline_value")
+        if is_count_indicator(g["indicator"]) and "suppressed" in series:
+            # a typed count of a year whose published count is withheld would reveal it
+            for column in ("baseline_value", "latest_value"):
+                year = g[column.replace("_value", "_year")]
+                if column == "latest_value" and g.get("latest_source") != "register":
+                    continue
+                if pd.notna(year) and pd.notna(g[column]):
+                    near = _near(series, g["indicator"], int(year))
+                    if near["suppressed"].astype(bool).any():
+                        hide.add(column)
         for column in hide:
             out.loc[i, column] = pd.NA
         if "latest_value" in hide:
