@@ -292,6 +292,7 @@ SEX_VERDICTS = {
     "higher among boys": "högre bland killar",
     "no certain difference": "ingen säker skillnad",
     "too few": "för få svar för en bedömning",
+    "withheld": "redovisas inte (skydd av små antal)",
 }
 _SEX_COLUMNS = ["Faktor", "Fråga i skolenkäten", "Period", "Tjejer (%)", "Tjejer, 95 % KI",
                 "Killar (%)", "Killar, 95 % KI", "Tjejer jämfört med killar"]  # fmt: skip

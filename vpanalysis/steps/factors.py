@@ -965,8 +965,9 @@ def sex_difference(by_sex: pd.DataFrame, minimum_answered: int = 30) -> pd.DataF
     The difference girls − boys (percentage points) with Newcombe's interval (from the
     two Wilson intervals, method 10), which tests the difference itself: ``verdict`` is
     ``higher among girls`` / ``higher among boys`` when the interval excludes 0, ``no
-    certain difference`` when it includes 0, and ``too few`` when a share is withheld or
-    rests on fewer than ``minimum_answered`` answers. Columns ``factor_id``,
+    certain difference`` when it includes 0, ``withheld`` when a share is not published
+    (protection of small counts) and ``too few`` when a share rests on fewer than
+    ``minimum_answered`` answers. Columns ``factor_id``,
     ``difference``, ``lower``, ``upper``, ``verdict``.
     """
     rows = []
@@ -975,13 +976,12 @@ def sex_difference(by_sex: pd.DataFrame, minimum_answered: int = 30) -> pd.DataF
         if not set(SEXES) <= set(g.index):
             continue
         k, m = g.loc["K"], g.loc["M"]
-        few = any(
-            _blank(r["value"]) or _blank(r["answered"]) or float(r["answered"]) < minimum_answered
-            for r in (k, m)
-        )
-        if few:
+        withheld = any(_blank(r["value"]) or _blank(r["answered"]) for r in (k, m))
+        few = not withheld and any(float(r["answered"]) < minimum_answered for r in (k, m))
+        if withheld or few:
+            verdict = "withheld" if withheld else "too few"
             rows.append({"factor_id": fid, "difference": np.nan, "lower": np.nan,
-                         "upper": np.nan, "verdict": "too few"})  # fmt: skip
+                         "upper": np.nan, "verdict": verdict})  # fmt: skip
             continue
         p1, l1, u1 = (float(k[c]) for c in ("value", "lower", "upper"))
         p2, l2, u2 = (float(m[c]) for c in ("value", "lower", "upper"))
