@@ -210,7 +210,12 @@ def leadership_summary(
         out.append("Data pekar på att prioritera (steg 3) – " + "; ".join(parts) + ".")
     if gap_names is None:
         out.append("Om insatserna täcker prioriteringarna kan inte bedömas: inventeringen saknas.")
-    elif gap_names:
+    elif not gap_names:
+        out.append(
+            "Alla prioriterade faktorer påverkas av minst en insats med måttligt eller starkt "
+            "kunskapsstöd i inventeringen (steg 4)."
+        )
+    else:
         out.append(
             "Ingen insats med måttligt eller starkt kunskapsstöd påverkar: "
             + ", ".join(gap_names)
@@ -221,9 +226,9 @@ def leadership_summary(
     if perpetration in _PERPETRATION:
         out.append(_PERPETRATION[perpetration])
     out.append(
-        "Om gärningspersoner finns i övrigt inga lokala uppgifter i underlaget: polisens "
-        "statistik räknar anmälda brott, inte vilka som begår dem, och socialtjänstens och "
-        "kvinnojourens siffror gäller de utsatta."
+        ("Utöver skolenkäten finns inga" if perpetration in _PERPETRATION else "Det finns inga")
+        + " lokala uppgifter om dem som utövar våld i underlaget: polisens statistik räknar "
+        "anmälda brott, inte vilka som begår dem, och de lokala källorna räknar de utsatta."
     )
     if sector_messages is None:
         out.append(

@@ -553,9 +553,21 @@ def priority_table(analysis: FactorAnalysis, threshold: int = DISCLOSURE_THRESHO
                 "uppgift saknas" if _blank(v := shown(f, "comparator_label")) else v
                 for f in p["factor_id"]
             ],
+            "Tjejer jämfört med killar": sex_verdicts(analysis, p["factor_id"]),
             "Poäng": p["score"].astype("Float64"),
         }
     ).reset_index(drop=True)
+
+
+def sex_verdicts(analysis: FactorAnalysis, factor_ids) -> list[str]:
+    """For each factor id: girls against boys in Swedish (:data:`SEX_VERDICTS`), or
+    ``"uppgift saknas"`` for a factor without survey shares by sex."""
+    by_sex = analysis.by_sex
+    verdicts = (
+        {} if by_sex is None or by_sex.empty
+        else dict(sex_difference(by_sex)[["factor_id", "verdict"]].itertuples(index=False))
+    )  # fmt: skip
+    return [SEX_VERDICTS.get(verdicts.get(f), "uppgift saknas") for f in factor_ids]
 
 
 def priority_marks(analysis: FactorAnalysis) -> pd.DataFrame | None:
