@@ -52,8 +52,7 @@ def test_gap_factor_is_named(page, regs, priorities):
     found = iv.gaps(priorities, regs.interventions)
     if found.empty:  # Ljusdal's chosen interventions cover its priorities (the gap branch
         # is tested in test_steps_interventions.py)
-        section = page[page.index("Luckor") : page.index("Logiska kedjor för de valda")]
-        assert "Alla prioriterade faktorer påverkas av minst en insats" in section
+        assert "Alla prioriterade faktorer påverkas av minst en insats" in page
         return
     start = page.index('<div class="vp-warning">', page.index("Luckor"))
     box = page[start : page.index("</div>", start)]
