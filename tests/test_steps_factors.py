@@ -707,3 +707,25 @@ def test_codebook_has_recall_periods_gender_norms_and_separates_harassment():
     assert {"norm_kontroll", "norm_maskulinitet"} <= set(items.index)
     assert "trakasserier" in book.loc["utsatt_trakasserier", "question"]
     assert "trakasserier" not in book.loc["utsatt_sexuellt", "question"]
+
+
+def test_catalogue_says_when_the_municipality_lacks_the_indicator_source(built_data):
+    from vpanalysis import publication
+
+    ctx = context.load("2180", ["2180"], [2015, 2024], None, 5)
+    pub = publication.ensure(ctx)
+    analysis = fx.analyse(
+        ctx.registers.factors, ctx.tables, "2180", ["2180"], ctx.years, cells=pub.cells
+    )
+    shown = dict(
+        zip(
+            ctx.registers.factors["factor_id"],
+            pf.catalogue_table(ctx.registers.factors.sort_values("factor_id"), analysis)[
+                "Lokal indikator"
+            ],
+            strict=False,
+        )
+    )
+    labels = set(pf.catalogue_table(ctx.registers.factors, analysis)["Lokal indikator"])
+    assert "Skolenkät (saknas för kommunen)" in labels and "Kolada" in labels
+    assert "Skolenkät" not in labels and shown

@@ -156,8 +156,20 @@ def _indicator_label(indicator: object) -> str:
     return _SOURCE_LABELS.get(source, source)
 
 
-def catalogue_table(factors: pd.DataFrame) -> pd.DataFrame:
-    """The factor catalogue by socio-ecological level (individ → samhälle), Swedish columns."""
+def catalogue_table(factors: pd.DataFrame, analysis: FactorAnalysis | None = None) -> pd.DataFrame:
+    """The factor catalogue by socio-ecological level (individ → samhälle), Swedish columns.
+
+    With ``analysis``, an indicator the municipality has no data for (a survey item where
+    the municipality has no survey) says so instead of naming the source as if it had it.
+    """
+    measured = None if analysis is None else set(analysis.indicators["factor_id"])
+
+    def shown(fid, indicator):
+        text = _indicator_label(indicator)
+        if measured is None or _blank(indicator) or fid in measured:
+            return text
+        return f"{text} (saknas för kommunen)"
+
     frame = factors.assign(
         _level=_level_order(factors["level"]), _type=factors["type"].map({"risk": 0, "skydd": 1})
     ).sort_values(["_level", "_type", "factor_id"], kind="stable")
@@ -171,7 +183,9 @@ def catalogue_table(factors: pd.DataFrame) -> pd.DataFrame:
                 lambda v: CHANGEABILITY.labels.get(int(v), str(v))
             ),
             "Antal våldsformer": frame["n_forms"].astype("Int64"),
-            "Lokal indikator": frame["indicator"].map(_indicator_label),
+            "Lokal indikator": [
+                shown(f, i) for f, i in zip(frame["factor_id"], frame["indicator"], strict=True)
+            ],
         }
     ).reset_index(drop=True)
 
