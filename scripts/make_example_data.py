@@ -304,12 +304,40 @@ BRA_SUBCATEGORIES = {
     "Misshandel mot kvinna 18 år eller äldre": ("Misshandel inkl. grov", 0.33, 0.31),
     "Misshandel mot barn 0-17 år": ("Misshandel inkl. grov", 0.24, 0.30),
 }
+# Categories added later, drawn from their own random stream so that the counts above stay
+# byte-for-byte the same: (Sweden per 100 000 in the first year, in 2024, first year).
+# Barnfridsbrott exists from 1 July 2021 (no rows before; 2021 is half a year).
+BRA_EXTRA = {
+    "Olaga förföljelse": (12, 16, 2015),
+    "Olaga integritetsintrång": (4, 9, 2018),
+    "Barnfridsbrott": (6, 22, 2021),
+}
+# Sub-categories by sex and by the relation to the victim, from their own stream too.
+BRA_EXTRA_SUBCATEGORIES = {
+    "Misshandel mot man 18 år eller äldre": ("Misshandel inkl. grov", 0.40, 0.38),
+    "Misshandel mot kvinna 18 år eller äldre i nära relation": (
+        "Misshandel mot kvinna 18 år eller äldre",
+        0.45,
+        0.47,
+    ),
+    "Misshandel mot man 18 år eller äldre i nära relation": (
+        "Misshandel mot man 18 år eller äldre",
+        0.12,
+        0.13,
+    ),
+}
 BRA_ORDER = [
     "Misshandel inkl. grov",
     "Misshandel mot kvinna 18 år eller äldre",
     "Misshandel mot barn 0-17 år",
+    "Misshandel mot kvinna 18 år eller äldre i nära relation",
+    "Misshandel mot man 18 år eller äldre",
+    "Misshandel mot man 18 år eller äldre i nära relation",
     "Grov fridskränkning",
     "Grov kvinnofridskränkning",
+    "Barnfridsbrott",
+    "Olaga förföljelse",
+    "Olaga integritetsintrång",
     "Olaga hot",
     "Våldtäkt inkl. grov",
     "Sexuellt ofredande",
@@ -334,9 +362,24 @@ def make_bra(pop) -> dict[tuple[str, int], dict[str, int]]:
             for sub, (parent, first, last) in BRA_SUBCATEGORIES.items():
                 counts[sub] = rng.binomial(counts[parent], along(first, last, year))
             result[(code, year)] = counts
+    extra = Rng("bra-extra")
+    for code, level in regions:
+        for year in YEARS:
+            counts = result[(code, year)]
+            inhabitants = population_total(pop, code, year)
+            for category, (first, last, since) in BRA_EXTRA.items():
+                if year < since:
+                    continue
+                part = 0.5 if category == "Barnfridsbrott" and year == 2021 else 1.0
+                rate = along(first, last, year) * level * part
+                counts[category] = extra.poisson(rate * inhabitants / 100_000)
+            for sub, (parent, first, last) in BRA_EXTRA_SUBCATEGORIES.items():
+                counts[sub] = extra.binomial(counts[parent], along(first, last, year))
     for year in YEARS:
         result[("21", year)] = {
-            c: sum(result[(m, year)][c] for m in MUNICIPALITIES) for c in BRA_ORDER
+            c: sum(result[(m, year)][c] for m in MUNICIPALITIES)
+            for c in BRA_ORDER
+            if c in result[(next(iter(MUNICIPALITIES)), year)]
         }
     return result
 
@@ -360,10 +403,13 @@ def write_bra(pop, crimes, path: Path) -> None:
             inhabitants = population_total(pop, code, year)
             counts = crimes[(code, year)]
             for category in BRA_ORDER:
+                if category not in counts:
+                    continue  # the category did not exist that year
                 n = counts[category]
                 rate = sv_dec(n / inhabitants * 100_000)
                 lines.append(f"{name};{year};{category};{sv_int(n)};{rate}")
             total = sum(counts[c] for c in BRA_CATEGORIES)
+            total += sum(counts.get(c, 0) for c in BRA_EXTRA)
             rate = sv_dec(total / inhabitants * 100_000)
             lines.append(f"{name};{year};Totalt;{sv_int(total)};{rate}")
     write_bytes(path, b"\xef\xbb\xbf" + ("\r\n".join(lines) + "\r\n").encode("utf-8"))
@@ -678,6 +724,9 @@ SURVEY_COLUMNS = [
     "skydd_trivs",
     "skydd_foraldrar",
     "skydd_fritid",
+    "utsatt_trakasserier",
+    "norm_kontroll",
+    "norm_maskulinitet",
 ]
 
 
@@ -696,6 +745,7 @@ def _times(rng: Rng, p: float) -> int:
 
 def make_survey() -> list[list[str]]:
     rng = Rng("skolenkat")
+    later = Rng("skolenkat-kon")  # items added later: their own stream, the rest unchanged
     rows = []
     pupil = 0
     for year in SURVEY_YEARS:
@@ -752,6 +802,17 @@ def make_survey() -> list[list[str]]:
                         cells.append("")  # item non-response
                     elif index in (13, 9) and rng.bernoulli(0.01):
                         cells.append("9")  # "vet inte"
+                    else:
+                        cells.append(str(answer))
+                # gender norms (accepted more often by boys) and sexual harassment
+                kontroll = _likert(later, -1.2 + 0.9 * boy + 0.3 * u + 0.3 * (normer - 2))
+                maskulinitet = _likert(later, -0.5 + 1.0 * boy + 0.3 * u + 0.3 * kamrater)
+                trakasserier = _times(later, expit(-1.6 + 1.4 * girl + 0.3 * older + risk + m))
+                for index, answer in enumerate((trakasserier, kontroll, maskulinitet)):
+                    if later.bernoulli(0.025):
+                        cells.append("")
+                    elif index > 0 and later.bernoulli(0.01):
+                        cells.append("9")
                     else:
                         cells.append(str(answer))
                 row = [str(pupil), code, str(year), str(grade), "" if sex is None else str(sex)]

@@ -23,6 +23,7 @@ def test_definition_defaults_to_isdal(raw_copy):
         "forsummelse",
         "hedersrelaterat",
         "digitalt",
+        "latent",
         "ospecificerat",
     ]
     assert d.relations(raw_copy)["key"].tolist()[:3] == ["nara_relation", "mot_barn", "ovrigt"]
@@ -52,7 +53,7 @@ def test_unknown_form_names_file_row_column(raw_copy):
     with pytest.raises(DataError) as info:
         d.category_mapping(raw_copy)
     message = str(info.value)
-    assert message.startswith(f"{path}, row 7, column 'form': unknown form; forms in ")
+    assert message.startswith(f"{path}, row 13, column 'form': unknown form; forms in ")
     assert message.endswith("(value 'psykist')")
 
 
@@ -104,7 +105,8 @@ def test_coverage_matrix(raw_copy):
     labelled = d.coverage_matrix(raw_copy, labels=True)
     assert labelled.loc["Digitalt våld", "Övrigt våld"] == "skolenkat"
     long = d.coverage_matrix(raw_copy, long=True)
-    assert long["n_categories"].sum() == len(d.category_mapping(raw_copy))
+    mapping = d.category_mapping(raw_copy)
+    assert long["n_categories"].sum() == len(d.covered_relations(mapping))
 
 
 def test_vocabulary_comes_from_the_files(raw_copy):
@@ -115,12 +117,76 @@ def test_vocabulary_comes_from_the_files(raw_copy):
     yaml_path.write_text(
         text.replace(
             "relations:\n",
-            "  latent:\n    label: Latent våld\n    description: Test.\n\nrelations:\n",
+            "  testform:\n    label: Testform\n    description: Test.\n\nrelations:\n",
         ),
         encoding="utf-8",
     )
-    _replace_in(folder / "category_mapping.csv", "bra;Ofredande;psykiskt;", "bra;Ofredande;latent;")
-    assert "latent" in d.forms(raw_copy)["key"].tolist()
+    _replace_in(
+        folder / "category_mapping.csv", "bra;Ofredande;psykiskt;", "bra;Ofredande;testform;"
+    )
+    assert "testform" in d.forms(raw_copy)["key"].tolist()
     matrix = d.coverage_matrix(raw_copy)
-    assert matrix.loc["latent", "ospecificerad"] == "bra"
+    assert matrix.loc["testform", "ospecificerad"] == "bra"
     assert isinstance(matrix, pd.DataFrame)
+
+
+def test_categories_that_count_children_cover_violence_against_children(raw_copy):
+    """Social services count honour-related violence for ages 0–17 and the survey's pupils
+    (15–17) are children: both cover violence against children, not only their relation."""
+    matrix = d.coverage_matrix(raw_copy)
+    assert "socialtjanst" in matrix.loc["hedersrelaterat", "mot_barn"]
+    assert "socialtjanst" in matrix.loc["hedersrelaterat", "nara_relation"]
+    assert "skolenkat" in matrix.loc["sexuellt", "mot_barn"]
+    assert "skolenkat" in matrix.loc["digitalt", "mot_barn"]
+    assert "bra" in matrix.loc["psykiskt", "mot_barn"]  # barnfridsbrott
+    mapping = d.category_mapping(raw_copy).set_index("category")
+    assert mapping.loc["utovat_vald", "also_relations"] == ""  # perpetration: no victim relation
+
+
+def test_missing_crime_categories_are_mapped(raw_copy):
+    mapping = d.category_mapping(raw_copy).set_index("category")
+    for category in [
+        "Barnfridsbrott",
+        "Olaga förföljelse",
+        "Olaga integritetsintrång",
+        "Misshandel mot man 18 år eller äldre",
+        "Misshandel mot kvinna 18 år eller äldre i nära relation",
+        "Misshandel mot man 18 år eller äldre i nära relation",
+    ]:
+        assert category in mapping.index
+    man = mapping.loc["Misshandel mot man 18 år eller äldre"]
+    assert (man["sex"], man["age_group"], man["subcategory_of"]) == (
+        "M",
+        "18+",
+        "Misshandel inkl. grov",
+    )
+    close = mapping.loc["Misshandel mot man 18 år eller äldre i nära relation"]
+    assert close["relation"] == "nara_relation"
+    assert close["subcategory_of"] == "Misshandel mot man 18 år eller äldre"
+    assert mapping.loc["Barnfridsbrott", "relation"] == "mot_barn"
+
+
+def test_unknown_also_relation_names_the_column(raw_copy):
+    folder = raw_copy / "raw" / "definitions"
+    _replace_in(folder / "category_mapping.csv", "är barn;mot_barn", "är barn;mot_barnen")
+    with pytest.raises(DataError, match="also_relations"):
+        d.category_mapping(raw_copy)
+
+
+def test_definition_names_the_real_gaps(raw_copy):
+    gaps = d.load_definition(raw_copy).gaps
+    labels = " ".join(gaps["label"]).casefold()
+    for word in ["äldre", "funktionsnedsättning", "hbtqi", "ungas parrelationer", "prostitution",
+                 "människohandel", "hälso- och sjukvård"]:  # fmt: skip
+        assert word in labels
+
+
+def test_forms_describe_honour_violence_and_latent_violence_and_isdal_2001(raw_copy):
+    definition = d.load_definition(raw_copy)
+    forms = definition.forms.set_index("key")["description"]
+    honour = forms["hedersrelaterat"]
+    for word in ["Kollektiv kontroll", "sexualitet", "barnäktenskap", "tvångsäktenskap"]:
+        assert word in honour
+    assert "Hotet om nytt våld" in forms["latent"]
+    assert "Meningen med våld" in definition.reference and "2001" in definition.reference
+    assert "2017" not in definition.reference

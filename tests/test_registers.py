@@ -364,7 +364,7 @@ def test_logic_model_errors_name_yaml_line(copy):
     stage = edit(
         path, "    outputs:\n      - Antal föräldrar", "    output:\n      - Antal föräldrar"
     )
-    indicator = edit(path, '{id: "kolada:N07403"', '{id: "kolada:7403"')
+    indicator = edit(path, '{id: "skolenkat:risk_kamrater"', '{id: "kolada:7403"')
     with pytest.raises(r.RegisterError) as exc:
         r.load_registers(copy)
     located = {(p.row, p.column) for p in exc.value.problems}

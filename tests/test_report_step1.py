@@ -45,5 +45,21 @@ def test_missing_key_sector_is_flagged(rendered_reports, regs):
     # Ljusdal's example register has every key sector; the check's other branch (a
     # missing sector named) is covered in test_steps_collaboration.py
     assert missing.empty
-    assert "Alla nyckelsektorer finns med bland parterna." in page
     assert "saknas bland parterna" not in page
+    # ... but Omsorgsförvaltningen trains its staff without being a partner, so the report
+    # does not say that every key sector is present
+    assert "Omsorgsförvaltningen utbildar personal i våldsprevention, men är inte part" in page
+    assert presentation.SECTORS_OK not in page
+    assert "Alla nyckelsektorer finns med bland parterna." not in page
+
+
+def test_leadership_summary(rendered_reports):
+    page = html.unescape(report_html(rendered_reports, 1))
+    box = re.search(r'<div class="vp-summary".*?</div>', page, re.S).group(0)
+    assert "Sammanfattning för ledningen – Ljusdal" in box
+    assert "Data pekar på att prioritera (steg 3)" in box and "Normer som accepterar våld" in box
+    assert "Lagen (2023:196)" in box and "åtgärdsplan" in box and "lägesbild" in box
+    assert "Barnperspektivet" in box and "barnfridsbrott" in box
+    assert "dem som utövar våld" in box
+    assert "Omsorgsförvaltningen" in box
+    assert "våld mot äldre" in box and "prostitution och människohandel" in box

@@ -59,7 +59,10 @@ def test_police_table_has_every_category_with_interval(page, tables):
         situation.police_summary(rated, REPORT_MUNICIPALITY, "0021"),
         definitions.load_definition(),
     )
-    assert len(summary) == 11
+    assert len(summary) == 17  # barnfridsbrott, olaga förföljelse ... since issue 10
+    assert {"Barnfridsbrott", "Olaga förföljelse", "Olaga integritetsintrång"} <= set(
+        summary["Brottskategori"]
+    )
     for _, row in summary.iterrows():
         assert row["Brottskategori"] in page
         assert number(row["Per 100 000 och år"], 1) in page  # the rate, one decimal
@@ -105,3 +108,31 @@ def test_baseline_is_saved_for_step_5(built_data, tables):
 def test_coverage_matrix_names_blind_spots(page):
     assert "Ingen källa ser försummelse i kategorin våld i nära relation." in page
     assert "Källor per form av våld och relation" in page
+
+
+def test_children_and_the_real_gaps_in_the_blind_spots(page):
+    """Point 6 of issue 10: social services' honour-related violence (0–17) and the survey's
+    pupils are violence against children; the real gaps are named."""
+    assert (
+        "Ingen källa ser hedersrelaterat våld och förtryck i kategorin våld mot barn." not in page
+    )
+    assert "Ingen källa ser sexuellt våld i kategorin våld mot barn." not in page
+    gaps = [
+        "Våld mot äldre",
+        "Våld mot personer med funktionsnedsättning",
+        "Våld mot hbtqi-personer",
+        "Våld i ungas parrelationer",
+        "Prostitution och människohandel",
+        "Våld som hälso- och sjukvården ser",
+    ]
+    for gap in gaps:
+        assert gap + ":" in page
+
+
+def test_forms_honour_violence_latent_violence_and_isdal(page):
+    """Point 12 of issue 10: the forms as the definition describes them."""
+    assert "Kollektiv kontroll: familjen eller släkten" in page
+    assert "barnäktenskap, tvångsäktenskap" in page and "sexualitet" in page
+    assert "Latent våld" in page and "Hotet om nytt våld" in page
+    assert "Meningen med våld (Gothia förlag 2001" in page
+    assert "Gothia 2017" not in page

@@ -154,3 +154,22 @@ def test_a_factor_with_a_withheld_share_has_no_judgement(built_data, pub):
         target["factor_id"]
     )
     assert [c["kind"] for c in marks.loc[i, "Andel i kommunen (%)"]] == ["withheld"]
+
+
+def test_survey_basics_sex_split_and_one_comparison_group(page, analysis):
+    """Point 7, 8 and 10 of issue 10: girls and boys, the family-violence item, the recall
+    period beside every share, the unknown response rate, one comparison group."""
+    assert "Andel elever med faktorn, tjejer och killar" in page
+    assert "Tjejer jämfört med killar" in page
+    table = pf.sex_table(analysis)
+    assert len(table) == (analysis.indicators["source"] == "skolenkat").sum()
+    assert "<th>Period</th>" in page and "senaste 12 månaderna" in page
+    assert "Svarsfrekvensen är okänd" in page
+    assert "Sexuella trakasserier och att bli" in page and "redovisas var för sig" in page
+    catalogue = page[page.index("Risk- och skyddsfaktorer per nivå") :]
+    catalogue = catalogue[: catalogue.index("</table>")]
+    row = catalogue[catalogue.index("Våld i familjen under uppväxten") :]
+    assert "Skolenkät" in row[: row.index("</tr>")]
+    assert set(analysis.indicators["comparator_group"]) == {"collaborating"}
+    assert "Bedömning mot riket" not in page
+    assert "Ojämställdhet mellan kvinnor och män</em> har ännu inget nyckeltal" in page

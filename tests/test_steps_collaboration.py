@@ -146,3 +146,75 @@ def test_training_days_table(tmp_path):
     assert list(table["Datum"]) == ["2021-02-10", "2021-04-21"]
     assert list(table["Steg"]) == ["1", "2, 3"]
     assert list(table["Deltagare"]) == [12, 10]
+
+
+# ---------------------------------------------------------------- sectors, leadership
+
+
+def _partners(*organisations: str) -> pd.DataFrame:
+    return pd.DataFrame({"municipality_code": "2161", "organisation": list(organisations)})
+
+
+def test_departments_not_partners_every_branch():
+    partners = _partners("Socialförvaltningen, individ- och familjeomsorgen", "Skolan")
+    plan = pd.DataFrame(
+        {"municipality_code": "2161", "administration": ["Socialförvaltningen", "Omsorg"]}
+    )
+    inventory = pd.DataFrame(
+        {"municipality_code": "2161", "administration": ["Omsorg", "Fritid", "Skolan"]}
+    )
+    out = co.departments_not_partners(partners, plan, inventory, "2161")
+    rows = {r.administration: (r.in_training_plan, r.in_inventory) for r in out.itertuples()}
+    assert rows == {"Omsorg": (True, True), "Fritid": (False, True)}
+    messages = pc.department_messages(out)
+    assert "Omsorg utbildar personal i våldsprevention och har insatser" in messages[0]
+    assert (
+        messages[1]
+        == "Fritid har förebyggande insatser i inventeringen, men är inte part i samverkan."
+    )
+    only_plan = co.departments_not_partners(partners, plan, None, "2161")
+    assert pc.department_messages(only_plan) == [
+        "Omsorg utbildar personal i våldsprevention, men är inte part i samverkan."
+    ]
+    assert co.departments_not_partners(partners, plan.iloc[:1], None, "2161").empty
+    assert co.departments_not_partners(_partners().iloc[:0], plan, None, "2161").empty
+
+
+def test_sector_notices_ok_only_when_nothing_is_missing():
+    none = pd.DataFrame(columns=["municipality_code", "sector"])
+    no_departments = pd.DataFrame(columns=["administration", "in_training_plan", "in_inventory"])
+    assert pc.sector_notices(none, no_departments) == []
+    missing = pd.DataFrame({"municipality_code": ["2161"], "sector": ["polis"]})
+    assert pc.sector_notices(missing, no_departments) == [
+        "Polis saknas bland parterna i samverkan."
+    ]
+
+
+def test_leadership_summary_every_branch():
+    priorities = pd.DataFrame(
+        {"name": ["A", "B", "C"], "basis": ["flagged", "not flagged", "not flagged"],
+         "judgement": ["worse", "similar", "no data"]}
+    )  # fmt: skip
+    out = pc.leadership_summary(
+        priorities, ["A"], ["X saknas."], "higher among boys", ["Våld mot äldre"]
+    )
+    text = " ".join(out)
+    assert "tydligt sämre än jämförelsen: A" in text
+    assert "utan säker skillnad mot jämförelsen: B" in text
+    assert "utan lokal indikator: C" in text
+    assert "Ingen insats med måttligt eller starkt kunskapsstöd påverkar: A" in text
+    assert pc.LAW_TEXT in out and "barnfridsbrott" in text and pc.CHILDREN_SURVEY_TEXT in text
+    assert "killar oftare än tjejer" in text and "Utöver skolenkäten finns inga" in text
+    assert "Samverkan: X saknas." in text and "våld mot äldre" in text
+    empty = " ".join(pc.leadership_summary(None, None, None, None, []))
+    assert "Vad data pekar på kan inte bedömas" in empty
+    assert "inventeringen saknas" in empty and "partnerregistret saknas" in empty
+    assert "Det finns inga lokala uppgifter om dem som utövar våld" in empty
+    assert pc.CHILDREN_SURVEY_TEXT not in empty and "Underlaget säger inget om" not in empty
+    fine = " ".join(pc.leadership_summary(priorities, [], [], "no certain difference", []))
+    assert "Alla prioriterade faktorer påverkas av minst en insats" in fine
+    assert pc.SECTORS_OK in fine and "ingen säker skillnad mellan tjejer och killar" in fine
+    for verdict in ("higher among girls", "too few", "withheld"):
+        assert len(pc.leadership_summary(priorities, [], [], verdict, [])) == len(
+            pc.leadership_summary(priorities, [], [], "higher among boys", [])
+        )

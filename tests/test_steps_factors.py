@@ -662,3 +662,132 @@ def test_step3_from_the_respondents_gives_no_verdict_on_a_withheld_share():
     assert pd.isna(analysis.indicators.set_index("factor_id").loc["F1", "value"])
     open_ = fx.analyse(small_catalogue(), tables, "2161", REGIONS, [2015, 2024], threshold=3)
     assert open_.scored.set_index("factor_id").loc["F1", "judgement"] == "worse"
+
+
+# ---------------------------------------------------------------- sex, comparison, survey
+
+
+def _by_sex(**shares) -> pd.DataFrame:
+    """factor id -> ((yes_k, answered_k), (yes_m, answered_m)); None = withheld."""
+    rows = []
+    for fid, pair in shares.items():
+        for sex, counts in zip(("K", "M"), pair, strict=True):
+            yes, answered = counts if counts is not None else (None, None)
+            rows.append({"factor_id": fid, "item": "i", "region": "2161", "year": 2024,
+                         "sex": sex, "yes": yes, "answered": answered})  # fmt: skip
+    frame = pd.DataFrame(rows).astype({"yes": "Float64", "answered": "Float64"})
+    return fx.published_shares(frame)
+
+
+def test_sex_difference_every_verdict():
+    by_sex = _by_sex(
+        GIRLS=((60, 150), (20, 150)),
+        BOYS=((20, 150), (60, 150)),
+        SAME=((30, 150), (33, 150)),
+        FEW=((5, 20), (10, 150)),
+        HIDDEN=(None, (10, 150)),
+    )
+    verdict = fx.sex_difference(by_sex).set_index("factor_id")["verdict"]
+    assert verdict.to_dict() == {
+        "GIRLS": "higher among girls",
+        "BOYS": "higher among boys",
+        "SAME": "no certain difference",
+        "FEW": "too few",
+        "HIDDEN": "withheld",
+    }
+
+
+def test_sex_difference_tests_the_difference_not_overlap():
+    """Intervals that overlap can hide a certain difference: 36 % vs 30 % of 600 each."""
+    by_sex = _by_sex(X=((216, 600), (180, 600)))
+    shares = by_sex.set_index("sex")
+    assert shares.loc["K", "lower"] < shares.loc["M", "upper"]  # the intervals overlap
+    assert fx.sex_difference(by_sex)["verdict"].iloc[0] == "higher among girls"
+
+
+def test_kolada_factors_compare_with_the_survey_group():
+    kolada = pd.DataFrame(
+        {
+            "kpi": ["N02904"] * 4,
+            "region_code": ["2161", "2183", "2181", "0000"],
+            "year": [2023] * 4,
+            "sex": ["T"] * 4,
+            "value": [11.0, 10.0, 14.0, 9.0],
+        }
+    )
+    ind = fx._typed_indicators(
+        pd.DataFrame(
+            [{"factor_id": "F10", "source": "kolada", "indicator": "kolada:N02904",
+              "item": "N02904", "year": 2023, "value": 11.0, "comparator": 9.0,
+              "comparator_group": "sweden", "comparator_regions": "0000"}]
+        )
+    )  # fmt: skip
+    out = fx.with_collaborating_comparator(ind, kolada, ["2183", "2181"])
+    assert out["comparator"].iloc[0] == pytest.approx(12.0)  # mean without populations
+    assert out["comparator_group"].iloc[0] == "collaborating"
+    assert out["comparator_regions"].iloc[0] == "2183,2181"
+    none = fx.with_collaborating_comparator(ind, kolada, ["2180"])
+    assert pd.isna(none["comparator"].iloc[0])
+    assert fx.with_collaborating_comparator(ind, kolada, []) is ind
+
+
+def test_example_analysis_one_comparison_group_sex_split_and_family_violence(built_data):
+    from vpanalysis import context, publication
+
+    ctx = context.load("2161", ["2161", "2183", "2181"], [2015, 2024], None, 5)
+    pub = publication.ensure(ctx)
+    analysis = fx.analyse(
+        ctx.registers.factors, ctx.tables, "2161", ctx.comparison_codes, ctx.years,
+        cells=pub.cells,
+    )  # fmt: skip
+    ind = analysis.indicators.set_index("factor_id")
+    assert set(ind["comparator_group"]) == {"collaborating"}
+    assert ind.loc["F12", "item"] == "utsatt_vuxen_hemma"  # step 2's item measures it
+    assert {"F15", "F16"} <= set(ind.index)  # gender norms, from the survey
+    assert set(analysis.by_sex["sex"]) == {"K", "M"}
+    table = pf.sex_table(analysis)
+    assert set(table["Tjejer jämfört med killar"]) <= set(pf.SEX_VERDICTS.values())
+    marks = pf.sex_marks(analysis)
+    shown = marks["Killar (%)"].dropna()
+    assert shown.map(lambda cells: all(c["sex"] == "M" for c in cells)).all()
+    survey = pf.survey_indicator_table(analysis, 5).set_index("Faktor")
+    assert survey.loc["Våld i familjen under uppväxten", "Period"] == "någon gång"
+    assert survey.loc["Alkohol- och droganvändning", "Period"] == "senaste 12 månaderna"
+    kolada = pf.kolada_indicator_table(analysis)
+    assert kolada["Jämförs med"].str.startswith("Övriga samverkanskommuner").all()
+    assert {"Länet", "Riket", "Kommunen", "Jämförelse"} <= set(kolada.columns)
+
+
+def test_codebook_has_recall_periods_gender_norms_and_separates_harassment():
+    from vpanalysis.config import get_paths
+    from vpanalysis.io import read_codebook
+
+    book = read_codebook(get_paths().raw / "skolenkat" / "codebook.csv").set_index("item")
+    items = book[book["role"] == ""]
+    measured = items[items["kind"] != "risk"].index.tolist() + ["risk_alkohol", "risk_skolk"]
+    assert (items.loc[measured, "recall_period"] != "").all()
+    assert {"norm_kontroll", "norm_maskulinitet"} <= set(items.index)
+    assert "trakasserier" in book.loc["utsatt_trakasserier", "question"]
+    assert "trakasserier" not in book.loc["utsatt_sexuellt", "question"]
+
+
+def test_catalogue_says_when_the_municipality_lacks_the_indicator_source(built_data):
+    from vpanalysis import publication
+
+    ctx = context.load("2180", ["2180"], [2015, 2024], None, 5)
+    pub = publication.ensure(ctx)
+    analysis = fx.analyse(
+        ctx.registers.factors, ctx.tables, "2180", ["2180"], ctx.years, cells=pub.cells
+    )
+    shown = dict(
+        zip(
+            ctx.registers.factors["factor_id"],
+            pf.catalogue_table(ctx.registers.factors.sort_values("factor_id"), analysis)[
+                "Lokal indikator"
+            ],
+            strict=False,
+        )
+    )
+    labels = set(pf.catalogue_table(ctx.registers.factors, analysis)["Lokal indikator"])
+    assert "Skolenkät (saknas för kommunen)" in labels and "Kolada" in labels
+    assert "Skolenkät" not in labels and shown

@@ -244,3 +244,123 @@ def test_small_reach_is_withheld_and_sums_add_up_published_values_only():
     soc = summary[summary["administration"] == "Soc"].iloc[0]
     assert soc["reach"] == 40 and soc["n_reach_missing"] == 1
     assert frame["reach"].tolist() == [3, 40, 0]  # the register itself is untouched
+
+
+# ---------------------------------------------------------------- fit of the logic models
+
+
+def _fit_inventory(*rows: tuple) -> pd.DataFrame:
+    """(id, target group, level, factors, chosen)."""
+    frame = pd.DataFrame(
+        rows, columns=["intervention_id", "target_group", "prevention_level", "factors", "chosen"]
+    )
+    frame["municipality_code"] = "2161"
+    frame["name"] = "Insats " + frame["intervention_id"]
+    return frame
+
+
+def _indicators(**by_id: list) -> pd.DataFrame:
+    """Logic-model rows of stage indicators: id -> list of indicator ids (None = free text)."""
+    rows = [
+        {"intervention_id": iid, "stage": "indicators", "position": n, "item": "x",
+         "indicator": indicator}
+        for iid, indicators in by_id.items()
+        for n, indicator in enumerate(indicators, 1)
+    ]  # fmt: skip
+    return pd.DataFrame(rows).astype({"indicator": "string"})
+
+
+def test_target_ages_from_the_target_group_text():
+    assert iv.target_ages("Unga 13–18 år") == (13, 18)
+    assert iv.target_ages("Elever i åk 7–9") == (13, 16)
+    assert iv.target_ages("Elever i åk 8") == (14, 15)
+    assert iv.target_ages("Elever i grundskolan") == (6, 16)
+    assert iv.target_ages("Vuxna 18 år och äldre") == (18, 120)
+    assert iv.target_ages("Serveringsställen") is None
+    assert iv.is_parent_group("Föräldrar till barn 3–12 år")
+    assert not iv.is_parent_group("Unga 13–18 år")
+
+
+def test_check_fit_every_problem_and_the_fitting_case():
+    items = _fit_inventory(
+        ("OK", "Elever i åk 7–9", "universell", ("F1",), True),
+        ("NOPRIO", "Elever i åk 7–9", "universell", ("F9",), True),
+        ("PARENTS", "Föräldrar till barn 3–12 år", "universell", ("F1",), True),
+        ("YOUNG", "Elever i åk 1–3", "universell", ("F1",), True),
+        ("FEW", "Unga 12–17 år i riskzon", "selektiv", ("F1",), True),
+        ("FEWOWN", "Unga 12–17 år i riskzon", "selektiv", ("F1",), True),
+        ("NOTCHOSEN", "Föräldrar till barn 3–12 år", "universell", ("F9",), False),
+    )
+    models = _indicators(
+        OK=["skolenkat:risk_normer", None],
+        NOPRIO=["skolenkat:risk_normer"],
+        PARENTS=["skolenkat:skydd_foraldrar"],
+        YOUNG=["skolenkat:risk_normer"],
+        FEW=["kolada:N07403", "skolenkat:risk_skolk"],
+        FEWOWN=["kolada:N07403", None],
+        NOTCHOSEN=["skolenkat:skydd_foraldrar"],
+    )
+    found = iv.check_fit(items, models, ["F1", "F2"])
+    got = set(zip(found["intervention_id"], found["problem"], strict=True))
+    assert got == {
+        ("NOPRIO", "no prioritised factor"),
+        ("PARENTS", "parents followed by pupil survey"),
+        ("YOUNG", "ages outside survey"),
+        ("FEW", "population indicator only"),
+    }
+    assert set(found.loc[found["intervention_id"] == "FEW", "indicator"]) == {
+        "kolada:N07403",
+        "skolenkat:risk_skolk",
+    }
+    fitting = items[items["intervention_id"].isin(["OK", "FEWOWN"])]
+    assert iv.check_fit(fitting, models, ["F1"]).empty
+
+
+def test_logic_model_notices_say_complete_only_when_chains_fit():
+    items = _fit_inventory(
+        ("A", "Föräldrar till barn 3–12 år", "universell", ("F6",), True),
+        ("B", "Unga 12–17 år", "selektiv", ("F2",), True),
+    )
+    stages = [s for s in registers.LOGIC_MODEL_STAGES if s != "indicators"]
+    full = pd.DataFrame(
+        [
+            {"intervention_id": i, "stage": s, "position": 1, "item": "x", "indicator": None}
+            for i in ("A", "B")
+            for s in stages
+        ]  # fmt: skip
+    )
+    models = pd.concat(
+        [full, _indicators(A=["skolenkat:skydd_foraldrar"], B=["kolada:N07403"])],
+        ignore_index=True,
+    )
+    priorities = pd.DataFrame({"factor_id": ["F3"], "name": ["Normer"]})
+    notices = pi.logic_model_notices(items, models, priorities)
+    assert pi.logic_model_messages(items, models) == []  # every chain is complete ...
+    text = " ".join(notices)  # ... but none fits
+    assert "påverkar ingen av de prioriterade faktorerna" in text
+    assert "målgruppen är föräldrar" in text and "skolenkätens fråga skydd_foraldrar" in text
+    assert "Koladas nyckeltal N07403 mäter hela befolkningen" in text
+    fits = pd.DataFrame({"factor_id": ["F6", "F2"], "name": ["a", "b"]})
+    ok_models = pd.concat([full, _indicators(A=[None], B=[None])], ignore_index=True)
+    assert pi.logic_model_notices(items, ok_models, fits) == []
+    assert "målgruppen" in pi.LOGIC_MODELS_OK
+
+
+def test_example_registers_fit_their_priorities_and_levels():
+    """The example chosen interventions address a priority of their municipality and are
+    followed by indicators of their own target group; the routine of asking about violence
+    is selective."""
+    from vpanalysis import context, publication
+    from vpanalysis.steps import factors
+
+    ctx = context.load("2161", ["2161", "2183", "2181"], [2015, 2024], None, 5)
+    regs = ctx.registers
+    level = regs.interventions.set_index("intervention_id")["prevention_level"]
+    assert level["LJ-06"] == "selektiv"
+    pub = publication.ensure(ctx)
+    for code in ("2161", "2183"):
+        analysis = factors.analyse(
+            regs.factors, ctx.tables, code, ctx.comparison_codes, ctx.years, cells=pub.cells
+        )
+        mine = regs.interventions[regs.interventions["municipality_code"] == code]
+        assert iv.check_fit(mine, regs.logic_models, analysis.priorities).empty, code

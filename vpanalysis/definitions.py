@@ -8,7 +8,9 @@ Everything is read from ``data/raw/definitions/`` (nothing is hard-coded here):
     (fysiskt, psykiskt, sexuellt, ...), ``relations`` (nära relation, mot barn, övrigt) and
     ``who_types`` (WHO's typology; ``parent`` links a subtype to its type). An entry with
     ``aggregate: true`` stands for "several or unspecified" (e.g. a crime category that
-    covers several forms).
+    covers several forms). ``gaps`` (optional), ``key: {label, description}``: groups
+    and settings that no source of the lägesbild covers whatever its form × relation
+    cells say (older people, people with disabilities, hbtqi people, ...).
 ``category_mapping.csv`` (``;``, UTF-8)
     One row per category of every source: ``source``, ``category`` (the source's own
     label; for the school survey the item name, for Kolada the KPI id), ``form``,
@@ -16,7 +18,10 @@ Everything is read from ``data/raw/definitions/`` (nothing is hard-coded here):
     counted when the source file does not say (``K``, ``18+``; empty = from the data or
     total), ``subcategory_of`` (the category it is part of, so that nobody adds both),
     ``violent_crime`` (``ja`` when the category is part of BRÅ's and Kolada's *anmälda
-    våldsbrott*), ``unit`` and ``note``.
+    våldsbrott*), ``unit``, ``note`` and ``also_relations`` (optional: further relation
+    keys, ``|``-separated, that the category covers besides ``relation``, e.g.
+    ``mot_barn`` for a social-services category counted for ages 0–17 too, or for the
+    school survey, whose pupils are children).
 
 :func:`coverage_matrix` shows which source sees which form of violence in which
 relation: where the lägesbild has blind spots.
@@ -62,6 +67,7 @@ MAPPING_COLUMNS = [
     "violent_crime",
     "unit",
     "note",
+    "also_relations",
 ]
 
 
@@ -79,6 +85,11 @@ class Definition:
     relations: pd.DataFrame
     who_types: pd.DataFrame
     path: Path = field(default=Path(DEFINITION_FILE))
+    gaps: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            columns=["key", "label", "description"], dtype="string"
+        )
+    )
 
     def keys(self, vocabulary: str) -> list[str]:
         return getattr(self, vocabulary)["key"].tolist()
@@ -181,6 +192,21 @@ def load_definition(
                     parent,
                 )
         tables[vocabulary] = table
+    gaps = body.get("gaps") or {}
+    if not isinstance(gaps, Mapping):
+        raise fail("gaps must list keys with a label", ("gaps",))
+    gap_rows = []
+    for key, entry in gaps.items():
+        if not isinstance(entry, Mapping) or not str(entry.get("label") or "").strip():
+            raise fail("every entry needs a label", ("gaps", str(key), "label"))
+        gap_rows.append(
+            {
+                "key": str(key),
+                "label": str(entry["label"]).strip(),
+                "description": " ".join(str(entry.get("description") or "").split()),
+            }
+        )
+    gap_table = pd.DataFrame(gap_rows, columns=["key", "label", "description"], dtype="string")
     return Definition(
         name=str(head.get("name") or "").strip(),
         text=" ".join(str(head["text"]).split()),
@@ -192,6 +218,7 @@ def load_definition(
         relations=tables["relations"],
         who_types=tables["who_types"],
         path=path,
+        gaps=gap_table,
     )
 
 
@@ -274,6 +301,15 @@ def category_mapping(
                 column="age_group",
                 value=row["age_group"],
             )
+        for extra in (r.strip() for r in row["also_relations"].split("|")):
+            if extra and extra not in allowed["relations"]:
+                raise DataError(
+                    f"unknown relation in also_relations; relations in {DEFINITION_FILE}: "
+                    + ", ".join(sorted(allowed["relations"])),
+                    **where,
+                    column="also_relations",
+                    value=extra,
+                )
         flag = _truth(row["violent_crime"])
         if flag is None:
             raise DataError(
@@ -366,6 +402,23 @@ def map_categories(frame: pd.DataFrame, source: str, mapping: pd.DataFrame) -> p
 # ---------------------------------------------------------------- coverage
 
 
+def covered_relations(mapping: pd.DataFrame) -> pd.DataFrame:
+    """``mapping`` with one row per category and relation it covers: its ``relation``
+    and each key of ``also_relations`` (a category counted for ages 0–17 covers violence
+    against children too)."""
+    if "also_relations" not in mapping.columns:
+        return mapping
+    rows = [mapping]
+    extra = mapping["also_relations"].fillna("").astype(str)
+    for position, keys in enumerate(extra):
+        for key in (k.strip() for k in keys.split("|")):
+            if key and key != mapping["relation"].iloc[position]:
+                row = mapping.iloc[[position]].copy()
+                row["relation"] = pd.array([key], dtype=mapping["relation"].dtype)
+                rows.append(row)
+    return pd.concat(rows, ignore_index=True)
+
+
 def coverage_matrix(
     data_dir: str | os.PathLike | None = None,
     *,
@@ -386,6 +439,7 @@ def coverage_matrix(
         mapping = category_mapping(data_dir, definition=definition)
     form_keys = definition.keys("forms")
     relation_keys = definition.keys("relations")
+    mapping = covered_relations(mapping)
     grouped = (
         mapping.groupby(["source", "form", "relation"], sort=False)["category"]
         .agg(list)

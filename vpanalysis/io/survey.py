@@ -31,6 +31,10 @@ blank for no answer; title lines above the header are skipped.
     ``factors.indicator_cutoff`` in the registers (``p75`` = above the 75th percentile).
 ``polarity``
     ``higher_worse`` or ``higher_better`` (for the share).
+``recall_period``
+    the period the question asks about, as the reports print it beside every share
+    (``senaste 12 månaderna``, ``det här läsåret``, ``någon gång``); optional, empty for
+    background columns and attitude items.
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ CODEBOOK_COLUMNS = [
     "level",
     "cutoff",
     "polarity",
+    "recall_period",
 ]
 
 

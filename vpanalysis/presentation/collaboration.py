@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from vpanalysis.registers import DATA_SOURCES, ROLES, SECTORS
+from vpanalysis.steps import collaboration, interventions
 from vpanalysis.steps.collaboration import data_source_matrix, steering_structure, step_matrix
 
 CHECK = "✓"
@@ -100,3 +101,179 @@ def training_days_table(training_days: pd.DataFrame) -> pd.DataFrame:
             "Steg": frame["steps"].map(lambda v: ", ".join(map(str, v))),
         }
     ).reset_index(drop=True)
+
+
+def department_messages(departments: pd.DataFrame) -> list[str]:
+    """One sentence per department of
+    :func:`~vpanalysis.steps.collaboration.departments_not_partners` (no numbers of staff:
+    the training plan's counts are the register's, not the report's)."""
+    out = []
+    for r in departments.itertuples(index=False):
+        what = (
+            "utbildar personal i våldsprevention och har insatser"
+            if r.in_training_plan and r.in_inventory
+            else "utbildar personal i våldsprevention"
+            if r.in_training_plan
+            else "har förebyggande insatser i inventeringen"
+        )
+        out.append(f"{r.administration} {what}, men är inte part i samverkan.")
+    return out
+
+
+def sector_notices(missing: pd.DataFrame, departments: pd.DataFrame) -> list[str]:
+    """The step-1 notice: missing key sectors, then departments that take part in the work
+    without being partners. Empty (so that the report may say that all key sectors are
+    present) only when both are empty."""
+    return missing_sector_messages(missing) + department_messages(departments)
+
+
+#: The line shown when :func:`sector_notices` is empty.
+SECTORS_OK = (
+    "Alla nyckelsektorer finns med bland parterna, och alla förvaltningar som utbildar "
+    "personal eller har insatser i inventeringen är parter."
+)
+
+#: The statutory frame of the lägesbild and the åtgärdsplan.
+LAW_TEXT = (
+    "Lagen (2023:196) om kommuners ansvar för brottsförebyggande arbete gäller sedan den "
+    "1 juli 2023. Kommunen ska ta fram en lägesbild över brottsligheten och vad som påverkar "
+    "den, och utifrån lägesbilden besluta om en åtgärdsplan. Steg 2 (lägesbilden) och steg 3–4 "
+    "(förändringsfaktorer och insatser) i den här modellen är underlag till båda; "
+    "styrgruppen avgör vad som tas med."
+)
+CHILDREN_TEXT = (
+    "Barnperspektivet: barnkonventionen är svensk lag sedan 2020, och barnets bästa ska "
+    "beaktas i beslut om insatser. Barn som ser eller hör våld mellan närstående är "
+    "brottsoffer; sedan den 1 juli 2021 är det ett eget brott, barnfridsbrott."
+)
+CHILDREN_SURVEY_TEXT = (
+    "Eleverna i skolenkäten (15–17 år) är barn, och skolenkäten frågar om våld från en vuxen "
+    "i familjen (steg 3)."
+)
+_PERPETRATION = {
+    "higher among boys": "Bland eleverna har killar oftare än tjejer själva utövat våld "
+    "det senaste året (skolenkäten; skillnaden är säker).",
+    "higher among girls": "Bland eleverna har tjejer oftare än killar själva utövat våld "
+    "det senaste året (skolenkäten; skillnaden är säker).",
+    "no certain difference": "Skolenkäten visar ingen säker skillnad mellan tjejer och killar "
+    "i hur många som själva har utövat våld det senaste året.",
+    "too few": "Skolenkätens fråga om att själv ha utövat våld har för få svar för att "
+    "jämföra tjejer och killar.",
+    "withheld": "Skolenkätens fråga om att själv ha utövat våld kan inte redovisas för tjejer "
+    "och killar var för sig utan att små antal elever kan räknas fram.",
+}
+
+
+def leadership_summary(
+    priorities: pd.DataFrame | None,
+    gap_names: list[str] | None,
+    sector_messages: list[str] | None,
+    perpetration: str | None,
+    blind_spots: list[str],
+) -> list[str]:
+    """The short page for the leadership, in Swedish: what the data suggest prioritising,
+    the law, the children's perspective, what is known about perpetrators, the sectors
+    and what the material does not cover. ``None`` for an input means its register or
+    source is missing: the sentence then says what cannot be assessed.
+
+    ``priorities`` (step 3's, with ``name`` and ``basis``), ``gap_names`` (prioritised
+    factors without a well-supported intervention), ``sector_messages``
+    (:func:`sector_notices`), ``perpetration`` (a verdict of
+    :func:`~vpanalysis.steps.collaboration.perpetration_by_sex`), ``blind_spots`` (the
+    labels of the groups no source covers).
+    """
+    out = []
+    if priorities is None or priorities.empty:
+        out.append(
+            "Vad data pekar på kan inte bedömas: faktorkatalogen eller lokala indikatorer "
+            "saknas. Lägg in faktorkatalogen och skolenkäten för att få prioriteringar."
+        )
+    else:
+        basis = priorities["basis"]
+        unknown = priorities.get("judgement", pd.Series("", index=priorities.index)) == "no data"
+        groups = (
+            ("tydligt sämre än jämförelsen", basis == "flagged"),
+            (
+                "valda på kunskapsstöd och påverkbarhet, utan säker skillnad mot jämförelsen",
+                (basis != "flagged") & ~unknown,
+            ),
+            (
+                "valda på kunskapsstöd och påverkbarhet, utan lokal indikator",
+                (basis != "flagged") & unknown,
+            ),
+        )
+        parts = [
+            f"{label}: " + ", ".join(priorities.loc[mask, "name"])
+            for label, mask in groups
+            if mask.any()
+        ]
+        out.append("Data pekar på att prioritera (steg 3) – " + "; ".join(parts) + ".")
+    if gap_names is None:
+        out.append("Om insatserna täcker prioriteringarna kan inte bedömas: inventeringen saknas.")
+    elif not gap_names:
+        out.append(
+            "Alla prioriterade faktorer påverkas av minst en insats med måttligt eller starkt "
+            "kunskapsstöd i inventeringen (steg 4)."
+        )
+    else:
+        out.append(
+            "Ingen insats med måttligt eller starkt kunskapsstöd påverkar: "
+            + ", ".join(gap_names)
+            + " (steg 4)."
+        )
+    out.append(LAW_TEXT)
+    out.append(CHILDREN_TEXT + (" " + CHILDREN_SURVEY_TEXT if perpetration else ""))
+    if perpetration in _PERPETRATION:
+        out.append(_PERPETRATION[perpetration])
+    out.append(
+        ("Utöver skolenkäten finns inga" if perpetration in _PERPETRATION else "Det finns inga")
+        + " lokala uppgifter om dem som utövar våld i underlaget: polisens statistik räknar "
+        "anmälda brott, inte vilka som begår dem, och de lokala källorna räknar de utsatta."
+    )
+    if sector_messages is None:
+        out.append(
+            "Vilka sektorer som är med kan inte bedömas: partnerregistret saknas för kommunen."
+        )
+    elif sector_messages:
+        out.append("Samverkan: " + " ".join(sector_messages))
+    else:
+        out.append(SECTORS_OK)
+    if blind_spots:
+        out.append("Underlaget säger inget om: " + ", ".join(s.lower() for s in blind_spots) + ".")
+    return out
+
+
+def leadership_points(
+    registers,
+    municipality: str,
+    analysis,
+    cells: pd.DataFrame | None,
+    years,
+    definition,
+) -> list[str]:
+    """:func:`leadership_summary` for one municipality from its registers
+    (:class:`vpanalysis.registers.Registers`), step 3's
+    :class:`~vpanalysis.steps.factors.FactorAnalysis`, the publication's ``cells`` and the
+    violence definition (its ``gaps``)."""
+    partners = registers.partners
+    mine = partners[partners["municipality_code"] == municipality]
+    inventory = registers.interventions
+    inventory = inventory[inventory["municipality_code"] == municipality]
+    sectors = None
+    if not mine.empty:
+        missing = collaboration.missing_key_sectors(partners, municipalities=[municipality])
+        departments = collaboration.departments_not_partners(
+            partners, registers.training_plan, registers.interventions, municipality
+        )
+        sectors = sector_notices(missing, departments)
+    priorities = None if analysis is None else analysis.priorities
+    gap_names = None
+    if not inventory.empty and priorities is not None:
+        gap_names = interventions.gaps(priorities, inventory)["name"].tolist()
+    return leadership_summary(
+        priorities,
+        gap_names,
+        sectors,
+        collaboration.perpetration_by_sex(cells, municipality, years),
+        definition.gaps["label"].tolist(),
+    )

@@ -30,6 +30,7 @@ from vpanalysis.steps.factors import (
     FactorAnalysis,
     protect_shares,
     published_indicators,
+    sex_difference,
 )
 
 JUDGEMENT_LABELS = {
@@ -155,8 +156,20 @@ def _indicator_label(indicator: object) -> str:
     return _SOURCE_LABELS.get(source, source)
 
 
-def catalogue_table(factors: pd.DataFrame) -> pd.DataFrame:
-    """The factor catalogue by socio-ecological level (individ → samhälle), Swedish columns."""
+def catalogue_table(factors: pd.DataFrame, analysis: FactorAnalysis | None = None) -> pd.DataFrame:
+    """The factor catalogue by socio-ecological level (individ → samhälle), Swedish columns.
+
+    With ``analysis``, an indicator the municipality has no data for (a survey item where
+    the municipality has no survey) says so instead of naming the source as if it had it.
+    """
+    measured = None if analysis is None else set(analysis.indicators["factor_id"])
+
+    def shown(fid, indicator):
+        text = _indicator_label(indicator)
+        if measured is None or _blank(indicator) or fid in measured:
+            return text
+        return f"{text} (saknas för kommunen)"
+
     frame = factors.assign(
         _level=_level_order(factors["level"]), _type=factors["type"].map({"risk": 0, "skydd": 1})
     ).sort_values(["_level", "_type", "factor_id"], kind="stable")
@@ -170,7 +183,9 @@ def catalogue_table(factors: pd.DataFrame) -> pd.DataFrame:
                 lambda v: CHANGEABILITY.labels.get(int(v), str(v))
             ),
             "Antal våldsformer": frame["n_forms"].astype("Int64"),
-            "Lokal indikator": frame["indicator"].map(_indicator_label),
+            "Lokal indikator": [
+                shown(f, i) for f, i in zip(frame["factor_id"], frame["indicator"], strict=True)
+            ],
         }
     ).reset_index(drop=True)
 
@@ -261,6 +276,7 @@ def survey_indicator_table(
         {
             "Faktor": ind["factor_id"].map(scored["name"]),
             "Fråga i skolenkäten": ind["question"],
+            "Period": [recall_period(analysis, i) for i in ind["item"]],
             "Räknas": [counts(i, c) for i, c in zip(ind["item"], ind["cutoff"], strict=True)],
             "Antal svarande": ind["denominator"].astype("Int64"),
             "Andel i kommunen (%)": ind["value"].astype("Float64"),
@@ -271,6 +287,84 @@ def survey_indicator_table(
             "Bedömning": ind["factor_id"].map(scored["judgement"]).map(JUDGEMENT_LABELS),
         }
     ).reset_index(drop=True)
+
+
+def recall_period(analysis: FactorAnalysis, item: object) -> str:
+    """The period a survey item asks about (the codebook's ``recall_period``), or
+    ``"anges inte i kodboken"``."""
+    book = analysis.codebook
+    if book is None or "recall_period" not in book.columns:
+        return "anges inte i kodboken"
+    hit = book.loc[book["item"] == item, "recall_period"]
+    text = "" if hit.empty or _blank(hit.iloc[0]) else str(hit.iloc[0]).strip()
+    return text or "anges inte i kodboken"
+
+
+#: The verdicts of :func:`~vpanalysis.steps.factors.sex_difference` in Swedish.
+SEX_VERDICTS = {
+    "higher among girls": "högre bland tjejer",
+    "higher among boys": "högre bland killar",
+    "no certain difference": "ingen säker skillnad",
+    "too few": "för få svar för en bedömning",
+    "withheld": "redovisas inte (skydd av små antal)",
+}
+_SEX_COLUMNS = ["Faktor", "Fråga i skolenkäten", "Period", "Tjejer (%)", "Tjejer, 95 % KI",
+                "Killar (%)", "Killar, 95 % KI", "Tjejer jämfört med killar"]  # fmt: skip
+
+
+def sex_table(analysis: FactorAnalysis) -> pd.DataFrame:
+    """Every survey factor for girls and boys (published cells only): the share and its
+    interval for each, and whether the difference is certain (tested on the difference,
+    :func:`~vpanalysis.steps.factors.sex_difference`, not on overlapping intervals)."""
+    by_sex = analysis.by_sex
+    if by_sex is None or by_sex.empty:
+        return pd.DataFrame(columns=_SEX_COLUMNS)
+    ind = analysis.indicators.set_index("factor_id")
+    names = analysis.scored.set_index("factor_id")["name"]
+    verdicts = sex_difference(by_sex).set_index("factor_id")["verdict"]
+    rows = []
+    for fid, group in by_sex.groupby("factor_id", sort=False):
+        g = group.set_index("sex")
+        k, m = g.loc["K"], g.loc["M"]
+        rows.append(
+            {
+                "Faktor": names.get(fid, fid),
+                "Fråga i skolenkäten": ind.loc[fid, "question"],
+                "Period": recall_period(analysis, ind.loc[fid, "item"]),
+                "Tjejer (%)": k["value"],
+                "Tjejer, 95 % KI": interval(k["lower"], k["upper"]),
+                "Killar (%)": m["value"],
+                "Killar, 95 % KI": interval(m["lower"], m["upper"]),
+                "Tjejer jämfört med killar": SEX_VERDICTS.get(verdicts.get(fid), "")
+                or SEX_VERDICTS["too few"],
+            }
+        )
+    out = pd.DataFrame(rows, columns=_SEX_COLUMNS)
+    for column in ("Tjejer (%)", "Killar (%)"):
+        out[column] = out[column].astype("Float64")
+    return out
+
+
+def sex_marks(analysis: FactorAnalysis) -> pd.DataFrame | None:
+    """The publication cells of :func:`sex_table` (same shape): each share with its
+    interval and answered-count, for girls (sex ``K``) and boys (``M``)."""
+    by_sex = analysis.by_sex
+    if by_sex is None or by_sex.empty:
+        return None
+    rows = []
+    for _, group in by_sex.groupby("factor_id", sort=False):
+        row: dict[str, object] = {}
+        for sex, label in (("K", "Tjejer"), ("M", "Killar")):
+            r = group[group["sex"] == sex].iloc[0]
+            marks = share_marks(str(r["item"]), str(r["region"]), int(r["year"]), r)
+            for part in marks.values():
+                for c in part:
+                    c["sex"] = sex
+            row[f"{label} (%)"] = marks["share"]
+            row[f"{label}, 95 % KI"] = marks["interval"]
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["Tjejer (%)", "Tjejer, 95 % KI", "Killar (%)",
+                                       "Killar, 95 % KI"])  # fmt: skip
 
 
 def _round(value: object, decimals: int) -> float | None:
@@ -357,7 +451,9 @@ def survey_indicator_marks(analysis: FactorAnalysis) -> pd.DataFrame | None:
 
 
 def kolada_indicator_table(analysis: FactorAnalysis) -> pd.DataFrame:
-    """Kolada-based indicators per factor: the municipality (with interval), county, Sweden."""
+    """Kolada-based indicators per factor: the municipality (with interval), the comparison
+    group of every factor (:func:`comparator_labels`) and the judgement against it, and the
+    county's and Sweden's levels beside them."""
     ind = analysis.indicators[analysis.indicators["source"] == "kolada"]
     scored = analysis.scored.set_index("factor_id")
     return pd.DataFrame(
@@ -370,9 +466,11 @@ def kolada_indicator_table(analysis: FactorAnalysis) -> pd.DataFrame:
                 interval(lo, up) if not _blank(lo) else "beräknas inte"
                 for lo, up in zip(ind["lower"], ind["upper"], strict=True)
             ],
+            "Jämförelse": ind["comparator"].astype("Float64"),
+            "Jämförs med": comparator_labels(ind).fillna("uppgift saknas").to_numpy(),
+            "Bedömning": ind["factor_id"].map(scored["judgement"]).map(JUDGEMENT_LABELS),
             "Länet": ind["county_value"].astype("Float64"),
             "Riket": ind["sweden_value"].astype("Float64"),
-            "Bedömning mot riket": ind["factor_id"].map(scored["judgement"]).map(JUDGEMENT_LABELS),
         }
     ).reset_index(drop=True)
 
@@ -469,9 +567,21 @@ def priority_table(analysis: FactorAnalysis, threshold: int = DISCLOSURE_THRESHO
                 "uppgift saknas" if _blank(v := shown(f, "comparator_label")) else v
                 for f in p["factor_id"]
             ],
+            "Tjejer jämfört med killar": sex_verdicts(analysis, p["factor_id"]),
             "Poäng": p["score"].astype("Float64"),
         }
     ).reset_index(drop=True)
+
+
+def sex_verdicts(analysis: FactorAnalysis, factor_ids) -> list[str]:
+    """For each factor id: girls against boys in Swedish (:data:`SEX_VERDICTS`), or
+    ``"uppgift saknas"`` for a factor without survey shares by sex."""
+    by_sex = analysis.by_sex
+    verdicts = (
+        {} if by_sex is None or by_sex.empty
+        else dict(sex_difference(by_sex)[["factor_id", "verdict"]].itertuples(index=False))
+    )  # fmt: skip
+    return [SEX_VERDICTS.get(verdicts.get(f), "uppgift saknas") for f in factor_ids]
 
 
 def priority_marks(analysis: FactorAnalysis) -> pd.DataFrame | None:

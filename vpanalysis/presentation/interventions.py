@@ -14,7 +14,9 @@ from vpanalysis import plots
 from vpanalysis.publication import keys
 from vpanalysis.registers import EVIDENCE, LOGIC_MODEL_STAGES, PREVENTION_LEVELS
 from vpanalysis.steps.interventions import (
+    SURVEY_AGES,
     WEAK_EVIDENCE_MAX,
+    check_fit,
     check_logic_models,
     coverage_matrix,
     factor_coverage,
@@ -273,6 +275,68 @@ def logic_model_messages(interventions: pd.DataFrame, logic_models: pd.DataFrame
     if status.empty:
         return [NO_CHOSEN_MESSAGE]
     return [m for m in logic_model_status_messages(status) if m]
+
+
+def fit_messages(
+    interventions: pd.DataFrame,
+    logic_models: pd.DataFrame,
+    priorities: pd.DataFrame,
+) -> list[str]:
+    """Swedish sentences for chosen interventions that do not fit the priorities of step 3
+    or their own indicators (:func:`~vpanalysis.steps.interventions.check_fit`)."""
+    problems = check_fit(interventions, logic_models, priorities)
+    low, high = SURVEY_AGES
+    texts = {
+        "no prioritised factor": "{name}: insatsen påverkar ingen av de prioriterade "
+        "faktorerna från steg 3. Välj en annan insats, eller förklara varför den ändå ska "
+        "utvecklas.",
+        "parents followed by pupil survey": "{name}: målgruppen är föräldrar, men indikatorn "
+        "{indicator} är en fråga till elever i åk 9 och gy 2 ({low}–{high} år). Följ upp "
+        "föräldrarna själva, till exempel med programmets egen enkät före och efter.",
+        "ages outside survey": "{name}: målgruppens åldrar finns inte bland eleverna i "
+        "skolenkäten ({low}–{high} år), så indikatorn {indicator} kan inte visa insatsens "
+        "effekt.",
+        "population indicator only": "{name}: insatsen riktar sig till en avgränsad grupp, men "
+        "indikatorn {indicator} mäter hela befolkningen eller alla elever. En förändring hos "
+        "deltagarna syns knappast där. Lägg till en indikator för deltagarna.",
+    }
+    return [
+        texts[r["problem"]].format(
+            name=r["name"], indicator=_indicator_name(r["indicator"]), low=low, high=high
+        )
+        for _, r in problems.iterrows()
+    ]
+
+
+def _indicator_name(indicator: object) -> str:
+    """``skolenkat:risk_normer`` -> ``skolenkätens fråga risk_normer``; ``kolada:N07403``
+    -> ``Koladas nyckeltal N07403``."""
+    source, _, measure = str(indicator).partition(":")
+    if source == "skolenkat":
+        return f"skolenkätens fråga {measure}"
+    if source == "kolada":
+        return f"Koladas nyckeltal {measure}"
+    if source == "bra":
+        return f"anmälda brott ({measure})"
+    return str(indicator)
+
+
+def logic_model_notices(
+    interventions: pd.DataFrame, logic_models: pd.DataFrame, priorities: pd.DataFrame
+) -> list[str]:
+    """Everything the report says about the chosen interventions' logic models: missing or
+    incomplete chains (:func:`logic_model_messages`), then the ones that do not fit
+    (:func:`fit_messages`). Empty only when every chain is complete and fits."""
+    return logic_model_messages(interventions, logic_models) + fit_messages(
+        interventions, logic_models, priorities
+    )
+
+
+#: The report's line when :func:`logic_model_notices` is empty.
+LOGIC_MODELS_OK = (
+    "Alla valda insatser har en fullständig logisk kedja, påverkar minst en prioriterad faktor "
+    "och följs upp med indikatorer som passar målgruppen."
+)
 
 
 NO_CHOSEN_MESSAGE = (

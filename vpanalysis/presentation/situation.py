@@ -847,12 +847,20 @@ def coverage_chart(counts: pd.DataFrame, definition: definitions.Definition):
 
 
 def blind_spot_sentences(spots: pd.DataFrame, definition: definitions.Definition) -> list[str]:
-    """A sentence for each blind spot of :func:`~vpanalysis.steps.situation.blind_spots`."""
-    return [
+    """A sentence for each blind spot of :func:`~vpanalysis.steps.situation.blind_spots`,
+    then one for each gap the definition names (groups and settings no source covers)."""
+    cells = [
         f"Ingen källa ser {definition.label('forms', f).lower()} i kategorin "
         f"{definition.label('relations', r).lower()}."
         for f, r in zip(spots["form"], spots["relation"], strict=True)
     ]
+    gaps = [
+        f"{label}: {description}" if description else f"{label}: ingen källa täcker det."
+        for label, description in zip(
+            definition.gaps["label"], definition.gaps["description"].fillna(""), strict=True
+        )
+    ]
+    return cells + gaps
 
 
 def blind_spots(spots: pd.DataFrame, definition: definitions.Definition):

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 
 from vpanalysis.registers import DATA_SOURCES, ROLES, SECTORS, STEPS
+from vpanalysis.steps import factors
 
 #: Sectors whose absence is flagged by default: the sources of the lägesbild in step 2
 #: (social services, school, police, women's shelter) and health care.
@@ -181,3 +182,79 @@ def training_days_summary(
     ]
     out = pd.DataFrame(rows, columns=columns)
     return out.astype({"n_days": "Int64", "participants": "Int64", "mean_participants": "Float64"})
+
+
+def _department(name: object) -> str:
+    """An organisation's department, for matching: the text before the first comma,
+    case-folded (``"Socialförvaltningen, individ- och familjeomsorgen"`` ->
+    ``"socialförvaltningen"``)."""
+    return str(name).split(",")[0].strip().casefold()
+
+
+def departments_not_partners(
+    partners: pd.DataFrame,
+    training_plan: pd.DataFrame | None = None,
+    interventions: pd.DataFrame | None = None,
+    municipality: str | None = None,
+) -> pd.DataFrame:
+    """Departments that take part in the work without being a partner of the collaboration.
+
+    A department (``administration``) of the training plan (staff to be trained in
+    violence prevention) or of the intervention inventory whose name is not among the
+    partners' organisations (compared by the text before the first comma). Columns
+    ``administration``, ``in_training_plan``, ``in_inventory`` (booleans); empty when
+    every such department is a partner, or when there are no partners to compare with.
+    """
+    mine = _select(partners, municipality)
+    if mine.empty:
+        return pd.DataFrame(columns=["administration", "in_training_plan", "in_inventory"])
+    known = {_department(o) for o in mine["organisation"]}
+    found: dict[str, dict[str, bool]] = {}
+    for frame, flag in ((training_plan, "in_training_plan"), (interventions, "in_inventory")):
+        if frame is None or frame.empty or "administration" not in frame:
+            continue
+        for admin in _select(frame, municipality)["administration"].dropna():
+            if _department(admin) in known:
+                continue
+            row = found.setdefault(str(admin), {"in_training_plan": False, "in_inventory": False})
+            row[flag] = True
+    out = pd.DataFrame(
+        [{"administration": a, **flags} for a, flags in found.items()],
+        columns=["administration", "in_training_plan", "in_inventory"],
+    )
+    return out.astype({"administration": "string", "in_training_plan": bool, "in_inventory": bool})
+
+
+#: The survey item on the pupil's own use of violence (what the sources say of perpetrators).
+PERPETRATION_ITEM = "utovat_vald"
+
+
+def perpetration_by_sex(
+    cells: pd.DataFrame | None, municipality: str, years: Sequence[int]
+) -> str | None:
+    """What the school survey says about who uses violence, from a publication's ``cells``
+    only: the verdict of :func:`vpanalysis.steps.factors.sex_difference` for
+    :data:`PERPETRATION_ITEM` in the municipality's latest wave within ``years`` (``higher
+    among boys`` ...), or ``None`` when the survey has no such answers."""
+    if cells is None or cells.empty:
+        return None
+    lo, hi = int(years[0]), int(years[-1])
+    mine = cells[
+        (cells["source"] == factors.SURVEY_SOURCE)
+        & (cells["measure"] == PERPETRATION_ITEM)
+        & (cells["region"] == municipality)
+        & cells["year"].between(lo, hi)
+    ]
+    if mine.empty:
+        return None
+    indicator = pd.DataFrame(
+        {
+            "factor_id": [PERPETRATION_ITEM],
+            "source": [factors.SURVEY_SOURCE],
+            "item": [PERPETRATION_ITEM],
+            "year": [int(mine["year"].max())],
+        }
+    )
+    by_sex = factors.published_sex_shares(cells, indicator, municipality)
+    verdict = factors.sex_difference(by_sex)
+    return None if verdict.empty else str(verdict["verdict"].iloc[0])

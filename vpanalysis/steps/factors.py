@@ -696,6 +696,47 @@ def kolada_factor_indicators(
     return _typed_indicators(pd.DataFrame(rows, columns=_INDICATOR_COLUMNS))
 
 
+def with_collaborating_comparator(
+    indicators: pd.DataFrame,
+    kolada: pd.DataFrame,
+    others: Sequence[str],
+    population: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Kolada ``indicators`` compared with the same group as the survey: the other
+    collaborating municipalities ``others``, so that every factor of step 3 has one
+    comparison group.
+
+    The comparator of each KPI is the others' value in the indicator's year, weighted by
+    the population of the KPI's age group where :data:`KOLADA_DENOMINATORS` gives one
+    (a pooled share), else their plain mean. A KPI none of the others has that year keeps
+    no comparator (and so no judgement). ``comparator_group`` becomes ``collaborating``.
+    """
+    if indicators.empty or not others:
+        return indicators
+    out = indicators.copy()
+    frame = kolada[(kolada["sex"] == "T") & kolada["value"].notna()]
+    for i, row in out.iterrows():
+        kpi, year = str(row["item"]), int(row["year"])
+        at = frame[(frame["kpi"] == kpi) & (frame["year"] == year)]
+        at = at[at["region_code"].isin(list(others))].set_index("region_code")["value"]
+        at = at.astype(float)
+        value = np.nan
+        if len(at):
+            value = float(at.mean())
+            age_group = KOLADA_DENOMINATORS.get(kpi)
+            if age_group and population is not None:
+                pop = population_totals(
+                    population, age_group=age_group, regions=list(at.index), years=[year]
+                )
+                weights = pop.set_index("region_code")["population"].reindex(at.index)
+                if weights.notna().all() and weights.sum() > 0:
+                    value = float((at * weights).sum() / weights.sum())
+        out.loc[i, "comparator"] = value
+        out.loc[i, "comparator_group"] = "collaborating"
+        out.loc[i, "comparator_regions"] = ",".join(others)
+    return _typed_indicators(out)
+
+
 # ---------------------------------------------------------------- survey: from published cells
 
 #: The survey's source key and the group key of all pupils in a publication's cells.
@@ -873,6 +914,92 @@ def published_survey_indicators(
     return _typed_indicators(pd.DataFrame(rows, columns=_INDICATOR_COLUMNS)), share_frame
 
 
+#: Columns of :attr:`FactorAnalysis.by_sex`.
+SEX_COLUMNS = [
+    "factor_id", "item", "region", "year", "sex", "yes", "answered", "value", "lower", "upper",
+]  # fmt: skip
+#: Sexes the survey shares are split by (the publication's cells: K girls, M boys).
+SEXES = ("K", "M")
+
+
+def published_sex_shares(
+    cells: pd.DataFrame, indicators: pd.DataFrame, municipality: str
+) -> pd.DataFrame:
+    """The survey share of every survey indicator split by sex, from a publication's
+    ``cells`` only: girls (``K``) and boys (``M``), all grades, the indicator's year and
+    ``municipality``; share and Wilson interval where both counts are published, else
+    ``<NA>`` (:data:`SEX_COLUMNS`)."""
+    survey = indicators[indicators["source"] == SURVEY_SOURCE]
+    d = cells[
+        (cells["source"] == SURVEY_SOURCE)
+        & (cells["region"] == municipality)
+        & (cells["grade"] == ALL_GROUP)
+        & cells["sex"].isin(list(SEXES))
+        & cells["answer"].isin(["yes", "answered"])
+    ]
+    rows = []
+    for _, ind in survey.iterrows():
+        item, year = str(ind["item"]), int(ind["year"])
+        for sex in SEXES:
+            got = d[(d["measure"] == item) & (d["year"] == year) & (d["sex"] == sex)]
+            counts = {}
+            for answer in ("yes", "answered"):
+                hit = got[got["answer"] == answer]
+                withheld = hit.empty or bool(hit["withheld"].iloc[0])
+                counts[answer] = np.nan if withheld else float(hit["value"].iloc[0])
+            rows.append(
+                {"factor_id": ind["factor_id"], "item": item, "region": municipality,
+                 "year": year, "sex": sex, **counts}
+            )  # fmt: skip
+    frame = pd.DataFrame(rows, columns=SEX_COLUMNS[:7])
+    frame = frame.astype({"yes": "Float64", "answered": "Float64"})
+    out = published_shares(frame)
+    types = {"factor_id": "string", "item": "string", "region": "string", "year": "Int64",
+             "sex": "string"}  # fmt: skip
+    return out[SEX_COLUMNS].astype(types)
+
+
+def sex_difference(by_sex: pd.DataFrame, minimum_answered: int = 30) -> pd.DataFrame:
+    """Girls against boys for each factor of ``by_sex`` (:func:`published_sex_shares`).
+
+    The difference girls − boys (percentage points) with Newcombe's interval (from the
+    two Wilson intervals, method 10), which tests the difference itself: ``verdict`` is
+    ``higher among girls`` / ``higher among boys`` when the interval excludes 0, ``no
+    certain difference`` when it includes 0, ``withheld`` when a share is not published
+    (protection of small counts) and ``too few`` when a share rests on fewer than
+    ``minimum_answered`` answers. Columns ``factor_id``,
+    ``difference``, ``lower``, ``upper``, ``verdict``.
+    """
+    rows = []
+    for fid, group in by_sex.groupby("factor_id", sort=False):
+        g = group.set_index("sex")
+        if not set(SEXES) <= set(g.index):
+            continue
+        k, m = g.loc["K"], g.loc["M"]
+        withheld = any(_blank(r["value"]) or _blank(r["answered"]) for r in (k, m))
+        few = not withheld and any(float(r["answered"]) < minimum_answered for r in (k, m))
+        if withheld or few:
+            verdict = "withheld" if withheld else "too few"
+            rows.append({"factor_id": fid, "difference": np.nan, "lower": np.nan,
+                         "upper": np.nan, "verdict": verdict})  # fmt: skip
+            continue
+        p1, l1, u1 = (float(k[c]) for c in ("value", "lower", "upper"))
+        p2, l2, u2 = (float(m[c]) for c in ("value", "lower", "upper"))
+        diff = p1 - p2
+        lower = diff - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+        upper = diff + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+        verdict = (
+            "higher among girls" if lower > 0
+            else "higher among boys" if upper < 0
+            else "no certain difference"
+        )  # fmt: skip
+        rows.append({"factor_id": fid, "difference": diff, "lower": lower, "upper": upper,
+                     "verdict": verdict})  # fmt: skip
+    out = pd.DataFrame(rows, columns=["factor_id", "difference", "lower", "upper", "verdict"])
+    return out.astype({"factor_id": "string", "difference": "Float64", "lower": "Float64",
+                       "upper": "Float64", "verdict": "string"})  # fmt: skip
+
+
 @dataclass(frozen=True)
 class FactorAnalysis:
     """Step 3 for one municipality: the catalogue, local indicators, scores and priorities.
@@ -887,7 +1014,8 @@ class FactorAnalysis:
     :func:`score_factors` and :func:`select_priorities`. ``published`` is True when the
     survey indicators come from a publication's cells
     (:func:`published_survey_indicators`); ``shares`` then lists every published survey
-    share they rest on (per factor and region, the pool included).
+    share they rest on (per factor and region, the pool included), and ``by_sex`` the
+    municipality's shares for girls and boys (:func:`published_sex_shares`).
     """
 
     municipality_code: str
@@ -899,6 +1027,7 @@ class FactorAnalysis:
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     published: bool = False
     shares: pd.DataFrame | None = None
+    by_sex: pd.DataFrame | None = None
 
 
 def analyse(
@@ -957,6 +1086,12 @@ def analyse(
         else _empty_indicators()
     )
     kolada_part = kolada_part[~kolada_part["factor_id"].isin(survey_part["factor_id"])]
+    if not survey_part.empty and not kolada_part.empty:
+        # one comparison group for every factor: the survey's collaborating municipalities
+        others = str(survey_part["comparator_regions"].iloc[0]).split(",")
+        kolada_part = with_collaborating_comparator(
+            kolada_part, tables.kolada, others, tables.population
+        )
     parts = [p for p in (survey_part, kolada_part) if not p.empty]
     indicators = (
         _typed_indicators(pd.concat(parts, ignore_index=True)) if parts else _empty_indicators()
@@ -974,6 +1109,7 @@ def analyse(
         weights=_weights(weights),
         published=cells is not None,
         shares=shares,
+        by_sex=published_sex_shares(cells, indicators, municipality) if cells is not None else None,
     )
 
 

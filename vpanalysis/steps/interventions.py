@@ -7,6 +7,7 @@ The Swedish tables, sentences and chart are in :mod:`vpanalysis.presentation.int
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -301,3 +302,106 @@ def require_complete_logic_models(
         column="intervention_id",
         value=first["intervention_id"],
     )
+
+
+# ---------------------------------------------------------------- fit of the logic models
+
+#: Ages of the pupils the school survey asks (åk 9 and gy 2: 15–17 år).
+SURVEY_AGES = (15, 17)
+#: Indicator sources that measure a whole population (a rate per inhabitants or a share of
+#: all pupils), not the participants of an intervention.
+POPULATION_SOURCES = ("skolenkat", "kolada", "bra")
+#: The ways a logic model can fail to fit, from :func:`check_fit`.
+FIT_PROBLEMS = (
+    "no prioritised factor",
+    "parents followed by pupil survey",
+    "ages outside survey",
+    "population indicator only",
+)
+_AGES = re.compile(r"(\d{1,2})\s*[–-]\s*(\d{1,2})\s*år")
+_AGE_FROM = re.compile(r"(\d{1,2})\s*år\s*(?:och äldre|\+)")
+_GRADES = re.compile(r"åk\s*(\d)\s*[–-]\s*(\d)", re.IGNORECASE)
+_GRADE = re.compile(r"åk\s*(\d)\b", re.IGNORECASE)
+_PARENTS = re.compile(r"\b(föräldrar|vårdnadshavare)\b", re.IGNORECASE)
+
+
+def target_ages(target_group: object) -> tuple[int, int] | None:
+    """The ages a target group names, from its text: ``"Unga 13–18 år"`` -> (13, 18),
+    ``"Elever i åk 7–9"`` -> (13, 16) (åk n is about n+6 to n+7 years old),
+    ``"Elever i grundskolan"`` -> (6, 16), ``"gymnasiet"`` -> (16, 19); ``None`` when the
+    text names no ages (the fit cannot be checked then)."""
+    text = "" if target_group is None or pd.isna(target_group) else str(target_group)
+    if m := _AGES.search(text):
+        return int(m.group(1)), int(m.group(2))
+    if m := _AGE_FROM.search(text):
+        return int(m.group(1)), 120
+    if m := _GRADES.search(text):
+        return int(m.group(1)) + 6, int(m.group(2)) + 7
+    if m := _GRADE.search(text):
+        return int(m.group(1)) + 6, int(m.group(1)) + 7
+    low = text.casefold()
+    if "grundskola" in low:
+        return 6, 16
+    if "gymnasi" in low:
+        return 16, 19
+    return None
+
+
+def is_parent_group(target_group: object) -> bool:
+    """Whether the target group is parents (``Föräldrar till barn 3–12 år``): its ages are
+    the children's, not the participants'."""
+    return bool(_PARENTS.search("" if pd.isna(target_group) else str(target_group)))
+
+
+def check_fit(
+    interventions: pd.DataFrame,
+    logic_models: pd.DataFrame,
+    priorities: pd.DataFrame | Iterable[str],
+    municipality: str | None = None,
+) -> pd.DataFrame:
+    """Whether each chosen intervention fits the priorities and its own indicators.
+
+    One row per problem found (:data:`FIT_PROBLEMS`), columns ``intervention_id``,
+    ``name``, ``problem`` and ``indicator`` (the indicator concerned, ``""`` otherwise):
+
+    * ``no prioritised factor``: it addresses none of the ``priorities``;
+    * ``parents followed by pupil survey``: a parent group followed by a
+      ``skolenkat:`` indicator (the survey asks pupils, not the parents);
+    * ``ages outside survey``: the target group's ages (:func:`target_ages`) do not
+      overlap the survey's :data:`SURVEY_AGES`, but a ``skolenkat:`` indicator follows it;
+    * ``population indicator only``: a selective or indicated intervention (a group, not
+      everybody) whose every indicator with an id measures a whole population
+      (:data:`POPULATION_SOURCES`: reported crime per 100 000 inhabitants, a share of all
+      pupils) and which has no indicator of its own participants: a change among the
+      participants would hardly show.
+
+    Empty when everything fits (and when no intervention is chosen).
+    """
+    ids = set(_priority_ids(priorities))
+    frame = _select(interventions, municipality)
+    if "chosen" in frame:
+        frame = frame[frame["chosen"].astype(bool)]
+    rows = []
+    for _, row in frame.iterrows():
+        iid, name = row["intervention_id"], row["name"]
+        if ids and not ids & set(row["factors"]):
+            rows.append((iid, name, "no prioritised factor", ""))
+        model = logic_models[
+            (logic_models["intervention_id"] == iid) & (logic_models["stage"] == "indicators")
+        ]
+        with_id = [str(i) for i in model["indicator"].dropna() if str(i).strip()]
+        survey = [i for i in with_id if i.startswith("skolenkat:")]
+        parents = is_parent_group(row["target_group"])
+        ages = target_ages(row["target_group"])
+        for indicator in survey:
+            if parents:
+                rows.append((iid, name, "parents followed by pupil survey", indicator))
+            elif ages is not None and (ages[1] < SURVEY_AGES[0] or ages[0] > SURVEY_AGES[1]):
+                rows.append((iid, name, "ages outside survey", indicator))
+        own = len(model) - len(with_id)  # free-text indicators: of the participants
+        population = [i for i in with_id if i.split(":", 1)[0] in POPULATION_SOURCES]
+        targeted = row["prevention_level"] in ("selektiv", "indikerad")
+        if targeted and population and own == 0 and len(population) == len(with_id):
+            rows.extend((iid, name, "population indicator only", i) for i in population)
+    out = pd.DataFrame(rows, columns=["intervention_id", "name", "problem", "indicator"])
+    return out.astype("string")
