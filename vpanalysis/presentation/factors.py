@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vpanalysis import geography, plots
+from vpanalysis import geography, plots, report
 from vpanalysis.config import DISCLOSURE_THRESHOLD
 from vpanalysis.publication import keys
 from vpanalysis.registers import (
@@ -539,6 +539,18 @@ def priority_notes(analysis: FactorAnalysis) -> list[str]:
             + ". De kan bara väljas på poäng."
         )
     return notes
+
+
+def priority_notice(analysis: FactorAnalysis, page, *, ok: str):
+    """The notes on the priorities (:func:`priority_notes`), ``ok`` when there are none;
+    without a factor catalogue it says that no factor can be assessed and what to fill in."""
+    if analysis.scored.empty:
+        return page.missing(
+            "Faktorkatalogen",
+            "factors",
+            means="Inga faktorer kan därför bedömas eller prioriteras.",
+        )
+    return report.notice(priority_notes(analysis), ok=ok)
 
 
 def key_figures(analysis: FactorAnalysis) -> list[tuple[str, str]]:

@@ -433,6 +433,10 @@ def baseline_marks(follow: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Baslinje", "Senaste"])
 
 
+#: What a baseline needs (keys of :data:`vpanalysis.presentation.provenance.NEEDS`).
+BASELINE_NEEDS = ["bra", "kolada", "skolenkat", "socialtjanst", "kvinnojour"]
+
+
 def baseline_followup(follow: pd.DataFrame, saved: pd.DataFrame, page: report.Page):
     """Step 5's table of the baseline then and the latest values now
     (:func:`baseline_changes`), through the last-line check of its local counts, after a
@@ -440,13 +444,34 @@ def baseline_followup(follow: pd.DataFrame, saved: pd.DataFrame, page: report.Pa
     threshold = page.context.disclosure_threshold
     counts = follow[follow["source"].isin(["socialtjanst", "kvinnojour"])]
     report.check_disclosure(counts, ["value_then", "value_now"], threshold)
+    if not follow.empty and (follow["period_then"] == follow["period_now"]).all():
+        goals = getattr(page.context.registers, "goals", None)
+        no_goals = goals is None or goals.empty
+        means = "En jämförelse med baslinjen blir möjlig när nyare uppgifter har lagts in."
+        if no_goals:
+            means += (
+                " Utan mål avser baslinjen de senaste uppgifterna; målregistret anger vilket "
+                "år målen utgår från."
+            )
+        return with_frozen_notice(
+            page.missing(
+                "Uppgifter som är nyare än baslinjen",
+                "goals" if no_goals else None,
+                why=(
+                    "finns inte ännu: baslinjen och de senaste uppgifterna avser samma period, "
+                    "så baslinjen skulle jämföras med sig själv."
+                ),
+                means=means,
+            ),
+            saved,
+        )
     shown = report.table(
         baseline_changes(follow, saved),
         caption="Baslinjen och senaste värde",
         local=True,
         threshold=threshold,
         marks=baseline_marks(follow),
-        if_empty=page.missing("Underlag för en baslinje"),
+        if_empty=page.missing("Underlag för en baslinje", BASELINE_NEEDS),
     )
     return with_frozen_notice(shown, saved)
 
