@@ -170,7 +170,7 @@ def test_no_inventory_no_claim_about_interventions(contexts):
     for text in (gaps, chains):
         assert "ingen insats i inventeringen påverkar faktorn" not in text
         assert "Alla prioriterade" not in text and "Alla valda" not in text
-        assert "inventeringen av insatser" in text
+        assert "inventeringen av insatser" in text.lower()
         assert "kan därför inte bedömas" in text
     assert {"interventions"} <= set(provenance.NEEDS) and page.gap_names()[0] == (
         "inventeringen av insatser"
@@ -231,7 +231,10 @@ def test_coverage_counts_only_the_sources_the_municipality_has(contexts):
     assert "Socialtjänsten" in text and "räknas inte i matrisen" in text
     every = situation.available_sources(ljusdal.tables, "2161")
     assert set(every) == set(situation.COVERAGE_SOURCES)
-    assert visible(shown(situation_view.coverage_sources(every, report.Page(ljusdal, 2)))).strip() == ""
+    assert (
+        visible(shown(situation_view.coverage_sources(every, report.Page(ljusdal, 2)))).strip()
+        == ""
+    )
 
 
 # ---------------------------------------------------------------- partial BRÅ data
@@ -250,3 +253,135 @@ def test_police_summary_from_too_few_years_says_which_years_there_are(contexts):
     three = situation.police_rates(ctx.tables, ctx.regions, [2022, 2023, 2024])
     summary = situation.police_summary(three, "2161", "0021")
     assert not summary.empty and (summary["trend"] == "too_few").all()
+
+
+# ---------------------------------------------------------------- rendered from partial data
+
+#: The crafted cases: (data folder, municipality, steps).
+CASES = {
+    # One year of one BRÅ category fetched (two municipalities, no county, no Sweden); no
+    # social services, no women's shelter; one survey year; Kolada for Ljusdal only.
+    "first_data": ("A", "2161", (0, 1, 2, 3, 4, 5)),
+    # Two years of BRÅ; no survey, no Kolada.
+    "two_years": ("B", "2161", (0, 2, 5)),
+    # The example data for Gävle: no registers, no local sources.
+    "no_registers": ("example", "2180", (0, 1, 2, 3, 4, 5)),
+    # Umeå: in no example file at all (another county, no population either).
+    "outside": ("example", "2480", (0, 1, 2, 3, 4, 5)),
+}
+
+
+@pytest.fixture(scope="module")
+def partial_reports(built_data, tmp_path_factory):
+    """The reports of :data:`CASES`, rendered once per module:
+    ``{case: {"results": {step: ReportResult}, "html": {step: str}, "index": str}}``."""
+    import shutil
+
+    import partial_support as ps
+    from conftest import copy_raw
+
+    from vpanalysis import baseline
+    from vpanalysis.pipeline import build
+    from vpanalysis.runner import render
+
+    root = tmp_path_factory.mktemp("partial")
+    first = copy_raw(root / "A")
+    ps.bra_one_year_fetched(first)
+    ps.drop_source(first, "socialtjanst")
+    ps.drop_source(first, "kvinnojour")
+    ps.survey_one_year(first, 2024)
+    ps.kolada_only(first, "2161")
+    two = copy_raw(root / "B")
+    ps.bra_years(two, {2023, 2024})
+    ps.drop_source(two, "skolenkat")
+    ps.drop_source(two, "kolada")
+    example = root / "example"
+    shutil.copytree(built_data, example)
+    folders = {"A": first, "B": two, "example": example}
+    for folder in (first, two):
+        build(data_dir=folder)
+    out = {}
+    for case, (folder, code, steps) in CASES.items():
+        target = root / f"out_{case}"
+        jobs = [make_job(s, code, target, data_dir=str(folders[folder])) for s in steps]
+        baseline.freeze_for(jobs)
+        results = {job.step: render(job, log_path=target / f"{job.stem}.log") for job in jobs}
+        pages = {
+            s: r.path.read_text(encoding="utf-8") for s, r in results.items() if r.status == "ok"
+        }
+        index = write_index(target, list(results.values())).read_text(encoding="utf-8")
+        out[case] = {"results": results, "html": pages, "index": index}
+    return out
+
+
+def page_text(markup: str) -> str:
+    """The visible text of a rendered report (no scripts, styles or tags)."""
+    markup = re.sub(r"<(script|style)\b.*?</\1>", " ", markup, flags=re.S)
+    return re.sub(r"\s+", " ", html_unescape(re.sub(r"<[^>]+>", " ", markup)))
+
+
+def html_unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", list(CASES))
+def test_every_report_renders_from_partial_data(partial_reports, case):
+    failed = {s: r.message for s, r in partial_reports[case]["results"].items() if r.status != "ok"}
+    assert not failed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", list(CASES))
+def test_partial_reports_say_what_is_missing_and_how_to_start(partial_reports, case):
+    for step, markup in partial_reports[case]["html"].items():
+        text = page_text(markup)
+        assert "Traceback" not in text and "Error" not in text, step
+        notices = re.findall(r'<div class="vp-(?:missing|incomplete)".*?</div>', markup, re.S)
+        assert not PATHS.search(" ".join(map(page_text, notices))), step
+        if "Uppgifter saknas" in text:
+            assert "Kom igång" in text and "LÄSMIG.md" in text, step
+            assert "Rapporten är ofullständig" in text, step
+            assert provenance.report_gaps(markup), step
+    assert "ofullständig" in partial_reports[case]["index"]
+
+
+@pytest.mark.slow
+def test_one_year_of_bra_says_no_three_year_average(partial_reports):
+    pages = partial_reports["first_data"]["html"]
+    step2 = page_text(pages[2])
+    assert "finns bara för 2023 (1 år)" in step2
+    assert "Anmälda brott i Ljusdal, enskilda år" in step2
+    assert "Ett treårsgenomsnitt kräver tre år i följd" in step2
+    assert "finns bara för 2023 (1 år)" in page_text(pages[0])
+    for source in ("socialtjänstens uppgifter", "kvinnojourens uppgifter"):
+        assert source in step2.lower()
+    assert "Socialtjänsten och Kvinnojouren" in step2 or "Socialtjänsten, Kvinnojouren" in step2
+
+
+@pytest.mark.slow
+def test_two_years_of_bra_and_no_survey_or_kolada(partial_reports):
+    pages = partial_reports["two_years"]["html"]
+    step2 = page_text(pages[2])
+    assert "finns bara för 2023 och 2024 (2 år)" in step2
+    assert "fetch kolada" in step2 and "skolenkäten" in step2.lower()
+    gaps = provenance.report_gaps(pages[2])
+    assert "nyckeltal från Kolada" in gaps and "skolenkäten" in gaps
+
+
+@pytest.mark.slow
+def test_no_registers_no_claims(partial_reports):
+    pages = {s: page_text(m) for s, m in partial_reports["no_registers"]["html"].items()}
+    assert "saknas bland parterna" not in pages[1]
+    assert "Alla nyckelsektorer finns med" not in pages[1]
+    assert "partnerregistret" in pages[1]
+    assert "Samverkan har enats" not in pages[2]
+    assert "ingen insats i inventeringen påverkar faktorn" not in pages[4]
+    assert "Alla valda insatser har en fullständig logisk kedja" not in pages[4]
+    assert "inventeringen av insatser" in pages[4].lower()
+    assert "målregistret" in pages[5]
+    assert "räknas inte i matrisen" in pages[2]  # no social services, shelter or survey
+    index = partial_reports["no_registers"]["index"]
+    assert "klar" not in index and index.count("ofullständig") == 6

@@ -276,7 +276,7 @@ def missing_markup(
     of the ``needs`` already ``explained`` higher up on the page is not repeated."""
     keys = _needs(needs)
     why = why or "finns inte i underlaget."
-    means = means or "Avsnittet kan därför inte bedömas."
+    means = means or "Avsnittet kan därför inte visas."
     new = [k for k in keys if k not in set(explained)]
     start = ""
     if new:
@@ -305,7 +305,7 @@ def missing(
     :data:`~vpanalysis.presentation.provenance.NEEDS` to supply (the notice then says how
     to get started and points to the workspace's instructions); ``why`` replaces "finns
     inte i underlaget." (e.g. "finns bara för 2023."), ``means`` what that means for the
-    section (default: it cannot be assessed).
+    section (default: it cannot be shown).
     """
     return _html(missing_markup(what, region, needs, why=why, means=means))
 

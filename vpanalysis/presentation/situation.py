@@ -354,21 +354,33 @@ def years_text(years) -> str:
     return ", ".join(map(str, years[:-1])) + f" och {years[-1]}"
 
 
-def police_gap(years, page: report.Page, what: str = "Brå:s statistik över anmälda brott"):
+#: What too few years of police-reported crime mean for a section of yearly values.
+SINGLE_YEARS_MEAN = (
+    "Ett treårsgenomsnitt kräver tre år i följd och en trend minst fem år, så avsnittet "
+    "visar bara årsvärden, utan jämförelse över tid. Enstaka år varierar mycket i en liten "
+    "kommun."
+)
+
+#: What too few years mean for a section built on 3-year averages only.
+NO_AVERAGE_MEANS = (
+    "Ett treårsgenomsnitt kräver tre år i följd, så avsnittet kan inte visas förrän fler år "
+    "har hämtats."
+)
+
+
+def police_gap(
+    years,
+    page: report.Page,
+    what: str = "Brå:s statistik över anmälda brott",
+    means: str = NO_AVERAGE_MEANS,
+):
     """The notice for police-reported crime without a complete 3-year window: none at all,
-    or only ``years`` (too few for a 3-year average and a trend)."""
+    or only ``years`` (too few for a 3-year average; ``means`` says what that means here)."""
     if not years:
         return page.missing(what, "bra")
     n = len(years)
     return page.missing(
-        what,
-        "bra",
-        why=f"finns bara för {years_text(years)} ({n} år).",
-        means=(
-            "Ett treårsgenomsnitt kräver tre år i följd och en trend minst fem år, så "
-            "avsnittet visar bara årsvärden, utan jämförelse över tid. Enstaka år varierar "
-            "mycket i en liten kommun."
-        ),
+        what, "bra", why=f"finns bara för {years_text(years)} ({n} år).", means=means
     )
 
 
@@ -401,7 +413,7 @@ def police(
     if summary.empty:
         code = page.context.municipality_code
         years = situation.police_years(rates, code) if rates is not None else []
-        notice = police_gap(years, page)
+        notice = police_gap(years, page, means=SINGLE_YEARS_MEAN)
         if not years:
             return notice
         single = report.table(
@@ -487,14 +499,27 @@ def kolada_table(latest: pd.DataFrame) -> pd.DataFrame:
 
 
 def kolada(latest: pd.DataFrame, page: report.Page):
-    """The latest Kolada KPIs per region."""
-    return report.table(
+    """The latest Kolada KPIs per region; when only the municipality has values, a notice
+    that there is nothing to compare with."""
+    shown = report.table(
         kolada_table(latest),
         caption="Senaste år i Kolada",
         decimals=1,
         source="Kolada (RKA)",
         if_empty=page.missing("Nyckeltal från Kolada", "kolada"),
     )
+    if latest.empty:
+        return shown
+    code = page.context.municipality_code
+    others = latest[(latest["region_code"] != code) & latest["value"].notna()]
+    if not others.empty:
+        return shown
+    notice = page.missing(
+        "Kolada-värden för de jämförda kommunerna, länet och riket",
+        "kolada",
+        means=f"Tabellen visar bara {page.name}; ingen jämförelse kan göras.",
+    )
+    return HTML(shown.data + notice.data)
 
 
 def kolada_chart(series: pd.DataFrame, page: report.Page):
