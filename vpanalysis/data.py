@@ -34,7 +34,7 @@ import pandas as pd
 from vpanalysis import pipeline
 from vpanalysis.config import get_paths
 from vpanalysis.io.kolada import read_kpis
-from vpanalysis.io.survey import read_codebook
+from vpanalysis.io.survey import CODEBOOK_COLUMNS, read_codebook
 
 DataDir = str | os.PathLike | None
 
@@ -97,9 +97,13 @@ def load_kpis(data_dir: DataDir = None) -> pd.DataFrame:
 
 
 def load_codebook(data_dir: DataDir = None) -> pd.DataFrame:
-    """The school-survey codebook ``data/raw/skolenkat/codebook.csv`` (validated)."""
+    """The school-survey codebook ``data/raw/skolenkat/codebook.csv`` (validated); an
+    empty codebook when the workspace has no survey (neither answers nor codebook)."""
 
-    return read_codebook(get_paths(data_dir).raw / "skolenkat" / "codebook.csv")
+    path = get_paths(data_dir).raw / "skolenkat" / "codebook.csv"
+    if not path.exists():
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in [*CODEBOOK_COLUMNS, "_line"]})
+    return read_codebook(path)
 
 
 #: Local sources whose baseline values are counts of persons or shares of pupils.

@@ -26,6 +26,7 @@ from vpanalysis.steps.followup import (
     WEEK_47,
     activity_summary,
     baseline_mismatches,
+    baseline_unverifiable,
     codebook_row,
     is_count_indicator,
     item_cutoff,
@@ -480,13 +481,21 @@ def baseline_check(
     goals: pd.DataFrame, series: pd.DataFrame, municipality: str | None = None
 ) -> list[str]:
     """Swedish messages for goals whose baseline in the register disagrees with the data
-    (:func:`~vpanalysis.steps.followup.baseline_mismatches`)."""
+    (:func:`~vpanalysis.steps.followup.baseline_mismatches`), and for goals whose
+    baseline cannot be checked because the data have no value that year
+    (:func:`~vpanalysis.steps.followup.baseline_unverifiable`)."""
+    unchecked = baseline_unverifiable(goals, series, municipality)
     return [
         f"{m.goal_id}: utgångsvärdet i målregistret ({_num(m.baseline_value, 1)} år "
         f"{int(m.baseline_year)}) stämmer inte med källans värde "
         f"({_num(m.value, 1)} år {int(m.year)}). Kontrollera att målet mäts på "
         "samma sätt som indikatorn."
         for m in baseline_mismatches(goals, series, municipality).itertuples(index=False)
+    ] + [
+        f"{m.goal_id}: utgångsvärdet i målregistret (år {int(m.baseline_year)}) kan inte "
+        "kontrolleras, eftersom datakällan saknar värde för det året. Lägg in uppgifterna "
+        "för utgångsåret för att kunna kontrollera det."
+        for m in unchecked.itertuples(index=False)
     ]
 
 
