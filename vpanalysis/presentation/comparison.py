@@ -8,6 +8,7 @@ displays (given the report's :class:`vpanalysis.report.Page`).
 from __future__ import annotations
 
 import pandas as pd
+from IPython.display import HTML
 
 from vpanalysis import indicators, plots, report
 from vpanalysis.presentation import situation as situation_view
@@ -180,7 +181,22 @@ def _side_by_side(shares: pd.DataFrame, marks: bool) -> pd.DataFrame:
 
 
 def survey(shares: pd.DataFrame, page: report.Page):
-    """The survey shares of the municipalities side by side (a local-source table)."""
+    """The survey shares of the municipalities side by side (a local-source table); when
+    the municipality itself has no survey, a notice after the other municipalities'."""
+    shown = _survey_table(shares, page)
+    code = page.context.municipality_code
+    if shares.empty or (shares["region_code"] == code).any():
+        return shown
+    notice = page.missing(
+        "Skolenkäten",
+        "skolenkat",
+        why="har inga svar från kommunen.",
+        means="Tabellen visar bara de andra kommunerna; ingen jämförelse kan göras.",
+    )
+    return HTML(shown.data + notice.data)
+
+
+def _survey_table(shares: pd.DataFrame, page: report.Page):
     return report.table(
         survey_side_by_side(shares),
         caption="Andel elever som svarat ja, senaste undersökningen",

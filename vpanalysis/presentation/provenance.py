@@ -213,9 +213,8 @@ def registers_are_example(regs) -> bool:
 def report_gaps(page: str) -> list[str] | None:
     """What a rendered report's sections lacked (names in words), from its footer's JSON
     element; ``None`` when the report has none (rendered before reports recorded it)."""
-    match = re.search(
-        rf'<script type="application/json" class="{GAPS_CLASS}">(.*?)</script>', page, re.S
-    )
+    # attributes in any order: the HTML exporter may rewrite them
+    match = re.search(rf'<script\b[^>]*\bclass="{GAPS_CLASS}"[^>]*>(.*?)</script>', page, re.S)
     if not match:
         return None
     try:
