@@ -303,6 +303,7 @@ def partial_reports(built_data, tmp_path_factory):
     out = {}
     for case, (folder, code, steps) in CASES.items():
         target = root / f"out_{case}"
+        target.mkdir()
         jobs = [make_job(s, code, target, data_dir=str(folders[folder])) for s in steps]
         baseline.freeze_for(jobs)
         results = {job.step: render(job, log_path=target / f"{job.stem}.log") for job in jobs}
