@@ -302,9 +302,10 @@ def key_figures(figures: pd.DataFrame, page: report.Page):
     return report.key_figures(
         key_figure_items(figures),
         if_empty=page.missing(
-            "Underlag för nyckeltal",
+            "Nyckeltalen överst i rapporten",
             ["kolada", "bra", "skolenkat"],
-            means="Nyckeltalen kräver Kolada, Brå:s statistik för tre år eller skolenkäten.",
+            why="kan inte visas.",
+            means="De kräver Kolada, Brå:s statistik för tre år i följd eller skolenkäten.",
         ),
     )
 
