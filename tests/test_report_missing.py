@@ -386,3 +386,12 @@ def test_no_registers_no_claims(partial_reports):
     assert "räknas inte i matrisen" in pages[2]  # no social services, shelter or survey
     index = partial_reports["no_registers"]["index"]
     assert "klar" not in index and index.count("ofullständig") == 6
+
+
+def test_without_any_source_nothing_is_called_a_blind_spot(contexts):
+    gavle = contexts["2180"]
+    matrix = situation.coverage(gavle.definition, gavle.mapping, [])
+    spots = situation.blind_spots(matrix, gavle.definition)
+    assert not spots.empty  # every cell is empty without a source ...
+    assert shown(situation_view.blind_spots(spots, gavle.definition, [])).strip() == ""
+    assert "Ingen källa ser" in shown(situation_view.blind_spots(spots, gavle.definition))

@@ -885,8 +885,12 @@ def blind_spot_sentences(spots: pd.DataFrame, definition: definitions.Definition
     ]
 
 
-def blind_spots(spots: pd.DataFrame, definition: definitions.Definition):
-    """The blind spots as a warning box, or a line saying there are none."""
+def blind_spots(spots: pd.DataFrame, definition: definitions.Definition, available=None):
+    """The blind spots as a warning box, or a line saying there are none; nothing when
+    ``available`` (the sources with data, :func:`coverage_sources`) is given and empty:
+    without any source there is nothing to call a blind spot."""
+    if available is not None and not list(available):
+        return report.markdown("")
     return report.notice(
         blind_spot_sentences(spots, definition),
         ok="Alla former och relationer ses av minst en källa.",
