@@ -614,9 +614,11 @@ def test_baseline_check():
         }
     )  # fmt: skip
     messages = pf.baseline_check(goals, series)
-    assert [m.split(":")[0] for m in messages] == ["G1", "G3", "G5"]
+    assert [m.split(":")[0] for m in messages] == ["G1", "G3", "G5", "G2"]
     assert "33,0 år 2020" in messages[0]
     assert "30,0 år 2020" in messages[2]  # the biennial survey: the nearest year counts
+    # G2's source has no value in its baseline year (2021, only 2022): it cannot be checked
+    assert "(år 2021) kan inte kontrolleras" in messages[3]
 
 
 def test_goal_table_shows_interval_and_status():

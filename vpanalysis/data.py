@@ -90,9 +90,14 @@ def load_manifest(data_dir: DataDir = None) -> dict:
 
 
 def load_kpis(data_dir: DataDir = None) -> pd.DataFrame:
-    """The KPI list ``data/raw/kolada/kpis.csv``: title, kind, polarity, level per KPI."""
+    """The KPI list ``data/raw/kolada/kpis.csv``: title, kind, polarity, level per KPI;
+    an empty list when the workspace has no Kolada folder content (no KPIs, no values)."""
 
-    return read_kpis(get_paths(data_dir).raw / "kolada" / "kpis.csv")
+    path = get_paths(data_dir).raw / "kolada" / "kpis.csv"
+    if not path.exists():
+        columns = ["kpi", "title", "kind", "polarity", "level", "unit", "note"]
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in columns})
+    return read_kpis(path)
 
 
 def load_codebook(data_dir: DataDir = None) -> pd.DataFrame:

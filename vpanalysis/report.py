@@ -14,7 +14,7 @@ import math
 import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -22,10 +22,15 @@ from vpanalysis import catalogue
 from vpanalysis.config import DISCLOSURE_THRESHOLD
 from vpanalysis.errors import DisclosureError
 from vpanalysis.presentation.provenance import (  # noqa: F401 - part of report's API
+    GAPS_CLASS,
+    INSTRUCTIONS,
+    NEEDS,
     SOURCE_LABELS,
     SUPPRESSED,
     banner,
     example_sources,
+    get_started,
+    need_name,
     provenance,
     registers_are_example,
 )
@@ -252,13 +257,92 @@ def key_figures(items: Sequence[tuple], if_empty=None):
     return _html(f'<div class="vp-keyfigures">{"".join(cards)}</div>')
 
 
-def missing(what: str, region: str):
-    """The section text when a source has no data for the municipality."""
-    return _html(
-        f'<div class="vp-missing"><strong>Uppgifter saknas för {html.escape(region)}</strong>: '
-        f"{html.escape(what)} finns inte i underlaget. Avsnittet visar det som övriga källor "
-        "medger.</div>"
+def _needs(needs: str | Iterable[str] | None) -> list[str]:
+    if not needs:
+        return []
+    return [needs] if isinstance(needs, str) else list(dict.fromkeys(needs))
+
+
+def missing_markup(
+    what: str,
+    region: str,
+    needs: str | Iterable[str] | None = None,
+    *,
+    why: str | None = None,
+    means: str | None = None,
+    explained: Iterable[str] = (),
+) -> str:
+    """The HTML of a "missing data" notice (see :func:`missing`); the "Kom igång" text
+    of the ``needs`` already ``explained`` higher up on the page is not repeated."""
+    keys = _needs(needs)
+    why = why or "finns inte i underlaget."
+    means = means or "Avsnittet kan därför inte visas."
+    new = [k for k in keys if k not in set(explained)]
+    start = ""
+    if new:
+        start = f"<br><strong>Kom igång:</strong> {html.escape(get_started(new))}"
+    elif keys:
+        start = "<br><strong>Kom igång:</strong> se ovan."
+    data = html.escape(json.dumps(keys), quote=True)
+    return (
+        f'<div class="vp-missing" data-vp-needs="{data}"><strong>Uppgifter saknas för '
+        f"{html.escape(region)}</strong>: {html.escape(what)} {html.escape(why)} "
+        f"{html.escape(means)}{start}</div>"
     )
+
+
+def missing(
+    what: str,
+    region: str,
+    needs: str | Iterable[str] | None = None,
+    *,
+    why: str | None = None,
+    means: str | None = None,
+):
+    """The section text when a register or source has no data for the municipality.
+
+    ``what`` names what is missing (Swedish, in words); ``needs`` the keys of
+    :data:`~vpanalysis.presentation.provenance.NEEDS` to supply (the notice then says how
+    to get started and points to the workspace's instructions); ``why`` replaces "finns
+    inte i underlaget." (e.g. "finns bara för 2023."), ``means`` what that means for the
+    section (default: it cannot be shown).
+    """
+    return _html(missing_markup(what, region, needs, why=why, means=means))
+
+
+class Gap:
+    """A "missing data" notice that records itself in its :class:`Page` when shown.
+
+    Built by :meth:`Page.missing`. A notice passed as ``if_empty`` but never shown (the
+    table had rows) is not recorded, so the footer lists only the sections really shown
+    without their data. The "Kom igång" text of a register or source is given the first
+    time it is shown on the page; later notices refer to it.
+    """
+
+    def __init__(self, page: Page, what: str, needs: list[str], why, means):
+        self.page, self.what, self.needs, self.why, self.means = page, what, needs, why, means
+        self._markup: str | None = None
+
+    @property
+    def data(self) -> str:
+        if self._markup is None:
+            page = self.page
+            self._markup = missing_markup(
+                self.what,
+                page.name,
+                self.needs,
+                why=self.why,
+                means=self.means,
+                explained=page.explained,
+            )
+            page.explained.update(self.needs)
+            entry = {"what": self.what, "needs": self.needs}
+            if entry not in page.gaps:
+                page.gaps.append(entry)
+        return self._markup
+
+    def _repr_html_(self) -> str:
+        return self.data
 
 
 def quote(text: str, source: str = ""):
@@ -320,6 +404,11 @@ class Page:
 
     context: object
     report_id: int
+    #: The sections shown without their register or source, in order:
+    #: ``{"what": ..., "needs": [keys of NEEDS]}`` (see :meth:`missing`).
+    gaps: list = field(default_factory=list)
+    #: The registers and sources whose "Kom igång" text the page has shown.
+    explained: set = field(default_factory=set)
 
     @property
     def name(self) -> str:
@@ -343,13 +432,42 @@ class Page:
             + '<div class="vp-toc-placeholder"></div>'
         )
 
-    def missing(self, what: str):
-        """The "Uppgifter saknas för <kommun>" notice for a source without data here."""
-        return missing(what, self.name)
+    def missing(
+        self,
+        what: str,
+        needs: str | Iterable[str] | None = None,
+        *,
+        why: str | None = None,
+        means: str | None = None,
+    ) -> Gap:
+        """The "Uppgifter saknas för <kommun>" notice for a register or source without data
+        here (arguments as :func:`missing`); recorded in :attr:`gaps` when displayed."""
+        return Gap(self, what, _needs(needs), why, means)
+
+    def gap_names(self) -> list[str]:
+        """What the shown sections lacked, in words, each once (:attr:`gaps`)."""
+        names = []
+        for gap in self.gaps:
+            names += [need_name(k) for k in gap["needs"]] or [gap["what"]]
+        return list(dict.fromkeys(names))
 
     def footer(self, used: Iterable[str]):
-        """The provenance footer for the sources in ``used``."""
-        return provenance(self.context.manifest, used)
+        """The provenance footer for the sources in ``used``, with the list of what the
+        report's sections lacked (:attr:`gaps`) as text and as a JSON element for the
+        runner's index page."""
+        foot = provenance(self.context.manifest, used).data
+        names = self.gap_names()
+        if names:
+            foot += (
+                '<div class="vp-incomplete"><strong>Rapporten är ofullständig.</strong> '
+                f"Uppgifter saknas: {html.escape(', '.join(names))}. "
+                f"Arbetsytans instruktioner ({INSTRUCTIONS}) visar hur de tas fram.</div>"
+            )
+        payload = json.dumps({"missing": names, "gaps": self.gaps}, ensure_ascii=False).replace(
+            "</", "<\\/"
+        )
+        foot += f'<script type="application/json" class="{GAPS_CLASS}">{payload}</script>'
+        return _html(foot)
 
 
 def chart(fig, what: str, how: str, *, alt: str | None = None, cells=None):

@@ -412,8 +412,20 @@ def _index_banner(results: Sequence[ReportResult]) -> str:
     return ""
 
 
+def report_gaps(result: ReportResult) -> list[str]:
+    """What the sections of a rendered report lacked (names in words), read from the
+    JSON element its footer writes (:meth:`vpanalysis.report.Page.footer`); empty when
+    nothing was missing or the report is not there."""
+    try:
+        page = result.path.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    return provenance.report_gaps(page) or []
+
+
 def write_index(output_dir: Path, results: Sequence[ReportResult]) -> Path:
-    """``index.html`` linking every report of a run, with its status and date."""
+    """``index.html`` linking every report of a run, with its status and date; a report
+    whose sections lacked a register or source is "ofullständig", with what it lacks."""
     output_dir = Path(output_dir)
     by_municipality: dict[str, list[ReportResult]] = {}
     for result in results:
@@ -433,8 +445,16 @@ def write_index(output_dir: Path, results: Sequence[ReportResult]) -> Path:
                 link += f' (<a href="{html.escape(r.job.pdf_path.name)}">PDF</a>)'
             css = "vp-status-ok" if r.status != "failed" else "vp-status-bad"
             why = f" title='{html.escape(r.message, quote=True)}'" if r.message else ""
+            shown = status_sv.get(r.status, r.status)
+            gaps = report_gaps(r) if r.status != "failed" else None
+            if gaps:
+                css, shown = "vp-status-warn", "ofullständig"
+                shown += (
+                    "<br><span class='vp-note'>Uppgifter saknas: "
+                    f"{html.escape(', '.join(gaps))}</span>"
+                )
             rows.append(
-                f"<tr><td>{link}</td><td class='{css}'{why}>{status_sv.get(r.status, r.status)}"
+                f"<tr><td>{link}</td><td class='{css}'{why}>{shown}"
                 f"</td><td>{html.escape(r.finished[:10] or '–')}</td></tr>"
             )
         sections.append(

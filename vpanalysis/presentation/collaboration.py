@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from vpanalysis import report
 from vpanalysis.registers import DATA_SOURCES, ROLES, SECTORS
 from vpanalysis.steps import collaboration, interventions
 from vpanalysis.steps.collaboration import data_source_matrix, steering_structure, step_matrix
@@ -45,6 +46,29 @@ def missing_sectors(missing: pd.DataFrame) -> pd.DataFrame:
 def missing_sector_messages(missing: pd.DataFrame) -> list[str]:
     """The report's notice lines: one sentence per missing key sector."""
     return missing_sectors(missing)["message"].tolist()
+
+
+def missing_sectors_notice(
+    missing: pd.DataFrame,
+    partners: pd.DataFrame,
+    page,
+    *,
+    ok: str,
+    departments: pd.DataFrame | None = None,
+):
+    """The notice of key sectors missing among the partners (and, with ``departments``,
+    the departments that take part without being partners: :func:`sector_notices`),
+    ``ok`` when there is nothing to say; without a partner register it says that the
+    partners cannot be assessed and what to fill in (never that a sector is missing)."""
+    if partners.empty:
+        return page.missing(
+            "Partnerregistret",
+            "partners",
+            means="Vilka sektorer som finns med i samverkan kan därför inte bedömas.",
+        )
+    if departments is None:
+        return report.notice(missing_sector_messages(missing), ok=ok)
+    return report.notice(sector_notices(missing, departments), ok=ok)
 
 
 def partner_table(partners: pd.DataFrame) -> pd.DataFrame:

@@ -8,10 +8,12 @@ displays (given the report's :class:`vpanalysis.report.Page`).
 from __future__ import annotations
 
 import pandas as pd
+from IPython.display import HTML
 
 from vpanalysis import plots, report
 from vpanalysis.presentation import situation as situation_view
 from vpanalysis.presentation.verdicts import comparison_word
+from vpanalysis.steps import situation as steps_situation
 
 
 def side_by_side(table: pd.DataFrame) -> pd.DataFrame:
@@ -40,6 +42,21 @@ def side_by_side(table: pd.DataFrame) -> pd.DataFrame:
     return out.astype({"Antal (3 år)": "Int64"}) if "Antal (3 år)" in out else out
 
 
+def bra_missing(page: report.Page, what: str = "Brå:s statistik över anmälda brott"):
+    """The notice for a section without 3-year rates: Brå's statistics missing for the
+    municipality, or there for too few years (:func:`situation_view.police_gap`)."""
+    ctx = page.context
+    tables = getattr(ctx, "tables", None)
+    years = (
+        steps_situation.source_years(tables, "bra", ctx.municipality_code)
+        if tables is not None and tables.observations is not None
+        else []
+    )
+    if years:
+        return situation_view.police_gap(years, page, what)
+    return page.missing(what, "bra")
+
+
 def comparison_table(table: pd.DataFrame, category: str, page: report.Page):
     """The table of the collaborating municipalities, the county and Sweden."""
     return report.table(
@@ -47,7 +64,7 @@ def comparison_table(table: pd.DataFrame, category: str, page: report.Page):
         caption=f"{category}: samverkanskommunerna, länet och riket",
         decimals=1,
         source="Brå, anmälda brott; SCB, befolkning",
-        if_empty=page.missing("Brå:s statistik över anmälda brott"),
+        if_empty=bra_missing(page),
     )
 
 
@@ -55,7 +72,7 @@ def funnel_chart(funnel, category: str, page: report.Page):
     """The funnel plot of the county's municipalities (``funnel``:
     :func:`~vpanalysis.steps.comparison.county_funnel`)."""
     if funnel is None:
-        return page.missing("Brå:s statistik för länets kommuner")
+        return bra_missing(page, "Brå:s statistik för länets kommuner")
     points, limits, county_level = funnel
     return report.chart(
         plots.funnel(
@@ -84,7 +101,7 @@ def funnel_chart(funnel, category: str, page: report.Page):
 def map_chart(values: pd.Series, category: str, page: report.Page):
     """The county's municipalities shaded by their latest 3-year rate."""
     if values.dropna().empty:
-        return page.missing("Brå:s statistik för länets kommuner")
+        return bra_missing(page, "Brå:s statistik för länets kommuner")
     ctx = page.context
     return report.chart(
         plots.county_map(
@@ -107,7 +124,7 @@ def map_chart(values: pd.Series, category: str, page: report.Page):
 def panels_chart(multiples: pd.DataFrame, page: report.Page):
     """Small multiples: every crime category, one line per collaborating municipality."""
     if multiples.empty:
-        return page.missing("Brå:s statistik över anmälda brott")
+        return bra_missing(page)
     return report.chart(
         plots.small_multiples(multiples, panel="category", focus=page.name, ylabel="per 100 000"),
         what=(
@@ -166,13 +183,28 @@ def _side_by_side(shares: pd.DataFrame, marks: bool) -> pd.DataFrame:
 
 
 def survey(shares: pd.DataFrame, page: report.Page):
-    """The survey shares of the municipalities side by side (a local-source table)."""
+    """The survey shares of the municipalities side by side (a local-source table); when
+    the municipality itself has no survey, a notice after the other municipalities'."""
+    shown = _survey_table(shares, page)
+    code = page.context.municipality_code
+    if shares.empty or (shares["region_code"] == code).any():
+        return shown
+    notice = page.missing(
+        "Skolenkäten",
+        "skolenkat",
+        why="har inga svar från kommunen.",
+        means="Tabellen visar bara de andra kommunerna; ingen jämförelse kan göras.",
+    )
+    return HTML(shown.data + notice.data)
+
+
+def _survey_table(shares: pd.DataFrame, page: report.Page):
     return report.table(
         survey_side_by_side(shares),
         caption="Andel elever som svarat ja, senaste undersökningen",
         source="Skolenkät (lokal uppgift)",
         local=True,
         threshold=page.context.disclosure_threshold,
-        if_empty=page.missing("Skolenkäten"),
+        if_empty=page.missing("Skolenkäten", "skolenkat"),
         marks=survey_side_by_side_marks(shares),
     )

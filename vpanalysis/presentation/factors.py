@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vpanalysis import geography, plots
-from vpanalysis.config import DISCLOSURE_THRESHOLD
+from vpanalysis import geography, plots, report
+from vpanalysis.config import DISCLOSURE_THRESHOLD, SWEDEN_CODE
 from vpanalysis.publication import keys
 from vpanalysis.registers import (
     CHANGEABILITY,
@@ -649,6 +649,39 @@ def priority_notes(analysis: FactorAnalysis) -> list[str]:
             + ". De kan bara väljas på poäng."
         )
     return notes
+
+
+def kolada_missing(page):
+    """The notice for the factors' Kolada table without values: no Kolada data for the
+    municipality, or none for the county and Sweden to compare with."""
+    ctx = page.context
+    tables = getattr(ctx, "tables", None)
+    if (
+        tables is not None
+        and tables.kolada is not None
+        and tables.has("kolada", ctx.municipality_code)
+        and not tables.has("kolada", ctx.county_code)
+        and not tables.has("kolada", SWEDEN_CODE)
+    ):
+        return page.missing(
+            "Kolada-nyckeltal för faktorerna",
+            "kolada",
+            why=f"finns bara för {page.name}, inte för länet och riket att jämföra med.",
+            means="Faktorerna på samhällsnivå kan därför inte bedömas.",
+        )
+    return page.missing("Kolada-nyckeltal för faktorerna", "kolada")
+
+
+def priority_notice(analysis: FactorAnalysis, page, *, ok: str):
+    """The notes on the priorities (:func:`priority_notes`), ``ok`` when there are none;
+    without a factor catalogue it says that no factor can be assessed and what to fill in."""
+    if analysis.scored.empty:
+        return page.missing(
+            "Faktorkatalogen",
+            "factors",
+            means="Inga faktorer kan därför bedömas eller prioriteras.",
+        )
+    return report.notice(priority_notes(analysis), ok=ok)
 
 
 def key_figures(analysis: FactorAnalysis) -> list[tuple[str, str]]:

@@ -33,6 +33,7 @@ from vpanalysis.steps.followup import (
     WEEK_47,
     activity_summary,
     baseline_mismatches,
+    baseline_unverifiable,
     codebook_row,
     is_count_indicator,
     item_cutoff,
@@ -524,6 +525,10 @@ def baseline_marks(follow: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Baslinje", "Senaste"])
 
 
+#: What a baseline needs (keys of :data:`vpanalysis.presentation.provenance.NEEDS`).
+BASELINE_NEEDS = ["bra", "kolada", "skolenkat", "socialtjanst", "kvinnojour"]
+
+
 def baseline_followup(follow: pd.DataFrame, saved: pd.DataFrame, page: report.Page):
     """Step 5's table of the baseline then and the latest values now
     (:func:`baseline_changes`), through the last-line check of its local counts, after a
@@ -531,13 +536,34 @@ def baseline_followup(follow: pd.DataFrame, saved: pd.DataFrame, page: report.Pa
     threshold = page.context.disclosure_threshold
     counts = follow[follow["source"].isin(["socialtjanst", "kvinnojour"])]
     report.check_disclosure(counts, ["value_then", "value_now"], threshold)
+    if not follow.empty and (follow["period_then"] == follow["period_now"]).all():
+        goals = getattr(page.context.registers, "goals", None)
+        no_goals = goals is None or goals.empty
+        means = "En jämförelse med baslinjen blir möjlig när nyare uppgifter har lagts in."
+        if no_goals:
+            means += (
+                " Utan mål avser baslinjen de senaste uppgifterna; målregistret anger vilket "
+                "år målen utgår från."
+            )
+        return with_frozen_notice(
+            page.missing(
+                "Uppgifter som är nyare än baslinjen",
+                "goals" if no_goals else None,
+                why=(
+                    "finns inte ännu: baslinjen och de senaste uppgifterna avser samma period, "
+                    "så baslinjen skulle jämföras med sig själv."
+                ),
+                means=means,
+            ),
+            saved,
+        )
     shown = report.table(
         baseline_changes(follow, saved),
         caption="Baslinjen och senaste värde",
         local=True,
         threshold=threshold,
         marks=baseline_marks(follow),
-        if_empty=page.missing("Underlag för en baslinje"),
+        if_empty=page.missing("Underlag för en baslinje", BASELINE_NEEDS),
     )
     notes = baseline_break_notes(follow, page.context.year_range)
     if notes:
@@ -566,13 +592,21 @@ def baseline_check(
     goals: pd.DataFrame, series: pd.DataFrame, municipality: str | None = None
 ) -> list[str]:
     """Swedish messages for goals whose baseline in the register disagrees with the data
-    (:func:`~vpanalysis.steps.followup.baseline_mismatches`)."""
+    (:func:`~vpanalysis.steps.followup.baseline_mismatches`), and for goals whose
+    baseline cannot be checked because the data have no value that year
+    (:func:`~vpanalysis.steps.followup.baseline_unverifiable`)."""
+    unchecked = baseline_unverifiable(goals, series, municipality)
     return [
         f"{m.goal_id}: utgångsvärdet i målregistret ({_num(m.baseline_value, 1)} år "
         f"{int(m.baseline_year)}) stämmer inte med källans värde "
         f"({_num(m.value, 1)} år {int(m.year)}). Kontrollera att målet mäts på "
         "samma sätt som indikatorn."
         for m in baseline_mismatches(goals, series, municipality).itertuples(index=False)
+    ] + [
+        f"{m.goal_id}: utgångsvärdet i målregistret (år {int(m.baseline_year)}) kan inte "
+        "kontrolleras, eftersom datakällan saknar värde för det året. Lägg in uppgifterna "
+        "för utgångsåret för att kunna kontrollera det."
+        for m in unchecked.itertuples(index=False)
     ]
 
 

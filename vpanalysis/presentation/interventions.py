@@ -10,7 +10,7 @@ import textwrap
 
 import pandas as pd
 
-from vpanalysis import plots
+from vpanalysis import plots, report
 from vpanalysis.publication import keys
 from vpanalysis.registers import EVIDENCE, LOGIC_MODEL_STAGES, PREVENTION_LEVELS
 from vpanalysis.steps.interventions import (
@@ -241,13 +241,13 @@ def gap_messages(
 
 def logic_model_report_table(logic_models: pd.DataFrame, intervention_id: str) -> pd.DataFrame:
     """One intervention's logic model with Swedish columns ``Steg i kedjan``, ``Innehåll``;
-    an empty stage reads ``saknas – fyll i mallen för logiska kedjor``."""
+    an empty stage reads ``saknas – fyll i registret över logiska kedjor``."""
     table = logic_model_table(logic_models, intervention_id)
     return pd.DataFrame(
         {
             "Steg i kedjan": table["stage"].map(LOGIC_MODEL_STAGES),
             "Innehåll": [
-                items if n else "saknas – fyll i mallen för logiska kedjor"
+                items if n else "saknas – fyll i registret över logiska kedjor"
                 for items, n in zip(table["items"], table["n_items"], strict=True)
             ],
         }
@@ -340,10 +340,61 @@ LOGIC_MODELS_OK = (
 
 
 NO_CHOSEN_MESSAGE = (
-    "Ingen insats är vald för utveckling ännu. Markera de valda insatserna i "
-    "insatsinventeringen (kolumnen för vald insats) och beskriv deras logiska kedjor i "
-    "mallen för logiska kedjor."
+    "Ingen insats är vald för utveckling ännu. Markera de valda insatserna i inventeringen "
+    "av insatser och beskriv deras logiska kedjor i registret över logiska kedjor."
 )
+
+
+def gaps_notice(
+    priorities: pd.DataFrame,
+    interventions: pd.DataFrame,
+    page: report.Page,
+    *,
+    ok: str,
+    weak_evidence_max: int = WEAK_EVIDENCE_MAX,
+):
+    """The notice of prioritised factors that no intervention (or only weakly supported
+    ones) addresses, ``ok`` when there is none; without an inventory or without
+    prioritised factors it says that this cannot be assessed and what to fill in."""
+    if interventions.empty:
+        return page.missing(
+            "Inventeringen av insatser",
+            "interventions",
+            means="Om de prioriterade faktorerna påverkas av någon insats kan därför inte bedömas.",
+        )
+    if priorities.empty:
+        return page.missing(
+            "Prioriterade faktorer",
+            "factors",
+            why="finns inte i underlaget (steg 3).",
+            means="Om insatserna täcker de prioriterade faktorerna kan därför inte bedömas.",
+        )
+    return report.notice(
+        gap_messages(priorities, interventions, weak_evidence_max=weak_evidence_max), ok=ok
+    )
+
+
+def logic_model_notice(
+    interventions: pd.DataFrame,
+    logic_models: pd.DataFrame,
+    page: report.Page,
+    *,
+    ok: str = LOGIC_MODELS_OK,
+    priorities: pd.DataFrame | None = None,
+):
+    """The notice of chosen interventions whose logic model is missing, incomplete or (with
+    step 3's ``priorities``) does not fit (:func:`logic_model_notices`), ``ok`` when there is
+    nothing to say; without an inventory it says that this cannot be assessed and what to
+    fill in."""
+    if interventions.empty:
+        return page.missing(
+            "Inventeringen av insatser",
+            ["interventions", "logic_models"],
+            means="Om de valda insatserna har en fullständig logisk kedja kan därför inte bedömas.",
+        )
+    if priorities is None:
+        return report.notice(logic_model_messages(interventions, logic_models), ok=ok)
+    return report.notice(logic_model_notices(interventions, logic_models, priorities), ok=ok)
 
 
 def coverage_chart(priorities: pd.DataFrame, interventions: pd.DataFrame, title: str = ""):

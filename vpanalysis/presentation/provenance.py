@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
+import re
 from collections.abc import Iterable, Mapping
 
 import pandas as pd
@@ -29,6 +31,102 @@ SOURCE_LABELS = {
     "skolenkat": "Skolenkät (lokal uppgift)",
     "registers": "Kommunens register för det våldsförebyggande arbetet",
 }
+
+
+#: The class of the JSON element in a report's footer that lists what the report's
+#: sections lacked (:meth:`vpanalysis.report.Page.footer`); the index page reads it
+#: (:func:`report_gaps`).
+GAPS_CLASS = "vp-gaps"
+
+#: The workspace's instructions that every "Kom igång" text points to.
+INSTRUCTIONS = "LÄSMIG.md"
+
+#: What a report may lack and how to get it: key -> (Swedish name in words, how to get it).
+#: Register keys are the fields of :class:`vpanalysis.registers.Registers`; source keys are
+#: the manifest's. Named in words, never as file paths (paths belong in the instructions).
+NEEDS: dict[str, tuple[str, str]] = {
+    "partners": (
+        "partnerregistret",
+        "Fyll i partnerregistret med samverkans parter, deras roller, mandat och resurser.",
+    ),
+    "training_days": (
+        "loggen över utbildningsdagar",
+        "Fyll i loggen över utbildningsdagar med ledningsgruppens gemensamma utbildningar.",
+    ),
+    "factors": (
+        "faktorkatalogen",
+        "Fyll i faktorkatalogen med de risk- och skyddsfaktorer som samverkan vill bedöma.",
+    ),
+    "interventions": (
+        "inventeringen av insatser",
+        "Fyll i inventeringen av insatser med kommunens pågående och planerade insatser och "
+        "vilka faktorer de påverkar.",
+    ),
+    "logic_models": (
+        "registret över logiska kedjor",
+        "Beskriv den logiska kedjan för varje vald insats i registret över logiska kedjor.",
+    ),
+    "goals": (
+        "målregistret",
+        "Fyll i målregistret med målen, deras indikatorer, utgångsvärden och målår.",
+    ),
+    "training_plan": (
+        "utbildningsplanen",
+        "Fyll i utbildningsplanen med hur många medarbetare per förvaltning som ska utbildas.",
+    ),
+    "training_log": (
+        "utbildningsloggen",
+        "Fyll i utbildningsloggen med genomförda utbildningar och antal deltagare.",
+    ),
+    "activities": (
+        "aktivitetsregistret",
+        "Fyll i aktivitetsregistret med genomförda aktiviteter och hur många de nådde.",
+    ),
+    "definition": (
+        "den gemensamma definitionen av våld",
+        "Skriv in samverkans beslutade definition av våld i definitionsmallen.",
+    ),
+    "bra": (
+        "Brå:s statistik över anmälda brott",
+        "Hämta Brå:s statistik över anmälda brott per kommun, ett år och en brottskategori i "
+        "taget, med kommandot vpanalysis fetch bra.",
+    ),
+    "scb": (
+        "SCB:s befolkningsstatistik",
+        "Hämta befolkningen från SCB med kommandot vpanalysis fetch scb-population.",
+    ),
+    "kolada": (
+        "nyckeltal från Kolada",
+        "Hämta nyckeltalen från Kolada med kommandot vpanalysis fetch kolada, för kommunen, "
+        "de jämförda kommunerna, länet och riket.",
+    ),
+    "socialtjanst": (
+        "socialtjänstens uppgifter om våld",
+        "Be socialtjänsten om antal personer per år och kategori och lägg filen i mappen för "
+        "socialtjänstens uppgifter.",
+    ),
+    "kvinnojour": (
+        "kvinnojourens uppgifter",
+        "Be kvinnojouren om antal personer per år och kategori och lägg filen i mappen för "
+        "kvinnojourens uppgifter; att publicera dem kräver föreningens samtycke.",
+    ),
+    "skolenkat": (
+        "skolenkäten",
+        "Lägg skolenkätens svar (en rad per elev) och dess kodbok i mappen för skolenkäten.",
+    ),
+}
+
+
+def need_name(key: str) -> str:
+    """The Swedish name (in words) of a register or source in :data:`NEEDS`."""
+    return NEEDS[key][0] if key in NEEDS else SOURCE_LABELS.get(key, key)
+
+
+def get_started(keys: Iterable[str]) -> str:
+    """The "Kom igång" sentence(s) for the registers or sources ``keys`` (plain text)."""
+    steps = [NEEDS[k][1] for k in dict.fromkeys(keys) if k in NEEDS]
+    steps.append(f"Arbetsytans instruktioner ({INSTRUCTIONS}) visar hur.")
+    return " ".join(steps)
 
 
 def example_sources(manifest: Mapping) -> list[str]:
@@ -110,3 +208,16 @@ def registers_are_example(regs) -> bool:
         ):
             return True
     return False
+
+
+def report_gaps(page: str) -> list[str] | None:
+    """What a rendered report's sections lacked (names in words), from its footer's JSON
+    element; ``None`` when the report has none (rendered before reports recorded it)."""
+    # attributes in any order: the HTML exporter may rewrite them
+    match = re.search(rf'<script\b[^>]*\bclass="{GAPS_CLASS}"[^>]*>(.*?)</script>', page, re.S)
+    if not match:
+        return None
+    try:
+        return list(json.loads(match.group(1).replace("<\\/", "</")).get("missing", []))
+    except (ValueError, AttributeError):
+        return None

@@ -47,6 +47,9 @@ SURVEY_GROUPS = ["Alla", "Tjejer", "Killar", "Åk 9", "Gy 2"]
 #: Display names of the local sources in the baseline.
 _LOCAL_NAMES = {"socialtjanst": "Socialtjänsten", "kvinnojour": "Kvinnojouren"}
 
+#: What a baseline needs (keys of :data:`vpanalysis.presentation.provenance.NEEDS`).
+BASELINE_NEEDS = ["bra", "kolada", "skolenkat", "socialtjanst", "kvinnojour"]
+
 #: Display names of the sources in the coverage table.
 _SOURCE_NAMES = {
     "bra": "Polisen/Brå",
@@ -223,10 +226,32 @@ def definition_tables(definition: definitions.Definition) -> dict[str, pd.DataFr
     }
 
 
-def agreed_definition(definition: definitions.Definition) -> list:
-    """The definition's text as a quote, then its three vocabularies as tables."""
+def definition_status(definition: definitions.Definition, page: report.Page):
+    """Who decided the definition and when; without that (the template's example text,
+    or no decision recorded), a notice that the collaboration has not decided on one."""
+    if definition.decided_by and not definition.example:
+        decided = f" den {definition.decided_on}" if definition.decided_on else ""
+        return report.notice(
+            [], ok=f"Definitionen är beslutad av {definition.decided_by}{decided}."
+        )
+    return page.missing(
+        "En beslutad definition av våld",
+        "definition",
+        why=(
+            "finns inte i underlaget: texten nedan är mallens exempeltext, som samverkan inte "
+            "har beslutat om."
+        ),
+        means="Lägesbilden utgår från exempeltexten tills en egen definition är beslutad.",
+    )
+
+
+def agreed_definition(definition: definitions.Definition, page: report.Page | None = None) -> list:
+    """The definition's text as a quote, then its three vocabularies as tables; with
+    ``page``, first who decided it (:func:`definition_status`)."""
     vocabularies = definition_tables(definition)
+    status = [definition_status(definition, page)] if page is not None else []
     return [
+        *status,
         report.quote(definition.text, f"{definition.name} – {definition.reference}"),
         report.table(vocabularies["forms"], caption="Former av våld"),
         report.table(
@@ -268,7 +293,13 @@ def key_figure_items(figures: pd.DataFrame) -> list[tuple[str, str]]:
 def key_figures(figures: pd.DataFrame, page: report.Page):
     """The key-figure cards at the top of the report."""
     return report.key_figures(
-        key_figure_items(figures), if_empty=page.missing("Underlag för nyckeltal")
+        key_figure_items(figures),
+        if_empty=page.missing(
+            "Nyckeltalen överst i rapporten",
+            ["kolada", "bra", "skolenkat"],
+            why="kan inte visas.",
+            means="De kräver Kolada, Brå:s statistik för tre år i följd eller skolenkäten.",
+        ),
     )
 
 
@@ -425,15 +456,93 @@ def without_all_crime(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["category"] != TOTAL_CATEGORY]
 
 
-def police(summary: pd.DataFrame, definition: definitions.Definition, page: report.Page):
+def years_text(years) -> str:
+    """Years in words: ``2023``, ``2023 och 2024``, ``2019–2024`` (consecutive) or a list."""
+    years = sorted(int(y) for y in years)
+    if not years:
+        return ""
+    if len(years) == 1:
+        return str(years[0])
+    if years == list(range(years[0], years[-1] + 1)) and len(years) > 2:
+        return f"{years[0]}–{years[-1]}"
+    return ", ".join(map(str, years[:-1])) + f" och {years[-1]}"
+
+
+#: What too few years of police-reported crime mean for a section of yearly values.
+SINGLE_YEARS_MEAN = (
+    "Ett treårsgenomsnitt kräver tre år i följd och en trend minst fem år, så avsnittet "
+    "visar bara årsvärden, utan jämförelse över tid. Enstaka år varierar mycket i en liten "
+    "kommun."
+)
+
+#: What too few years mean for a section built on 3-year averages only.
+NO_AVERAGE_MEANS = (
+    "Ett treårsgenomsnitt kräver tre år i följd, så avsnittet kan inte visas förrän fler år "
+    "har hämtats."
+)
+
+
+def police_gap(
+    years,
+    page: report.Page,
+    what: str = "Brå:s statistik över anmälda brott",
+    means: str = NO_AVERAGE_MEANS,
+):
+    """The notice for police-reported crime without a complete 3-year window: none at all,
+    or only ``years`` (too few for a 3-year average; ``means`` says what that means here)."""
+    if not years:
+        return page.missing(what, "bra")
+    n = len(years)
+    return page.missing(
+        what, "bra", why=f"finns bara för {years_text(years)} ({n} år).", means=means
+    )
+
+
+def police_single_table(single: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~vpanalysis.steps.situation.police_single_years` with Swedish columns."""
+    return pd.DataFrame(
+        {
+            "Brottskategori": single["category"],
+            "År": single["year"].astype("Int64"),
+            "Antal": single["count"].astype("Int64"),
+            "Per 100 000 inv.": single["value"],
+            "Nedre gräns": single["lower"],
+            "Övre gräns": single["upper"],
+        }
+    )
+
+
+def police(
+    summary: pd.DataFrame,
+    definition: definitions.Definition,
+    page: report.Page,
+    rates: pd.DataFrame | None = None,
+):
     """The table of police-reported crime, 3-year rates compared with county and Sweden,
-    and all reported crime as its context where the data have it."""
+    and all reported crime as its context where the data have it.
+
+    Without a complete 3-year window (``summary`` empty) the notice says which years
+    there are and what that means, followed by the yearly rates of ``rates``
+    (:func:`~vpanalysis.steps.situation.police_rates`) when there are any.
+    """
+    if summary.empty:
+        code = page.context.municipality_code
+        years = situation.police_years(rates, code) if rates is not None else []
+        notice = police_gap(years, page, means=SINGLE_YEARS_MEAN)
+        if not years:
+            return notice
+        single = report.table(
+            police_single_table(situation.police_single_years(rates, code)),
+            caption=f"Anmälda brott i {page.name}, enskilda år",
+            decimals=1,
+            source="Brå, anmälda brott; SCB, befolkning",
+        )
+        return HTML(notice.data + single.data)
     table = report.table(
         police_table(without_all_crime(summary), definition),
         caption=f"Anmälda brott i {page.name}, treårsgenomsnitt",
         decimals=1,
         source="Brå, anmälda brott; SCB, befolkning",
-        if_empty=page.missing("Brå:s statistik över anmälda brott"),
     )
     context = all_crime_text(summary, page.name) if not summary.empty else None
     if context is None:
@@ -444,7 +553,12 @@ def police(summary: pd.DataFrame, definition: definitions.Definition, page: repo
 def assault_chart(series: pd.DataFrame, page: report.Page):
     """Police-reported assault as 3-year rates over the years, with intervals."""
     if series.empty:
-        return page.missing("Brå:s statistik över misshandel")
+        return page.missing(
+            "Treårsgenomsnitt för anmäld misshandel",
+            "bra",
+            why="finns inte i underlaget: det kräver Brå:s statistik för tre år i följd.",
+            means="Diagrammet kan därför inte visas.",
+        )
     return report.chart(
         plots.trend(
             series,
@@ -469,7 +583,12 @@ def category_chart(panels: pd.DataFrame, page: report.Page):
     """Small multiples: every crime category's 3-year rates (municipality, county, Sweden)."""
     panels = without_all_crime(panels)
     if panels.empty:
-        return page.missing("Brå:s statistik per brottskategori")
+        return page.missing(
+            "Treårsgenomsnitt per brottskategori",
+            "bra",
+            why="finns inte i underlaget: det kräver Brå:s statistik för tre år i följd.",
+            means="Diagrammen kan därför inte visas.",
+        )
     return report.chart(
         plots.small_multiples(panels, panel="category", focus=page.name, ylabel="per 100 000"),
         what=(
@@ -501,20 +620,33 @@ def kolada_table(latest: pd.DataFrame) -> pd.DataFrame:
 
 
 def kolada(latest: pd.DataFrame, page: report.Page):
-    """The latest Kolada KPIs per region."""
-    return report.table(
+    """The latest Kolada KPIs per region; when only the municipality has values, a notice
+    that there is nothing to compare with."""
+    shown = report.table(
         kolada_table(latest),
         caption="Senaste år i Kolada",
         decimals=1,
         source="Kolada (RKA)",
-        if_empty=page.missing("Kolada"),
+        if_empty=page.missing("Nyckeltal från Kolada", "kolada"),
     )
+    if latest.empty:
+        return shown
+    code = page.context.municipality_code
+    others = latest[(latest["region_code"] != code) & latest["value"].notna()]
+    if not others.empty:
+        return shown
+    notice = page.missing(
+        "Kolada-värden för de jämförda kommunerna, länet och riket",
+        "kolada",
+        means=f"Tabellen visar bara {page.name}; ingen jämförelse kan göras.",
+    )
+    return HTML(shown.data + notice.data)
 
 
 def kolada_chart(series: pd.DataFrame, page: report.Page):
     """Kolada's police-reported violent crime (N07403) year by year."""
     if series.empty:
-        return page.missing("Kolada-nyckeltalet om anmälda våldsbrott")
+        return page.missing("Kolada-nyckeltalet om anmälda våldsbrott", "kolada")
     return report.chart(
         plots.trend(
             series,
@@ -614,7 +746,7 @@ def social_services(protected: pd.DataFrame, page: report.Page) -> list:
             count_columns=[c for c in by_year.columns if c != "Kategori"],
             threshold=threshold,
             source="Socialtjänsten (lokal uppgift)",
-            if_empty=page.missing("Socialtjänstens uppgifter"),
+            if_empty=page.missing("Socialtjänstens uppgifter", "socialtjanst"),
             marks=counts_by_year_marks(protected),
         ),
         report.table(
@@ -639,7 +771,7 @@ def shelter(protected: pd.DataFrame, page: report.Page):
         count_columns=[c for c in by_year.columns if c != "Kategori"],
         threshold=page.context.disclosure_threshold,
         source="Kvinnojouren (lokal uppgift)",
-        if_empty=page.missing("Kvinnojourens uppgifter"),
+        if_empty=page.missing("Kvinnojourens uppgifter", "kvinnojour"),
         marks=counts_by_year_marks(protected),
     )
 
@@ -736,7 +868,7 @@ def survey(prevalence: pd.DataFrame, page: report.Page):
         source="Skolenkät (lokal uppgift)",
         local=True,
         threshold=page.context.disclosure_threshold,
-        if_empty=page.missing("Skolenkäten"),
+        if_empty=page.missing("Skolenkäten", "skolenkat"),
         marks=survey_table_marks(prevalence),
     )
 
@@ -846,6 +978,25 @@ def coverage_chart(counts: pd.DataFrame, definition: definitions.Definition):
     )
 
 
+def coverage_sources(available, page: report.Page):
+    """Which sources the coverage matrix leaves out because they have no data for the
+    municipality (nothing when every source has data)."""
+    left_out = [s for s in situation.COVERAGE_SOURCES if s not in set(available)]
+    if not left_out:
+        return report.markdown("")
+    names = [_SOURCE_NAMES.get(s, s) for s in left_out]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " och " + names[-1]
+    return page.missing(
+        f"Uppgifter från {listed}",
+        left_out,
+        why="finns inte i underlaget, så de räknas inte i matrisen nedan.",
+        means=(
+            "En tom ruta kan därför bero på att en källa saknas, inte på att ingen källa "
+            "kan se det våldet."
+        ),
+    )
+
+
 def blind_spot_sentences(spots: pd.DataFrame, definition: definitions.Definition) -> list[str]:
     """A sentence for each blind spot of :func:`~vpanalysis.steps.situation.blind_spots`,
     then one for each gap the definition names (groups and settings no source covers)."""
@@ -863,8 +1014,12 @@ def blind_spot_sentences(spots: pd.DataFrame, definition: definitions.Definition
     return cells + gaps
 
 
-def blind_spots(spots: pd.DataFrame, definition: definitions.Definition):
-    """The blind spots as a warning box, or a line saying there are none."""
+def blind_spots(spots: pd.DataFrame, definition: definitions.Definition, available=None):
+    """The blind spots as a warning box, or a line saying there are none; nothing when
+    ``available`` (the sources with data, :func:`coverage_sources`) is given and empty:
+    without any source there is nothing to call a blind spot."""
+    if available is not None and not list(available):
+        return report.markdown("")
     return report.notice(
         blind_spot_sentences(spots, definition),
         ok="Alla former och relationer ses av minst en källa.",
@@ -993,7 +1148,7 @@ def baseline(table: pd.DataFrame, page: report.Page):
         local=True,
         count_columns=["Antal"],
         threshold=page.context.disclosure_threshold,
-        if_empty=page.missing("Underlag för en baslinje"),
+        if_empty=page.missing("Underlag för en baslinje", BASELINE_NEEDS),
         marks=baseline_marks(table),
     )
     return with_frozen_notice(shown, table)
@@ -1043,7 +1198,7 @@ def baseline_followup(saved: pd.DataFrame, current: pd.DataFrame, page: report.P
     shown = report.table(
         baseline_changes(saved, current),
         caption="Baslinjen och senaste värde",
-        if_empty=page.missing("Underlag för en baslinje"),
+        if_empty=page.missing("Underlag för en baslinje", BASELINE_NEEDS),
     )
     return with_frozen_notice(shown, saved)
 

@@ -973,6 +973,28 @@ def goal_its(
 BASELINE_TOLERANCE = 0.10
 
 
+def baseline_unverifiable(
+    goals: pd.DataFrame, series: pd.DataFrame, municipality: str | None = None
+) -> pd.DataFrame:
+    """Goals whose baseline in the register cannot be checked against the data: the
+    indicator has no value in the baseline year (the survey: none within one year), e.g.
+    when only later years have been supplied (indicators counted from the registers are
+    not checked: they start before the first row). Columns: ``goal_id``,
+    ``baseline_year``."""
+    rows = []
+    for _, g in _select(goals, municipality).iterrows():
+        if pd.isna(g["baseline_year"]) or pd.isna(g["baseline_value"]):
+            continue
+        if str(g["indicator"]).startswith("register:"):  # counted from the registers
+            continue
+        data = series[series["indicator"] == g["indicator"]].dropna(subset=["value"])
+        reach = 1 if str(g["indicator"]).startswith("skolenkat:") else 0
+        distance = (data["year"].astype(int) - int(g["baseline_year"])).abs()
+        if data.empty or distance.min() > reach:
+            rows.append({"goal_id": g["goal_id"], "baseline_year": int(g["baseline_year"])})
+    return pd.DataFrame(rows, columns=["goal_id", "baseline_year"])
+
+
 def baseline_mismatches(
     goals: pd.DataFrame, series: pd.DataFrame, municipality: str | None = None
 ) -> pd.DataFrame:

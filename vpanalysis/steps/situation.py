@@ -250,10 +250,10 @@ def police_summary(
     ``trend_from``/``trend_to`` (the years the trend covers), and ``sex`` and ``age_group`` (who the
     rate is per). Empty when ``focus`` has no rate.
     """
-    rolled = police_rolling(rate_table)
+    rolled = police_rolling(rate_table).dropna(subset=["value"])
     if rolled.empty or not (rolled["region_code"] == focus).any():
-        return pd.DataFrame()
-    latest = int(rolled.dropna(subset=["value"])["year_to"].max())
+        return pd.DataFrame()  # no complete 3-year window here (see police_years)
+    latest = int(rolled.loc[rolled["region_code"] == focus, "year_to"].max())
     last = rolled[rolled["year_to"] == latest]
     mine = last[last["region_code"] == focus].set_index("category")
     forms = {}
@@ -879,10 +879,67 @@ def published_baseline(baseline: pd.DataFrame, cells: pd.DataFrame, region: str)
 # ---------------------------------------------------------------- definition and coverage
 
 
-def coverage(definition: definitions.Definition, mapping: pd.DataFrame) -> pd.DataFrame:
+#: The sources the coverage matrix (:func:`coverage`) considers.
+COVERAGE_SOURCES = ("bra", "socialtjanst", "kvinnojour", "skolenkat", "kolada")
+
+
+def coverage(
+    definition: definitions.Definition,
+    mapping: pd.DataFrame,
+    sources: Iterable[str] | None = None,
+) -> pd.DataFrame:
     """Form × relation (keys of the definition): the sources with a category there
-    (``"bra, socialtjanst"``; ``""`` where none), from the category mapping."""
+    (``"bra, socialtjanst"``; ``""`` where none), from the category mapping; only the
+    ``sources`` given (e.g. :func:`available_sources`, those with data for the
+    municipality) when not ``None``."""
+    if sources is not None:
+        mapping = mapping[mapping["source"].isin(list(sources))]
     return definitions.coverage_matrix(definition=definition, mapping=mapping)
+
+
+def available_sources(
+    tables: Tables, region: str, sources: Sequence[str] = COVERAGE_SOURCES
+) -> list[str]:
+    """The ``sources`` that have any data for ``region`` (:meth:`Tables.has`)."""
+    return [s for s in sources if tables.has(s, region)]
+
+
+def source_years(tables: Tables, source: str, region: str) -> list[int]:
+    """The years in which ``source`` has a value (a count, a KPI value or survey answers)
+    for ``region``, oldest first; ``[]`` when it has none."""
+    if source == "kolada":
+        table = tables.kolada
+        if table is not None:
+            table = table.dropna(subset=["value"])
+    elif source == "skolenkat":
+        table = tables.survey
+    else:
+        table = tables.observations
+        if table is not None:
+            table = table[table["source"] == source].dropna(subset=["count"])
+    if table is None or table.empty:
+        return []
+    years = table.loc[table["region_code"] == region, "year"].dropna().unique()
+    return sorted(int(y) for y in years)
+
+
+def police_years(rate_table: pd.DataFrame, region: str) -> list[int]:
+    """The years with a police-reported count for ``region`` in
+    :func:`police_rates`'s table, oldest first."""
+    if rate_table.empty:
+        return []
+    mine = rate_table[rate_table["region_code"] == region].dropna(subset=["count"])
+    return sorted(int(y) for y in mine["year"].unique())
+
+
+def police_single_years(rate_table: pd.DataFrame, region: str) -> pd.DataFrame:
+    """Each category's yearly rate for ``region`` (for when no 3-year window is complete):
+    ``category``, ``year``, ``count``, ``value``, ``lower``, ``upper``."""
+    columns = ["category", "year", "count", "value", "lower", "upper"]
+    if rate_table.empty:
+        return pd.DataFrame(columns=columns)
+    mine = rate_table[rate_table["region_code"] == region].dropna(subset=["count"])
+    return mine[columns].sort_values(["category", "year"]).reset_index(drop=True)
 
 
 def coverage_counts(matrix: pd.DataFrame) -> pd.DataFrame:
