@@ -395,3 +395,14 @@ def test_without_any_source_nothing_is_called_a_blind_spot(contexts):
     assert not spots.empty  # every cell is empty without a source ...
     assert shown(situation_view.blind_spots(spots, gavle.definition, [])).strip() == ""
     assert "Ingen källa ser" in shown(situation_view.blind_spots(spots, gavle.definition))
+
+
+def test_no_inventory_no_coverage_claim():
+    """Without an inventory the coverage table is empty (its notice is shown), never
+    'Ingen insats påverkar faktorn'."""
+    import pandas as pd
+
+    from vpanalysis.presentation import interventions as view
+
+    priorities = pd.DataFrame({"factor_id": ["F1"], "name": ["Normer som accepterar våld"]})
+    assert view.coverage_table(priorities, pd.DataFrame()).empty

@@ -188,7 +188,10 @@ def coverage_table(
     weak_evidence_max: int = WEAK_EVIDENCE_MAX,
 ) -> pd.DataFrame:
     """Prioritised factors (rows, by name) × interventions that address any of them (✓),
-    with a last column ``Täckning`` (covered, weak evidence only, no intervention)."""
+    with a last column ``Täckning`` (covered, weak evidence only, no intervention). Empty
+    without an inventory: then nothing can be said about what covers a factor."""
+    if interventions.empty:
+        return pd.DataFrame()
     matrix = coverage_matrix(priorities, interventions, labels=True)
     marks = matrix.astype(bool).map(lambda v: CHECK if v else "")
     coverage = factor_coverage(priorities, interventions, weak_evidence_max=weak_evidence_max)

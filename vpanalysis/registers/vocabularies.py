@@ -111,7 +111,7 @@ DATA_SOURCES = Vocabulary(
         "skola": "Skolan (kränkningsanmälningar, elevhälsa)",
         "skolenkat": "Skolenkät",
         "polis": "Polisen (lokal lägesbild)",
-        "bra": "BRÅ, anmälda brott",
+        "bra": "Brå, anmälda brott",
         "kvinnojour": "Kvinnojouren",
         "tjejjour": "Tjejjouren",
         "halso_sjukvard": "Hälso- och sjukvården",
@@ -215,7 +215,7 @@ INDICATOR_SOURCES = Vocabulary(
     {
         "kolada": "Kolada-nyckeltal",
         "skolenkat": "Skolenkät",
-        "bra": "BRÅ, anmälda brott",
+        "bra": "Brå, anmälda brott",
         "socialtjanst": "Socialtjänsten",
         "kvinnojour": "Kvinnojouren",
         "register": "Kommunens register",
