@@ -117,14 +117,6 @@ def write_national(raw: Path) -> list[Path]:
     # Kolada v3, pages of 5000 values linked by next_url
     kolada_regions = [*places, *(f"00{c}" for c in counties), "0000"]
     effect = {r: rng.normal(0, 1) for r in kolada_regions} | {"0000": 0.0}
-    violent = [
-        "Misshandel inkl. grov",
-        "Grov fridskränkning",
-        "Grov kvinnofridskränkning",
-        "Våldtäkt inkl. grov",
-        "Rån inkl. grovt",
-        "Mord, dråp och misshandel med dödlig utgång",
-    ]
     entries = []
     for kpi, genders in ex.KPI_GENDERS.items():
         for region in kolada_regions:
@@ -133,7 +125,7 @@ def write_national(raw: Path) -> list[Path]:
             for year in ex.YEARS:
                 e, people = effect[region], inhabitants(scb_code, year)
                 t = {
-                    "N07403": sum(crimes[(scb_code, year)][c] for c in violent) / people * 1e5,
+                    "N07403": sum(crimes[(scb_code, year)][c] for c in ex.VIOLENT) / people * 1e5,
                     "N07402": crimes[(scb_code, year)]["Grov kvinnofridskränkning"] / people * 1e5,
                     "N02904": ex.along(12.5, 10.2, year) + 1.6 * e + rng.normal(0, 0.4),
                     "N15428": ex.along(84.5, 85.5, year) - 2.0 * e + rng.normal(0, 1.8),

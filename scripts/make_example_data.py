@@ -323,16 +323,19 @@ KPI_GENDERS = {
 }
 
 
+#: The BRÅ categories whose sum is Kolada's N07403 (reported violent crimes).
+VIOLENT = [
+    "Misshandel inkl. grov",
+    "Grov fridskränkning",
+    "Grov kvinnofridskränkning",
+    "Våldtäkt inkl. grov",
+    "Rån inkl. grovt",
+    "Mord, dråp och misshandel med dödlig utgång",
+]
+
+
 def make_kolada(pop, crimes) -> list[dict]:
     rng = Rng("kolada")
-    violent = [
-        "Misshandel inkl. grov",
-        "Grov fridskränkning",
-        "Grov kvinnofridskränkning",
-        "Våldtäkt inkl. grov",
-        "Rån inkl. grovt",
-        "Mord, dråp och misshandel med dödlig utgång",
-    ]
     entries = []
     municipal_effect = {c: rng.normal(0, 1) for c in KOLADA_REGIONS}
     municipal_effect["0000"] = 0.0
@@ -345,7 +348,7 @@ def make_kolada(pop, crimes) -> list[dict]:
                 inhabitants = population_total(pop, scb, year)
                 values: dict[str, float | None] = {}
                 if kpi == "N07403":
-                    n = sum(crimes[(scb, year)][c] for c in violent)
+                    n = sum(crimes[(scb, year)][c] for c in VIOLENT)
                     values["T"] = round(n / inhabitants * 100_000, 1)
                 elif kpi == "N07402":
                     n = crimes[(scb, year)]["Grov kvinnofridskränkning"]
