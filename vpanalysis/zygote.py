@@ -33,6 +33,7 @@ import importlib
 import json
 import os
 import pkgutil
+import re
 import selectors
 import signal
 import socket
@@ -410,10 +411,51 @@ class Zygote:
         imported = [f for f in warnings.filters if f in self.import_filters]
         warnings.filters[:] = [f for f in warnings.filters if f not in self.import_filters]
         app = kernelapp.IPKernelApp.instance()
+        _skip_argument_parser(app, argv)
         app.initialize()
         warnings.filters[:0] = imported
         warnings._filters_mutated()
         app.start()
+
+
+_SETTING = re.compile(r"--([A-Za-z_]\w*)\.([A-Za-z_]\w*)=(.*)", re.S)
+
+
+def _skip_argument_parser(app, argv: list[str]) -> None:
+    """Let ``app.initialize()`` take the usual arguments without parsing the command line.
+
+    The arguments a kernel gets from jupyter_client and nbclient are ``-f CONNECTION_FILE``
+    and settings ``--Class.trait=value``. For those, this does what traitlets'
+    ``parse_command_line`` ends with (the same configuration, values converted by their
+    traits when they are read), without building its parser of every option of every
+    configurable class, which costs more than the rest of the kernel's configuration.
+    Any other argument: the usual parsing.
+    """
+    from traitlets.config import Config
+    from traitlets.config.loader import DeferredConfigString
+
+    config = Config()
+    rest = list(argv)
+    while rest:
+        if rest[0] in ("-f", "--f") and len(rest) > 1:
+            config.IPKernelApp.connection_file = rest[1]
+            rest = rest[2:]
+            continue
+        found = _SETTING.fullmatch(rest[0])
+        if not found:
+            return  # not one of ours: traitlets parses the command line
+        section, name, value = found.groups()
+        config[section][name] = DeferredConfigString(value)
+        rest = rest[1:]
+
+    def parse_command_line(argv=None) -> None:
+        app.argv = list(argv_given)
+        app.extra_args = []
+        app.cli_config = config
+        app.update_config(config)
+
+    argv_given = list(argv)
+    app.parse_command_line = parse_command_line
 
 
 def _kill_group(pid: int) -> None:
