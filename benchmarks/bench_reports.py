@@ -265,6 +265,11 @@ def main() -> None:
     parser.add_argument(
         "--national", type=int, default=5, help="municipalities of the national run (0: none)"
     )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="a built copy of the example data to use (its publication, if stored, too)",
+    )
     args = parser.parse_args()
 
     codes = geography.municipalities_in("21")[: args.municipalities]
@@ -280,7 +285,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
         tmp = Path(tmp)
-        data = build_data(tmp)
+        data = args.data_dir.resolve() if args.data_dir else build_data(tmp)
         stages = shared_stages(codes, steps, data, tmp / "runner")
         print(f"shared_stages_s (baselines, publication; before both, untimed): {stages:.1f}")
 
