@@ -5,8 +5,8 @@ Run with ``.venv/bin/python benchmarks/bench_reports.py [--municipalities N] [--
 the same N municipalities of Gävleborg from the same built copy of the example data, in
 the same run:
 
-* naive: for each report, ``papermill`` (the command) then ``jupyter nbconvert --to html
-  --no-input`` (the command), one after the other;
+* naive: for each report, ``papermill`` (``python -m``) then ``nbconvert --to html
+  --no-input`` (``python -m``), one after the other;
 * runner: :func:`vpanalysis.batch.run_reports` with W workers (default: the cores),
   ``force=True`` into an empty folder, in the kernel mode of this machine
   (:func:`vpanalysis.kernels.kernel_mode`; ``VPANALYSIS_KERNEL_MODE`` overrides). Its
@@ -58,7 +58,6 @@ from vpanalysis.config import COLLABORATING, DEFAULT_YEARS, get_paths
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import national_data  # noqa: E402
 
-BIN = Path(sys.executable).parent
 ALL_MUNICIPALITIES = 290
 
 
@@ -148,7 +147,9 @@ def naive(codes, steps, data: Path, out: Path) -> dict[str, float]:
             t = time.perf_counter()
             subprocess.run(
                 [
-                    str(BIN / "papermill"),
+                    sys.executable,
+                    "-m",
+                    "papermill",
                     str(get_paths().notebooks / f"{stem}.ipynb"),
                     str(executed),
                     "-k",
@@ -163,7 +164,8 @@ def naive(codes, steps, data: Path, out: Path) -> dict[str, float]:
             spent["papermill"] += time.perf_counter() - t
             t = time.perf_counter()
             subprocess.run(
-                [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
+                # this interpreter's own commands: a venv's scripts may name another Python
+                [sys.executable, "-m", "nbconvert", "--to", "html", "--no-input", str(executed)],
                 check=True,
                 capture_output=True,
             )
