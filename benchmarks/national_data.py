@@ -12,18 +12,15 @@ from __future__ import annotations
 
 import csv
 import importlib.util
-import json
 import math
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _example_script():
-    """``scripts/make_example_data.py`` as a module (its helpers and constants)."""
-    spec = importlib.util.spec_from_file_location(
-        "make_example_data", REPO / "scripts" / "make_example_data.py"
-    )
+def _script(name: str):
+    """``scripts/<name>.py`` as a module."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -44,7 +41,8 @@ def municipalities(raw: Path) -> dict[str, tuple[str, str]]:
 
 def write_national(raw: Path) -> list[Path]:
     """Write the national BRÅ, SCB and Kolada files into ``raw``; returns their paths."""
-    ex = _example_script()
+    ex = _script("make_example_data")  # the randomness and the example's constants
+    fmt = _script("public_formats")  # the file formats
     raw = Path(raw)
     places = municipalities(raw)
     counties = {r["county_code"]: r["county"] for r in _reference(raw, "counties.csv")}
@@ -102,88 +100,23 @@ def write_national(raw: Path) -> list[Path]:
     paths = []
 
     # SCB, PxWebApi v2 json-stat2
-    age_codes = [str(a) for a in range(100)] + ["100+"]
-    years = [str(y) for y in ex.YEARS]
-    values = [
-        pop[(region, year)][(age, sex)]
-        for region in regions
-        for age in ex.AGES
-        for sex in ("1", "2")
-        for year in ex.YEARS
-    ]
-
-    def category(codes, labels):
-        return {"index": {c: i for i, c in enumerate(codes)}, "label": labels}
-
-    scb = {
-        "version": "2.0",
-        "class": "dataset",
-        "label": f"{ex.MARK} – Folkmängden efter region, ålder, kön, tabellinnehåll och år",
-        "note": [ex.NOTE, "Tabell TAB638 i SCB:s statistikdatabas (PxWebApi v2), json-stat2."],
-        "source": "SCB (exempeldata)",
-        "updated": "2025-02-21T07:00:00Z",
-        "id": ["Region", "Alder", "Kon", "ContentsCode", "Tid"],
-        "size": [len(regions), len(age_codes), 2, 1, len(ex.YEARS)],
-        "dimension": {
-            "Region": {
-                "label": "region",
-                "category": category(regions, names | {"00": "Riket"}),
-            },
-            "Alder": {
-                "label": "ålder",
-                "category": category(
-                    age_codes, {c: ("100+ år" if c == "100+" else f"{c} år") for c in age_codes}
-                ),
-            },
-            "Kon": {"label": "kön", "category": category(["1", "2"], {"1": "män", "2": "kvinnor"})},
-            "ContentsCode": {
-                "label": "tabellinnehåll",
-                "category": category(["BE0101N1"], {"BE0101N1": "Folkmängd"}),
-            },
-            "Tid": {
-                "label": "år",
-                "category": category(years, {y: y for y in years}),
-            },
-        },
-        "role": {"time": ["Tid"], "geo": ["Region"], "metric": ["ContentsCode"]},
-        "extension": {"vpanalysis": {"example": True}},
-        "value": values,
-    }
     path = raw / "scb" / "exempel_TAB638_folkmangd_riket_2015-2024.json"
-    ex.write_text(path, json.dumps(scb, ensure_ascii=False, separators=(",", ":")) + "\n")
+    fmt.write_scb(path, pop, regions, names | {"00": "Riket"}, ex.YEARS)
     paths.append(path)
 
     # BRÅ export
-    lines = [
-        f"Anmälda brott efter region, år och brottskategori. {ex.MARK} – syntetiska uppgifter, "
-        "inte BRÅ:s statistik",
-        "Region;År;Brottskategori;Antal;Per 100 000 inv.",
+    rows = [
+        (names[region], year, crimes[(region, year)], inhabitants(region, year))
+        for region in ["00", *counties, *sorted(places, key=lambda c: places[c][0])]
+        for year in ex.YEARS
     ]
-    for region in ["00", *counties, *sorted(places, key=lambda c: places[c][0])]:
-        for year in ex.YEARS:
-            n_inhabitants = inhabitants(region, year)
-            counts = crimes[(region, year)]
-            for cat in ex.BRA_ORDER:
-                rate = ex.sv_dec(counts[cat] / n_inhabitants * 100_000)
-                lines.append(f"{names[region]};{year};{cat};{ex.sv_int(counts[cat])};{rate}")
-            total = sum(counts[c] for c in ex.BRA_CATEGORIES)
-            rate = ex.sv_dec(total / n_inhabitants * 100_000)
-            lines.append(f"{names[region]};{year};Totalt;{ex.sv_int(total)};{rate}")
     path = raw / "bra" / "exempel_anmalda_brott_riket_2015-2024.csv"
-    ex.write_bytes(path, b"\xef\xbb\xbf" + ("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    fmt.write_bra(path, rows, ex.BRA_ORDER, list(ex.BRA_CATEGORIES))
     paths.append(path)
 
     # Kolada v3, pages of 5000 values linked by next_url
     kolada_regions = [*places, *(f"00{c}" for c in counties), "0000"]
     effect = {r: rng.normal(0, 1) for r in kolada_regions} | {"0000": 0.0}
-    violent = [
-        "Misshandel inkl. grov",
-        "Grov fridskränkning",
-        "Grov kvinnofridskränkning",
-        "Våldtäkt inkl. grov",
-        "Rån inkl. grovt",
-        "Mord, dråp och misshandel med dödlig utgång",
-    ]
     entries = []
     for kpi, genders in ex.KPI_GENDERS.items():
         for region in kolada_regions:
@@ -192,7 +125,7 @@ def write_national(raw: Path) -> list[Path]:
             for year in ex.YEARS:
                 e, people = effect[region], inhabitants(scb_code, year)
                 t = {
-                    "N07403": sum(crimes[(scb_code, year)][c] for c in violent) / people * 1e5,
+                    "N07403": sum(crimes[(scb_code, year)][c] for c in ex.VIOLENT) / people * 1e5,
                     "N07402": crimes[(scb_code, year)]["Grov kvinnofridskränkning"] / people * 1e5,
                     "N02904": ex.along(12.5, 10.2, year) + 1.6 * e + rng.normal(0, 0.4),
                     "N15428": ex.along(84.5, 85.5, year) - 2.0 * e + rng.normal(0, 1.8),
@@ -202,40 +135,11 @@ def write_national(raw: Path) -> list[Path]:
                 }[kpi]
                 offsets = {"T": 0.0, "K": 1.5, "M": -1.5}
                 missing = kpi == "N02904" and year == 2024
-                entries.append(
-                    {
-                        "kpi": kpi,
-                        "municipality": region,
-                        "period": year,
-                        "values": [
-                            {
-                                "count": 0 if missing else 1,
-                                "gender": g,
-                                "status": "Missing" if missing else "",
-                                "value": None if missing else round(t + offsets[g], 1),
-                            }
-                            for g in genders
-                        ],
-                    }
-                )
-    per_page = 5000
-    pages = [entries[i : i + per_page] for i in range(0, len(entries), per_page)]
-    for number, page in enumerate(pages, start=1):
-        following = number < len(pages)
-        body = {
-            "note": ex.NOTE,
-            "count": len(entries),
-            "values": page,
-            "next_url": (
-                f"https://api.kolada.se/v3/data/kpi/{','.join(ex.KPI_GENDERS)}"
-                f"?page={number + 1}&per_page={per_page}"
-                if following
-                else None
-            ),
-        }
-        path = raw / "kolada" / f"exempel_kolada_riket_sida{number}.json"
-        ex.write_text(path, json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n")
-        paths.append(path)
+                values = {g: None if missing else round(t + offsets[g], 1) for g in genders}
+                entries.append(fmt.kolada_entry(kpi, region, year, values))
+    base = f"https://api.kolada.se/v3/data/kpi/{','.join(ex.KPI_GENDERS)}"
+    pattern = str(raw / "kolada" / "exempel_kolada_riket_sida{n}.json")
+    paths += fmt.write_kolada(entries, 5000, base, pattern)
     return paths
 
 

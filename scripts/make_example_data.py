@@ -24,21 +24,31 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
-import json
 import math
 import random
 import re
+import sys
 import zipfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from public_formats import (  # noqa: E402  (a module beside this script)
+    AGES,
+    MARK,
+    NOTE,
+    kolada_entry,
+    sv_dec,
+    sv_int,
+    write_bytes,
+    write_text,
+)
+from public_formats import write_bra as write_bra_export  # noqa: E402
+from public_formats import write_kolada as write_kolada_pages  # noqa: E402
+from public_formats import write_scb as write_json_stat  # noqa: E402
 
 SEED = "vpanalysis-exempeldata-2025"
 YEARS = list(range(2015, 2025))
 SURVEY_YEARS = [2016, 2018, 2020, 2022, 2024]
-MARK = "EXEMPELDATA"
-NOTE = (
-    f"{MARK}: syntetiska uppgifter framtagna av scripts/make_example_data.py i vpanalysis. "
-    "De beskriver inte verkligheten i någon kommun."
-)
 
 #: Output files relative to data/raw.
 FILES = {
@@ -147,23 +157,8 @@ def along(first: float, last: float, year: int) -> float:
     return first + (last - first) * (year - YEARS[0]) / (YEARS[-1] - YEARS[0])
 
 
-# ---------------------------------------------------------------- number formatting
-
-
-def sv_int(n: int) -> str:
-    """``12345`` -> ``"12 345"`` (space as thousands separator)."""
-    return f"{n:,}".replace(",", " ")
-
-
-def sv_dec(x: float, decimals: int = 1) -> str:
-    """``1234.56`` -> ``"1 234,6"`` (decimal comma, space thousands separator)."""
-    text = f"{x:,.{decimals}f}"
-    return text.replace(",", " ").replace(".", ",")
-
-
 # ---------------------------------------------------------------- population (SCB TAB638)
 
-AGES = list(range(101))  # 100 means 100+
 _AGE_WEIGHT = {
     0: 1.10,
     10: 1.18,
@@ -236,54 +231,11 @@ def population_total(pop, region: str, year: int) -> int:
 
 def write_scb(pop, path: Path) -> None:
     regions = list(MUNICIPALITIES) + ["21", "00"]
-    region_labels = {c: v[0] for c, v in MUNICIPALITIES.items()} | {
+    labels = {c: v[0] for c, v in MUNICIPALITIES.items()} | {
         "21": "Gävleborgs län",
         "00": "Riket",
     }
-    age_codes = [str(a) for a in range(100)] + ["100+"]
-    ids = ["Region", "Alder", "Kon", "ContentsCode", "Tid"]
-    values = []
-    for region in regions:
-        for age in AGES:
-            for sex in ("1", "2"):
-                for year in YEARS:
-                    values.append(pop[(region, year)][(age, sex)])
-
-    def category(codes: list[str], labels: dict[str, str]) -> dict:
-        return {"index": {c: i for i, c in enumerate(codes)}, "label": labels}
-
-    body = {
-        "version": "2.0",
-        "class": "dataset",
-        "label": f"{MARK} – Folkmängden efter region, ålder, kön, tabellinnehåll och år",
-        "note": [NOTE, "Tabell TAB638 i SCB:s statistikdatabas (PxWebApi v2), json-stat2."],
-        "source": "SCB (exempeldata)",
-        "updated": "2025-02-21T07:00:00Z",
-        "id": ids,
-        "size": [len(regions), len(age_codes), 2, 1, len(YEARS)],
-        "dimension": {
-            "Region": {"label": "region", "category": category(regions, region_labels)},
-            "Alder": {
-                "label": "ålder",
-                "category": category(
-                    age_codes, {c: ("100+ år" if c == "100+" else f"{c} år") for c in age_codes}
-                ),
-            },
-            "Kon": {"label": "kön", "category": category(["1", "2"], {"1": "män", "2": "kvinnor"})},
-            "ContentsCode": {
-                "label": "tabellinnehåll",
-                "category": category(["BE0101N1"], {"BE0101N1": "Folkmängd"}),
-            },
-            "Tid": {
-                "label": "år",
-                "category": category([str(y) for y in YEARS], {str(y): str(y) for y in YEARS}),
-            },
-        },
-        "role": {"time": ["Tid"], "geo": ["Region"], "metric": ["ContentsCode"]},
-        "extension": {"vpanalysis": {"example": True}},
-        "value": values,
-    }
-    write_text(path, json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n")
+    write_json_stat(path, pop, regions, labels, YEARS)
 
 
 # ---------------------------------------------------------------- BRÅ
@@ -390,29 +342,14 @@ def write_bra(pop, crimes, path: Path) -> None:
         "00": "Hela landet",
     }
     order = ["00", "21"] + sorted(MUNICIPALITIES, key=lambda c: MUNICIPALITIES[c][0])
-    lines = [
-        f"Anmälda brott efter region, år och brottskategori. {MARK} – syntetiska uppgifter, "
-        "inte BRÅ:s statistik",
-        "Region;År;Brottskategori;Antal;Per 100 000 inv.",
-    ]
+    rows = []
     for code in order:
         for year in YEARS:
             name = names[code]
             if code == "2161" and year <= 2016:
                 name = "Ljusdals kommun"  # older exports used the genitive form
-            inhabitants = population_total(pop, code, year)
-            counts = crimes[(code, year)]
-            for category in BRA_ORDER:
-                if category not in counts:
-                    continue  # the category did not exist that year
-                n = counts[category]
-                rate = sv_dec(n / inhabitants * 100_000)
-                lines.append(f"{name};{year};{category};{sv_int(n)};{rate}")
-            total = sum(counts[c] for c in BRA_CATEGORIES)
-            total += sum(counts.get(c, 0) for c in BRA_EXTRA)
-            rate = sv_dec(total / inhabitants * 100_000)
-            lines.append(f"{name};{year};Totalt;{sv_int(total)};{rate}")
-    write_bytes(path, b"\xef\xbb\xbf" + ("\r\n".join(lines) + "\r\n").encode("utf-8"))
+            rows.append((name, year, crimes[(code, year)], population_total(pop, code, year)))
+    write_bra_export(path, rows, BRA_ORDER, [*BRA_CATEGORIES, *BRA_EXTRA])
 
 
 # ---------------------------------------------------------------- Kolada
@@ -429,16 +366,19 @@ KPI_GENDERS = {
 }
 
 
+#: The BRÅ categories whose sum is Kolada's N07403 (reported violent crimes).
+VIOLENT = [
+    "Misshandel inkl. grov",
+    "Grov fridskränkning",
+    "Grov kvinnofridskränkning",
+    "Våldtäkt inkl. grov",
+    "Rån inkl. grovt",
+    "Mord, dråp och misshandel med dödlig utgång",
+]
+
+
 def make_kolada(pop, crimes) -> list[dict]:
     rng = Rng("kolada")
-    violent = [
-        "Misshandel inkl. grov",
-        "Grov fridskränkning",
-        "Grov kvinnofridskränkning",
-        "Våldtäkt inkl. grov",
-        "Rån inkl. grovt",
-        "Mord, dråp och misshandel med dödlig utgång",
-    ]
     entries = []
     municipal_effect = {c: rng.normal(0, 1) for c in KOLADA_REGIONS}
     municipal_effect["0000"] = 0.0
@@ -451,7 +391,7 @@ def make_kolada(pop, crimes) -> list[dict]:
                 inhabitants = population_total(pop, scb, year)
                 values: dict[str, float | None] = {}
                 if kpi == "N07403":
-                    n = sum(crimes[(scb, year)][c] for c in violent)
+                    n = sum(crimes[(scb, year)][c] for c in VIOLENT)
                     values["T"] = round(n / inhabitants * 100_000, 1)
                 elif kpi == "N07402":
                     n = crimes[(scb, year)]["Grov kvinnofridskränkning"]
@@ -477,50 +417,19 @@ def make_kolada(pop, crimes) -> list[dict]:
                     covid = 0.6 if year == 2020 else 0.8 if year == 2021 else 1.0
                     t = (31.0 - 2.5 * e + rng.normal(0, 0.8)) * covid
                     values["T"] = round(t, 1)
-                entries.append(
-                    {
-                        "kpi": kpi,
-                        "municipality": region,
-                        "period": year,
-                        "values": [
-                            {
-                                "count": 0 if values[g] is None else 1,
-                                "gender": g,
-                                "status": "Missing" if values[g] is None else "",
-                                "value": values[g],
-                            }
-                            for g in genders
-                        ],
-                    }
-                )
+                entries.append(kolada_entry(kpi, region, year, {g: values[g] for g in genders}))
     return entries
 
 
 def write_kolada(entries: list[dict], path1: Path, path2: Path) -> None:
-    split = 500
     base = "https://api.kolada.se/v3/data/kpi/{kpis}/municipality/{ids}/year/{years}".format(
         kpis=",".join(KPI_GENDERS),
         ids=",".join(KOLADA_REGIONS),
         years=",".join(str(y) for y in YEARS),
     )
-    page1 = {
-        "note": NOTE,
-        "count": len(entries),
-        "values": entries[:split],
-        "next_url": f"{base}?page=2&per_page={split}",
-    }
-    page2 = {"note": NOTE, "count": len(entries), "values": entries[split:], "next_url": None}
-    for path, page in ((path1, page1), (path2, page2)):
-        # compact like the API, but one KPI x municipality x year entry a line
-        entries_text = ",\n".join(
-            json.dumps(e, ensure_ascii=False, separators=(",", ":")) for e in page["values"]
-        )
-        head = {k: v for k, v in page.items() if k not in ("values", "next_url")}
-        text = json.dumps(head, ensure_ascii=False, separators=(",", ":"))[:-1]
-        text += ',"values":[\n' + entries_text + "\n],"
-        text += '"next_url":' + json.dumps(page["next_url"]) + "}\n"
-        json.loads(text)  # well-formed
-        write_text(path, text)
+    pattern = str(path1).replace("sida1", "sida{n}")
+    assert pattern.format(n=2) == str(path2)
+    write_kolada_pages(entries, 500, base, pattern)
 
 
 # ---------------------------------------------------------------- social services (Excel)
@@ -828,15 +737,6 @@ def write_survey(path: Path) -> None:
 
 
 # ---------------------------------------------------------------- writing
-
-
-def write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-
-
-def write_text(path: Path, text: str) -> None:
-    write_bytes(path, text.encode("utf-8"))
 
 
 def generate(out: Path) -> list[Path]:

@@ -267,3 +267,23 @@ def test_a_zygote_whose_imports_start_a_thread_is_not_used(tmp_path, monkeypatch
     with pytest.raises(kernels.ZygoteUnavailable, match="2 threads"):
         pending.ready(timeout=60)
     assert pending.process.poll() is not None  # stopped
+
+
+def test_the_zygote_reads_the_usual_kernel_arguments_as_traitlets_does(tmp_path):
+    """The child's short cut past traitlets' argument parser gives the same configuration."""
+    from ipykernel.kernelapp import IPKernelApp
+
+    from vpanalysis import zygote
+
+    argv = ["-f", str(tmp_path / "kernel.json"), "--HistoryManager.hist_file=:memory:"]
+    usual = IPKernelApp()
+    usual.parse_command_line(argv)
+    quick = IPKernelApp()
+    zygote._skip_argument_parser(quick, argv)
+    quick.parse_command_line(argv)
+    assert quick.cli_config == usual.cli_config
+    assert quick.connection_file == usual.connection_file == argv[1]
+    assert (quick.argv, quick.extra_args) == (usual.argv, usual.extra_args)
+    other = IPKernelApp()
+    zygote._skip_argument_parser(other, ["--debug"])  # not one of the usual: parsed as usual
+    assert "parse_command_line" not in vars(other)

@@ -26,7 +26,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 
@@ -338,6 +338,8 @@ class RunSummary:
     index: Path | None
     #: The attacker's audit of the output folder after the run (None: not run).
     audit: audit.AuditResult | None = None
+    #: Seconds of the run's stages: baselines, publication, reports, index, audit.
+    stages: dict[str, float] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[ReportResult]:
@@ -371,6 +373,16 @@ class RunSummary:
         )
         if self.audit is not None:
             lines.extend(self.audit.lines())
+        if self.stages:
+            names = {
+                "baseline": "baslinjer",
+                "publication": "publicering",
+                "reports": "rapporter",
+                "index": "index",
+                "audit": "granskning",
+            }
+            spent = ", ".join(f"{names.get(k, k)} {v:.1f}" for k, v in self.stages.items())
+            lines.append(f"tid per etapp (s): {spent}")
         return "\n".join(lines)
 
 
@@ -434,8 +446,13 @@ def run_reports(
     out = jobs[0].output_dir
     out.mkdir(parents=True, exist_ok=True)
     remove_stale_temporary_files(out)
+    stages: dict[str, float] = {}
+    t = time.perf_counter()
     baseline.freeze_for(jobs)  # a stage of its own, before any notebook runs
+    stages["baseline"] = time.perf_counter() - t
+    t = time.perf_counter()
     publication.ensure_for(jobs)  # the protected publication, likewise
+    stages["publication"] = time.perf_counter() - t
     fingerprint = data_fingerprint(options.get("data_dir"))
     keys = {job: dependency_key(job, fingerprint) for job in jobs}
     results: list[ReportResult] = []
@@ -460,12 +477,14 @@ def run_reports(
         bar.update()
 
     previous = _terminate_like_ctrl_c()
+    t = time.perf_counter()
     try:
         if executor == "dask":
             _run_dask(todo, scheduler, timeout, pdf, on_done)
         else:
             _run_local(todo, max(1, workers or _cores()), timeout, pdf, on_done)
     finally:
+        stages["reports"] = time.perf_counter() - t
         bar.close()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
@@ -473,10 +492,14 @@ def run_reports(
             remove_stale_temporary_files(out)
         this_run = {r.job.stem for r in results}
         earlier = _earlier_results(out, this_run, options)
+        t = time.perf_counter()
         index = write_index(out, results + earlier)
+        stages["index"] = time.perf_counter() - t
     # -- issue 9: the attacker's audit over everything in the output folder, after the run
+    t = time.perf_counter()
     checked = audit.audit(out)
-    return RunSummary(results, time.perf_counter() - start, index, checked)
+    stages["audit"] = time.perf_counter() - t
+    return RunSummary(results, time.perf_counter() - start, index, checked, stages)
 
 
 def _cores() -> int:

@@ -122,7 +122,7 @@ def execute(job: ReportJob, executed_path: Path | None = None, log=None, timeout
             kernel_name="python3",
             language="python",
             progress_bar=False,
-            log_output=log is not None,
+            log_output=False,  # the cells' streams still go to the log (stdout_file)
             stdout_file=log,
             stderr_file=log,
             request_save_on_cell_execute=False,

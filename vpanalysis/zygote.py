@@ -33,9 +33,11 @@ import importlib
 import json
 import os
 import pkgutil
+import re
 import selectors
 import signal
 import socket
+import subprocess
 import sys
 import time
 import traceback
@@ -178,17 +180,38 @@ RUNNER_IMPORTS = (
 )
 
 
-def compile_imports() -> int:
+#: The two halves of ``--compile``, one a process: they share few modules.
+COMPILE_GROUPS = ("kernel", "notebook")
+
+
+def compile_imports(group: str | None = None) -> int:
     """Import what the reports import with bytecode writing on, so that it is written once.
 
     For installs that leave the bytecode out (uv by default) where the environment forbids
     writing it at run time (``PYTHONDONTWRITEBYTECODE``): every process would compile the
     same modules again. Only what is imported is compiled, a third of the installed files.
+    Without ``group`` both halves run at once, one of them in a second process (two cores
+    halve the time): ``kernel`` (the kernel machinery, papermill, nbconvert) and
+    ``notebook`` (the scientific stack and the library).
     """
+    if group is None:
+        other = subprocess.Popen(
+            [sys.executable, "-X", "frozen_modules=off", "-m", "vpanalysis.zygote"]
+            + ["--compile", "--compile-group", "kernel"]
+        )
+        mine = compile_imports("notebook")
+        return 1 if other.wait() or mine else 0
     sys.dont_write_bytecode = False
+    # the runner's own imports by what they import: matplotlib and the library, or not
+    notebook_side = [m for m in RUNNER_IMPORTS if m.startswith(("vpanalysis", "matplotlib"))]
+    kernel_side = [m for m in RUNNER_IMPORTS if m not in notebook_side]
+    if group == "kernel":
+        with as_in_a_kernel():
+            failed = preload(KERNEL_PRELOAD)
+        return 1 if failed or preload(kernel_side) else 0
     with as_in_a_kernel():
-        failed = preload((*KERNEL_PRELOAD, *NOTEBOOK_PRELOAD, *library_modules()))
-    failed += preload(RUNNER_IMPORTS)
+        failed = preload((*NOTEBOOK_PRELOAD, *library_modules()))
+    failed += preload(notebook_side)
     if not failed:  # the HTML export imports its filters and template machinery as it runs
         importlib.import_module("vpanalysis.runner").warm_up()
     return 1 if failed else 0
@@ -410,10 +433,51 @@ class Zygote:
         imported = [f for f in warnings.filters if f in self.import_filters]
         warnings.filters[:] = [f for f in warnings.filters if f not in self.import_filters]
         app = kernelapp.IPKernelApp.instance()
+        _skip_argument_parser(app, argv)
         app.initialize()
         warnings.filters[:0] = imported
         warnings._filters_mutated()
         app.start()
+
+
+_SETTING = re.compile(r"--([A-Za-z_]\w*)\.([A-Za-z_]\w*)=(.*)", re.S)
+
+
+def _skip_argument_parser(app, argv: list[str]) -> None:
+    """Let ``app.initialize()`` take the usual arguments without parsing the command line.
+
+    The arguments a kernel gets from jupyter_client and nbclient are ``-f CONNECTION_FILE``
+    and settings ``--Class.trait=value``. For those, this does what traitlets'
+    ``parse_command_line`` ends with (the same configuration, values converted by their
+    traits when they are read), without building its parser of every option of every
+    configurable class, which costs more than the rest of the kernel's configuration.
+    Any other argument: the usual parsing.
+    """
+    from traitlets.config import Config
+    from traitlets.config.loader import DeferredConfigString
+
+    config = Config()
+    rest = list(argv)
+    while rest:
+        if rest[0] in ("-f", "--f") and len(rest) > 1:
+            config.IPKernelApp.connection_file = rest[1]
+            rest = rest[2:]
+            continue
+        found = _SETTING.fullmatch(rest[0])
+        if not found:
+            return  # not one of ours: traitlets parses the command line
+        section, name, value = found.groups()
+        config[section][name] = DeferredConfigString(value)
+        rest = rest[1:]
+
+    def parse_command_line(argv=None) -> None:
+        app.argv = list(argv_given)
+        app.extra_args = []
+        app.cli_config = config
+        app.update_config(config)
+
+    argv_given = list(argv)
+    app.parse_command_line = parse_command_line
 
 
 def _kill_group(pid: int) -> None:
@@ -433,13 +497,16 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="write the bytecode of every module the reports import, then exit",
     )
+    parser.add_argument(
+        "--compile-group", choices=COMPILE_GROUPS, help="with --compile: only this half"
+    )
     parser.add_argument("--no-preload", action="store_true", help="import nothing up front")
     parser.add_argument(
         "--preload", action="append", default=[], help="a further module to import up front"
     )
     args = parser.parse_args(argv)
     if args.compile:
-        return compile_imports()
+        return compile_imports(args.compile_group)
     if not args.socket:
         parser.error("--socket is required")
 
