@@ -242,8 +242,12 @@ def test_swedish_words_cover_every_code_once():
     assert words.comparison_word("too_few") == "för få fall för en bedömning"
     assert words.trend_word("up", 1.042) == "ökar (+4,2 % per år)"
     assert words.trend_word("no_change", 1.042) == "ingen säker förändring"
+    # a value without a margin of error is never "within the margin": too early to say
     assert words.status_text("within_margin", ("no_interval", "one_value")) == (
-        "Inom felmarginalen (värdet saknar osäkerhetsmått; bara ett värde efter utgångsläget)"
+        "Kan inte avgöras än (värdet saknar osäkerhetsmått; bara ett värde efter utgångsläget)"
+    )
+    assert words.status_text("within_margin", ("averaged",)) == (
+        "Inom felmarginalen (treårsgenomsnitt, eftersom antalen är små)"
     )
     old = ("likvärdig", "som jämförelsen", "räknas som slump", "säkert högre", "överlappar")
     everything = " ".join(

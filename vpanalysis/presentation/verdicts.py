@@ -32,6 +32,8 @@ STATUS_WORDS = {
     "not_on_track": "Inte på väg mot målet",
     "no_data": "Inget uppföljningsvärde än",
 }
+#: ``within_margin`` of a value without an interval: the line cannot be judged yet.
+UNDECIDED_WORDS = "Kan inte avgöras än"
 #: What a goal's notes add to its status (keys: :data:`vpanalysis.verdicts.GOAL_NOTES`).
 NOTE_WORDS = {
     "no_interval": "värdet saknar osäkerhetsmått",
@@ -59,6 +61,8 @@ def status_text(status: str, notes=()) -> str:
     """A goal's status with its notes: ``"Inom felmarginalen (värdet saknar
     osäkerhetsmått; bara ett värde efter utgångsläget)"``."""
     text = STATUS_WORDS[status]
+    if status == "within_margin" and "no_interval" in notes:
+        text = UNDECIDED_WORDS  # no margin of error to be within: too early to say
     said = [NOTE_WORDS[n] for n in notes if n in NOTE_WORDS]
     return f"{text} ({'; '.join(said)})" if said and status != "no_data" else text
 
