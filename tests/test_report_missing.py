@@ -406,3 +406,25 @@ def test_no_inventory_no_coverage_claim():
 
     priorities = pd.DataFrame({"factor_id": ["F1"], "name": ["Normer som accepterar våld"]})
     assert view.coverage_table(priorities, pd.DataFrame()).empty
+
+
+def test_banner_and_footer_list_only_local_sources_with_data_here():
+    """A municipality without social-services, shelter or survey data does not see them
+    listed as sources of its report (issue 10.1)."""
+    from types import SimpleNamespace
+
+    from vpanalysis import report
+
+    manifest = {
+        "sources": {
+            "bra": {"example": True, "years": [2015, 2024], "regions": ["2161", "2180"]},
+            "socialtjanst": {"example": True, "years": [2015, 2024], "regions": ["2161"]},
+            "skolenkat": {"example": True, "years": [2016, 2024], "regions": ["2161"]},
+        }
+    }
+    ctx = SimpleNamespace(manifest=manifest, municipality_code="2180", registers=None)
+    page = report.Page.__new__(report.Page)
+    page.context = ctx
+    assert page.with_data(["bra", "socialtjanst", "skolenkat", "registers"]) == ["bra", "registers"]
+    ctx.municipality_code = "2161"
+    assert page.with_data(["bra", "socialtjanst"]) == ["bra", "socialtjanst"]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from vpanalysis import catalogue
-from vpanalysis.config import DISCLOSURE_THRESHOLD
+from vpanalysis.config import DISCLOSURE_THRESHOLD, LOCAL_SOURCES
 from vpanalysis.errors import DisclosureError
 from vpanalysis.presentation.provenance import (  # noqa: F401 - part of report's API
     GAPS_CLASS,
@@ -421,6 +421,7 @@ class Page:
         ``"registers"`` for a report that shows the registers: they join the banner when
         any of their rows is an example row).
         """
+        used = self.with_data(used)
         regs = self.context.registers
         shows_registers = "registers" in set(used)
         example = shows_registers and regs is not None and registers_are_example(regs)
@@ -431,6 +432,19 @@ class Page:
             + banner(self.context.manifest, used=used, extra=extra).data
             + '<div class="vp-toc-placeholder"></div>'
         )
+
+    def with_data(self, used: Iterable[str]) -> list[str]:
+        """``used`` without the local sources that have no data for this municipality
+        (the banner and the footer list only what the report rests on)."""
+        sources = self.context.manifest.get("sources", {})
+        code = self.context.municipality_code
+        out = []
+        for name in used:
+            regions = sources.get(name, {}).get("regions")
+            if name in LOCAL_SOURCES and regions is not None and code not in regions:
+                continue
+            out.append(name)
+        return out
 
     def missing(
         self,
@@ -455,7 +469,7 @@ class Page:
         """The provenance footer for the sources in ``used``, with the list of what the
         report's sections lacked (:attr:`gaps`) as text and as a JSON element for the
         runner's index page."""
-        foot = provenance(self.context.manifest, used).data
+        foot = provenance(self.context.manifest, self.with_data(used)).data
         names = self.gap_names()
         if names:
             foot += (
