@@ -47,7 +47,8 @@ def _copy_repo(target: Path) -> Path:
 
 
 def _venv(folder: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True)
+    # with its own pip (ensurepip, offline): an environment installed by uv has none to lend
+    subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
     scripts = "Scripts" if os.name == "nt" else "bin"
     python = folder / scripts / ("python.exe" if os.name == "nt" else "python")
     purelib = subprocess.run(

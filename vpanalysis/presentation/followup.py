@@ -420,9 +420,10 @@ def goal_marks(status: pd.DataFrame, series: pd.DataFrame, municipality: str) ->
     for _, g in status.iterrows():
         hit = _series_row(series, g["indicator"], g["latest_year"])
         marks = series_marks(hit, municipality) if hit is not None else None
-        use = marks is not None and bool(marks["share"]) and g["latest_source"] == "indicator"
+        source = None if pd.isna(g["latest_source"]) else str(g["latest_source"])
+        use = marks is not None and bool(marks["share"]) and source == "indicator"
         latest = marks["share"] if use else None
-        if latest is None and g["latest_source"] == "register":
+        if latest is None and source == "register":
             latest = _typed_count(g, "latest_value", municipality)
         elif latest is None and g["indicator"] == "register:activity_reach":
             latest = [
