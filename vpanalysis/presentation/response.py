@@ -6,7 +6,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from vpanalysis import report
-from vpanalysis.publication import keys
+from vpanalysis.presentation.situation import GRADE_LABELS, respondents_cell
 from vpanalysis.steps.response import LOW_RESPONSE
 
 UNKNOWN = (
@@ -18,12 +18,12 @@ UNKNOWN = (
 
 
 def grade_label(grade: str) -> str:
-    """``åk9`` -> ``Åk 9``, ``gy2`` -> ``Gy 2``."""
-    if grade.startswith("åk"):
-        return f"Åk {grade[2:]}"
-    if grade.startswith("gy"):
-        return f"Gy {grade[2:]}"
-    return grade
+    """``åk9`` -> ``Åk 9``, ``gy2`` -> ``Gy 2``
+    (:data:`~vpanalysis.presentation.situation.GRADE_LABELS`)."""
+    if grade in GRADE_LABELS:
+        return GRADE_LABELS[grade]
+    prefix = {"åk": "Åk", "gy": "Gy"}.get(grade[:2])  # other grades (LUPP: åk8, gy1 …)
+    return f"{prefix} {grade[2:]}" if prefix else grade
 
 
 def _percent(rate: object) -> str:
@@ -44,22 +44,10 @@ def response_table(rates: pd.DataFrame, region: str) -> tuple[pd.DataFrame, pd.D
     )
     marks = pd.DataFrame({c: [None] * len(frame) for c in frame.columns}, index=frame.index)
     marks["Svarande"] = [
-        [
-            keys.cell(
-                "withheld" if pd.isna(n) else "count",
-                None if pd.isna(n) else n,
-                source="skolenkat",
-                measure="respondents",
-                region=str(region),
-                year=int(y),
-                sex="T",
-                age=keys.ALL,
-                grade=g,
-                answer="",
-            )
-        ]
+        [respondents_cell({"respondents": n, "region_code": str(region), "year": y, "sex": "T",
+                           "grade": g})]
         for n, y, g in zip(rates["respondents"], rates["year"], rates["grade"], strict=True)
-    ]
+    ]  # fmt: skip
     return frame, marks
 
 
