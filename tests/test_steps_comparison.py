@@ -8,8 +8,9 @@ import pytest
 from scipy import stats
 from test_steps_situation import _cells, _survey_cells
 
-from vpanalysis import data, geography
+from vpanalysis import data, geography, verdicts
 from vpanalysis.presentation import comparison as view
+from vpanalysis.presentation.verdicts import comparison_word
 from vpanalysis.steps import comparison
 
 
@@ -50,21 +51,44 @@ def test_county_funnel_uses_all_ten_municipalities(rolled):
     assert comparison.county_funnel(rolled, "0001", "Misshandel inkl. grov") is None
 
 
-def test_side_by_side_compares_with_the_county(rolled):
-    table = view.side_by_side(
-        comparison.side_by_side(rolled, ["2161", "2183"], "0021", "Misshandel inkl. grov")
-    )
-    assert list(table["Område"]) == ["Ljusdal", "Bollnäs", "Gävleborgs län", "Riket"]
-    county = table.iloc[2]["Per 100 000 inv. och år"]
-    for _, row in table.iloc[:2].iterrows():
-        if row["Antal (3 år)"] < 10:
-            assert row["Jämfört med länet"] == "för få fall för en bedömning"
-        elif row["Övre gräns"] < county:
-            assert row["Jämfört med länet"] == "lägre"
-        elif row["Nedre gräns"] > county:
-            assert row["Jämfört med länet"] == "högre"
-        else:
-            assert row["Jämfört med länet"] == "ingen säker skillnad"
+def test_side_by_side_compares_with_the_rest_of_the_county(rolled):
+    table = comparison.side_by_side(rolled, ["2161", "2183"], "0021", "Misshandel inkl. grov")
+    shown = view.side_by_side(table)
+    assert list(shown["Område"]) == ["Ljusdal", "Bollnäs", "Gävleborgs län", "Riket"]
+    county = table.iloc[2]
+    for i in range(2):
+        row = table.iloc[i]
+        # the rest of the county is the county minus the municipality, from counts
+        assert row["rest_count"] == county["count"] - row["count"]
+        assert 0 < row["county_share"] < 1
+        d = comparison.latest(rolled, "Misshandel inkl. grov").set_index("region_code")
+        rest_pop = d.loc["0021", "population"] - d.loc[row["region_code"], "population"]
+        assert row["rest_value"] == pytest.approx(row["rest_count"] / rest_pop * 100_000)
+        expected = verdicts.rates_differ(
+            row["count"], d.loc[row["region_code"], "population"], row["rest_count"], rest_pop
+        )
+        assert row["comparison"] == expected
+        assert shown.iloc[i]["Jämfört med övriga länet"] == comparison_word(expected)
+    assert shown.iloc[2]["Jämfört med övriga länet"] == ""
+
+
+def test_a_large_municipality_is_not_compared_with_the_county_that_contains_it():
+    # one municipality with 60 % of its county, 10 % above the rest of it: against the
+    # whole county (which it pulls towards itself) the difference looks smaller
+    rows = []
+    for code, count, population in (("2180", 2_200, 600_000), ("0021", 3_200, 1_000_000)):
+        rows.append(
+            {"region_code": code, "category": "X", "year_from": 2022, "year_to": 2024,
+             "count": count, "population": population, "value": count / population * 1e5,
+             "lower": np.nan, "upper": np.nan, "region": code}
+        )  # fmt: skip
+    rolled = pd.DataFrame(rows)
+    table = comparison.side_by_side(rolled, ["2180"], "0021", "X")
+    mine = table.iloc[0]
+    assert mine["rest_count"] == 1_000 and mine["county_share"] == pytest.approx(0.6)
+    assert mine["rest_value"] == pytest.approx(250.0)
+    assert mine["comparison"] == "higher"
+    assert comparison.LARGE_SHARE < 0.6
 
 
 def test_map_values_cover_the_county(rolled):

@@ -7,18 +7,27 @@ displays (given the report's :class:`vpanalysis.report.Page`).
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 from IPython.display import HTML
 
 from vpanalysis import plots, report
 from vpanalysis.presentation import situation as situation_view
 from vpanalysis.presentation.verdicts import comparison_word
+from vpanalysis.steps import comparison as steps_comparison
 from vpanalysis.steps import situation as steps_situation
+
+
+#: The column of the comparison (each municipality against the county without itself).
+COMPARED = "Jämfört med övriga länet"
+REST = "Övriga länet"
 
 
 def side_by_side(table: pd.DataFrame) -> pd.DataFrame:
     """:func:`~vpanalysis.steps.comparison.side_by_side` with Swedish columns: area,
-    period, 3-year count, rate with interval and the comparison with the county."""
+    period, 3-year count, rate with interval, the rest of the county's rate (the county
+    without the municipality) and the comparison with it."""
     if table.empty:
         return pd.DataFrame()
     rows = []
@@ -26,7 +35,9 @@ def side_by_side(table: pd.DataFrame) -> pd.DataFrame:
         if pd.isna(r["year_to"]):
             rows.append({"Område": r["region"], "Period": ""})
             continue
-        verdict = r["comparison"] if r["role"] == "municipality" else ""
+        municipal = r["role"] == "municipality"
+        verdict = r.get("comparison") if municipal else None
+        rest = r.get("rest_value") if municipal else None
         rows.append(
             {
                 "Område": r["region"],
@@ -35,11 +46,41 @@ def side_by_side(table: pd.DataFrame) -> pd.DataFrame:
                 "Per 100 000 inv. och år": r["value"],
                 "Nedre gräns": r["lower"],
                 "Övre gräns": r["upper"],
-                "Jämfört med länet": comparison_word(verdict) if verdict else "",
+                REST: "" if rest is None or pd.isna(rest) else report.number(rest, 1),
+                COMPARED: comparison_word(verdict) if isinstance(verdict, str) else "",
             }
         )
     out = pd.DataFrame(rows)
     return out.astype({"Antal (3 år)": "Int64"}) if "Antal (3 år)" in out else out
+
+
+def rest_of_county_note(table: pd.DataFrame, page: report.Page):
+    """What *övriga länet* is, with the municipality's share of the county's population,
+    and a warning when the municipality is a large share of it
+    (:data:`~vpanalysis.steps.comparison.LARGE_SHARE`): its weight pulls the county's own
+    value towards the municipality's. Nothing without a table."""
+    if table.empty or "county_share" not in table:
+        return HTML("")
+    ctx = page.context
+    mine = table[(table["region_code"] == ctx.municipality_code) & table["county_share"].notna()]
+    text = (
+        f"Varje kommun jämförs med övriga länet, det vill säga {ctx.county_name} utan "
+        "kommunen själv: en kommun jämförs aldrig med ett område som den själv ingår i. "
+        "Kolumnen Övriga länet visar det värdet (per 100 000 invånare och år, för kommunen "
+        "på samma rad). Båda värdena är osäkra, så skillnaden prövas med ett test av två "
+        "antal (se metodbilagan)."
+    )
+    if not mine.empty:
+        share = float(mine["county_share"].iloc[0])
+        percent = report.number(100 * share, 0)
+        text += f" {page.name} har {percent} % av länets invånare."
+        if share > steps_comparison.LARGE_SHARE:
+            text += (
+                f" Eftersom {page.name} är en så stor del av länet drar kommunen länets "
+                "värde mot sitt eget; jämfört med hela länet skulle en skillnad se mindre ut "
+                "än den är. Därför jämförs med övriga länet."
+            )
+    return HTML(f'<p class="vp-note">{html.escape(text)}</p>')
 
 
 def bra_missing(page: report.Page, what: str = "Brå:s statistik över anmälda brott"):
@@ -61,7 +102,7 @@ def comparison_table(table: pd.DataFrame, category: str, page: report.Page):
     """The table of the collaborating municipalities, the county and Sweden."""
     return report.table(
         side_by_side(table),
-        caption=f"{category}: samverkanskommunerna, länet och riket",
+        caption=f"{category}: samverkanskommunerna, övriga länet, länet och riket",
         decimals=1,
         source="Brå, anmälda brott; SCB, befolkning",
         if_empty=bra_missing(page),

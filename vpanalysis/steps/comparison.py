@@ -2,8 +2,8 @@
 
 Built on the step-2 functions of :mod:`vpanalysis.steps.situation`: police-reported
 crime as 3-year rates with intervals for every municipality of the county (for a funnel
-plot and a map), the collaborating municipalities with their comparison with the county,
-and school-survey shares per municipality. :mod:`vpanalysis.presentation.comparison`
+plot and a map), the collaborating municipalities with their comparison with the rest of
+the county (the county without the municipality, :func:`rest_of_county`), and school-survey shares per municipality. :mod:`vpanalysis.presentation.comparison`
 turns them into the Swedish report.
 """
 
@@ -89,6 +89,36 @@ def funnel_limits(baseline: float, populations: Sequence[float], years: int = 3)
     return out
 
 
+#: Above this share of its county's population a municipality weighs so much in the
+#: county's value that a comparison with the county itself leans towards "no
+#: difference"; the report says so (the tests compare with the rest of the county anyway).
+LARGE_SHARE = 0.20
+
+
+def rest_of_county(row: pd.Series | dict, county_row: pd.Series | dict) -> dict:
+    """The county without one municipality in the same 3-year window: ``count`` and
+    ``population`` (person-years) of the county minus the municipality's, with the rate
+    and its interval (:func:`vpanalysis.indicators.rate`), and ``share``, the
+    municipality's share of the county's population. Missing (NaN) values where either
+    count or population is missing or the rest would be negative."""
+    count = float(county_row["count"]) - float(row["count"])
+    population = float(county_row["population"]) - float(row["population"])
+    share = float(row["population"]) / float(county_row["population"])
+    if not (np.isfinite(count) and np.isfinite(population)) or count < 0 or population <= 0:
+        nan = float("nan")
+        return {"count": nan, "population": nan, "value": nan, "lower": nan, "upper": nan,
+                "share": share}  # fmt: skip
+    r = indicators.rate([count], [population], per=100_000).iloc[0]
+    return {
+        "count": count,
+        "population": population,
+        "value": float(r["value"]),
+        "lower": float(r["lower"]),
+        "upper": float(r["upper"]),
+        "share": share,
+    }
+
+
 def side_by_side(
     rolled: pd.DataFrame, codes: Sequence[str], county: str, category: str
 ) -> pd.DataFrame:
@@ -97,16 +127,22 @@ def side_by_side(
 
     One row per region: ``region_code``, ``region``, ``role`` (``municipality``,
     ``county``, ``country``), ``year_from``, ``year_to``, ``count``, ``value``, ``lower``,
-    ``upper`` (missing where the region has no value) and, for the municipalities,
-    ``comparison`` with the county (a code of :data:`vpanalysis.verdicts.COMPARISONS`, by
-    :func:`vpanalysis.verdicts.against_reference`).
+    ``upper`` (missing where the region has no value) and, for the municipalities, the
+    rest of the county (the county without the municipality, :func:`rest_of_county`):
+    ``rest_count``, ``rest_value``, ``rest_lower``, ``rest_upper``, ``county_share``
+    (the municipality's share of the county's population), and ``comparison``, the
+    municipality against the rest of the county (a code of
+    :data:`vpanalysis.verdicts.COMPARISONS`, by :func:`vpanalysis.verdicts.rates_differ`:
+    both are uncertain). A municipality is never compared with a region that contains it:
+    a large municipality (Gävle is about 40 % of its county) would pull the county's value
+    towards its own and the test towards "no difference".
     Empty when nobody has a value.
     """
     d = latest(rolled, category)
     if d.empty:
         return pd.DataFrame()
-    county_value = d.loc[d["region_code"] == county, "value"]
-    comparator = float(county_value.iloc[0]) if len(county_value) else np.nan
+    county_hit = d[d["region_code"] == county]
+    county_row = county_hit.iloc[0] if len(county_hit) else None
     rows = []
     roles = {county: "county", SWEDEN_CODE: "country"}
     for code in [*codes, county, SWEDEN_CODE]:
@@ -127,13 +163,26 @@ def side_by_side(
                 upper=r["upper"],
             )
             if code not in roles:
-                record["comparison"] = verdicts.against_reference(
-                    r["lower"], r["upper"], comparator, count=r["count"]
-                )
+                record["comparison"] = "not_compared"
+                if county_row is not None:
+                    rest = rest_of_county(r, county_row)
+                    record.update(
+                        rest_count=rest["count"],
+                        rest_value=rest["value"],
+                        rest_lower=rest["lower"],
+                        rest_upper=rest["upper"],
+                        county_share=rest["share"],
+                        comparison=verdicts.rates_differ(
+                            r["count"], r["population"], rest["count"], rest["population"]
+                        ),
+                    )
         rows.append(record)
     columns = ["region_code", "region", "role", "year_from", "year_to", "count", "value"]
-    out = pd.DataFrame(rows, columns=[*columns, "lower", "upper", "comparison"])
-    return out.astype({"count": "Int64", "year_from": "Int64", "year_to": "Int64"})
+    columns += ["lower", "upper", "rest_count", "rest_value", "rest_lower", "rest_upper"]
+    out = pd.DataFrame(rows, columns=[*columns, "county_share", "comparison"])
+    return out.astype(
+        {"count": "Int64", "rest_count": "Int64", "year_from": "Int64", "year_to": "Int64"}
+    )
 
 
 def panels(rolled: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:
