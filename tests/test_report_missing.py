@@ -428,3 +428,19 @@ def test_banner_and_footer_list_only_local_sources_with_data_here():
     assert page.with_data(["bra", "socialtjanst", "skolenkat", "registers"]) == ["bra", "registers"]
     ctx.municipality_code = "2161"
     assert page.with_data(["bra", "socialtjanst"]) == ["bra", "socialtjanst"]
+
+
+def test_the_same_notice_is_shown_once_then_referred_to():
+    page = fake_page()
+    first = visible(shown(page.missing("Partnerregistret", "partners")))
+    second = visible(shown(page.missing("Partnerregistret", "partners")))
+    other = visible(shown(page.missing("Partnerregistret", "partners", means="Inget bedöms.")))
+    assert "Partnerregistret finns inte i underlaget" in first
+    assert "finns inte i underlaget" not in second and "se ovan" in second
+    assert "Partnerregistret saknas för Gävle" in second
+    assert "Avsnittet kan därför inte visas." in second
+    assert "Inget bedöms." in other and "finns inte i underlaget" not in other
+    # a different reason is a different notice
+    third = visible(shown(page.missing("Partnerregistret", "partners", why="finns bara för 2023.")))
+    assert "finns bara för 2023." in third
+    assert page.gap_names() == ["partnerregistret"]

@@ -37,7 +37,7 @@ def test_steering_structure(partners):
     assert list(out["role"]) == ["styrgrupp", "ledningsgrupp", "arbetsgrupp", "referensgrupp"]
     lead = out.set_index("role").loc["ledningsgrupp"]
     assert lead["n_partners"] == 2
-    assert lead["organisations"] == "Socialtjänsten, Skolan"
+    assert lead["organisations"] == "Socialtjänsten; Skolan"
     assert lead["resources_hours"] == 100  # "ideell tid" is not counted
     assert out.set_index("role").loc["styrgrupp", "role_label"].startswith("Styrgrupp")
     assert pd.isna(out.set_index("role").loc["referensgrupp", "resources_hours"])
@@ -218,3 +218,20 @@ def test_leadership_summary_every_branch():
         assert len(pc.leadership_summary(priorities, [], [], verdict, [])) == len(
             pc.leadership_summary(priorities, [], [], "higher among boys", [])
         )
+
+
+def test_the_chart_of_data_sources_names_them_in_swedish(built_data):
+    import json
+
+    from vpanalysis import config, context
+    from vpanalysis.presentation import collaboration as view
+    from vpanalysis.registers import DATA_SOURCES
+
+    ctx = context.load("2161", data_dir=built_data)
+    chart = view.source_matrix(ctx.registers.partners)
+    assert len(chart.columns) and set(chart.columns) <= set(DATA_SOURCES.labels.values())
+    assert not set(chart.columns) & set(DATA_SOURCES.values)  # no raw ids such as "socialtjanst"
+    notebook = json.loads((config.notebooks_dir() / "01_samverkan.ipynb").read_text("utf-8"))
+    code = "".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
+    assert "plots.matrix(presentation.source_matrix(" in code
+    assert "plots.matrix(collaboration.data_source_matrix(" not in code

@@ -291,6 +291,21 @@ def missing_markup(
     )
 
 
+def missing_again_markup(
+    what: str, region: str, needs: str | Iterable[str] | None = None, *, means: str | None = None
+) -> str:
+    """The HTML of a "missing data" notice already shown higher up on the page: it refers
+    back to it instead of repeating it (:class:`Gap`); ``means`` as in
+    :func:`missing_markup`."""
+    data = html.escape(json.dumps(_needs(needs)), quote=True)
+    means = means or "Avsnittet kan därför inte visas."
+    return (
+        f'<div class="vp-missing vp-missing-again" data-vp-needs="{data}">'
+        f"<strong>{html.escape(what)} saknas för {html.escape(region)}</strong>, se ovan. "
+        f"{html.escape(means)}</div>"
+    )
+
+
 def missing(
     what: str,
     region: str,
@@ -316,7 +331,9 @@ class Gap:
     Built by :meth:`Page.missing`. A notice passed as ``if_empty`` but never shown (the
     table had rows) is not recorded, so the footer lists only the sections really shown
     without their data. The "Kom igång" text of a register or source is given the first
-    time it is shown on the page; later notices refer to it.
+    time it is shown on the page; later notices refer to it. A notice already shown on the
+    page (the same ``what`` and ``why``) is not repeated: the later one refers back to it
+    (:func:`missing_again_markup`).
     """
 
     def __init__(self, page: Page, what: str, needs: list[str], why, means):
@@ -327,14 +344,21 @@ class Gap:
     def data(self) -> str:
         if self._markup is None:
             page = self.page
-            self._markup = missing_markup(
-                self.what,
-                page.name,
-                self.needs,
-                why=self.why,
-                means=self.means,
-                explained=page.explained,
-            )
+            key = (self.what, self.why)
+            if key in page.notices:
+                self._markup = missing_again_markup(
+                    self.what, page.name, self.needs, means=self.means
+                )
+            else:
+                self._markup = missing_markup(
+                    self.what,
+                    page.name,
+                    self.needs,
+                    why=self.why,
+                    means=self.means,
+                    explained=page.explained,
+                )
+            page.notices.add(key)
             page.explained.update(self.needs)
             entry = {"what": self.what, "needs": self.needs}
             if entry not in page.gaps:
@@ -409,6 +433,9 @@ class Page:
     gaps: list = field(default_factory=list)
     #: The registers and sources whose "Kom igång" text the page has shown.
     explained: set = field(default_factory=set)
+    #: The "missing data" notices the page has shown, as ``(what, why)``: a second one
+    #: refers back to the first (:class:`Gap`).
+    notices: set = field(default_factory=set)
 
     @property
     def name(self) -> str:

@@ -100,6 +100,15 @@ def steering_table(partners: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def source_matrix(partners: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~vpanalysis.steps.collaboration.data_source_matrix` with the data sources'
+    Swedish names (:data:`~vpanalysis.registers.DATA_SOURCES`) as columns, for the chart;
+    empty without partners."""
+    sources = data_source_matrix(partners)
+    sources.columns = [DATA_SOURCES.labels.get(c, c) for c in sources.columns]
+    return sources
+
+
 def contribution_matrix(partners: pd.DataFrame) -> pd.DataFrame:
     """Partner × (data source, step) as check marks: who brings which data to which step."""
     sources = data_source_matrix(partners)

@@ -38,7 +38,8 @@ def steering_structure(partners: pd.DataFrame, municipality: str | None = None) 
     """One row per municipality and role, roles in order styrgrupp → referensgrupp.
 
     Columns: ``municipality_code``, ``role``, ``n_partners``,
-    ``organisations`` and ``sectors`` (``", "``-joined, in file order), ``resources_hours``
+    ``organisations`` (``"; "``-joined: names hold commas), ``sectors`` (``", "``-joined, in
+    file order), ``resources_hours``
     (sum of the numeric ``resources``; ``<NA>`` if none is numeric), ``mandates``
     (``"; "``-joined). Roles without partners are left out.
     """
@@ -52,7 +53,7 @@ def steering_structure(partners: pd.DataFrame, municipality: str | None = None) 
                 "municipality_code": code,
                 "role": role,
                 "n_partners": len(group),
-                "organisations": ", ".join(group["organisation"]),
+                "organisations": "; ".join(group["organisation"]),
                 "sectors": ", ".join(dict.fromkeys(group["sector"])),
                 "resources_hours": hours.sum() if hours.notna().any() else pd.NA,
                 "mandates": "; ".join(m for m in group["mandate"].dropna() if m),
