@@ -82,6 +82,14 @@ def test_inventory_totals_match_the_library(page, regs):
     assert f"<td>{int(total['n_interventions'])}</td>" in section
     cost = f"{int(total['cost_sek']):,}".replace(",", "\u00a0")
     assert cost in section
+    if total["n_cost_missing"]:
+        assert f"minst {cost}" in section and pi.COST_NOTE in htmlmod.unescape(page)
+    # costs are kronor, never withheld: an unknown cost is "uppgift saknas", not ".."
+    unknown = regs.interventions[regs.interventions["cost_sek"].isna()]
+    assert len(unknown)  # the example inventory has one
+    for name in unknown["name"]:
+        row = page[page.index(f"<td>{name}</td>") :]
+        assert "uppgift saknas" in row[: row.index("</tr>")]
 
 
 def test_logic_models_are_checked_for_fit(page, regs, priorities):

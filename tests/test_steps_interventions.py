@@ -167,7 +167,14 @@ def test_inventory_tables(items):
     assert table.loc[0, "Kunskapsstöd"] == "måttlig"
     summary = pi.inventory_summary_table(mine(items)).set_index("Förvaltning")
     assert summary.loc["Totalt", "Insatser"] == 4 and summary.loc["Skola", "Selektiv"] == 1
-    assert summary.loc["Totalt", "Kostnad (kr/år)"] == 1550
+    # I3's cost is unknown: kronor are not withheld, so no ".."; sums without it are "minst"
+    assert summary.loc["Totalt", "Kostnad (kr/år)"] == "minst 1\u00a0550"
+    assert summary.loc["Skola", "Kostnad (kr/år)"] == "1\u00a0500"
+    assert summary.loc["Social", "Kostnad (kr/år)"] == "minst 50"
+    assert list(table["Kostnad (kr/år)"]) == ["1\u00a0000", "500", "uppgift saknas", "50"]
+    assert ".." not in set(table["Kostnad (kr/år)"]) | set(summary["Kostnad (kr/år)"])
+    assert pi.COST_NOTE in pi.cost_note(mine(items)).data
+    assert pi.cost_note(mine(items).dropna(subset=["cost_sek"])).data == ""
     factors = pd.DataFrame({"factor_id": ["F1", "F2"], "name": ["Ett", "Två"]})
     named = pi.intervention_factor_table(mine(items), factors)
     assert named.loc[0, "Påverkar faktorer"] == "Ett; Två"

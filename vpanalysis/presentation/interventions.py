@@ -6,9 +6,11 @@ English frames of :mod:`vpanalysis.steps.interventions`.
 
 from __future__ import annotations
 
+import html
 import textwrap
 
 import pandas as pd
+from IPython.display import HTML
 
 from vpanalysis import plots, report
 from vpanalysis.publication import keys
@@ -113,13 +115,40 @@ def inventory_table(
             "Nivå": frame["prevention_level"].map(_level_label),
             "Kunskapsstöd": frame["evidence"].map(evidence_label),
             "Räckvidd (personer/år)": frame["reach"].astype("Int64"),
-            "Kostnad (kr/år)": frame["cost_sek"].astype("Float64"),
+            "Kostnad (kr/år)": frame["cost_sek"].map(cost_text),
             "Vald": chosen.map(lambda v: CHECK if bool(v) else ""),
         }
     ).reset_index(drop=True)
 
 
 REACH_COLUMN = "Räckvidd (personer/år)"
+COST_COLUMN = "Kostnad (kr/år)"
+#: A cost the inventory does not give. Costs are kronor, not counts of persons: nothing
+#: about them is withheld, so a missing cost is never shown as ``..``.
+COST_UNKNOWN = "uppgift saknas"
+#: The note under a table whose cost totals leave out costs the inventory does not give.
+COST_NOTE = (
+    "Kostnaderna är kronor, inte antal personer, och redovisas alla. ”uppgift saknas” "
+    "betyder att inventeringen inte anger kostnaden; en summa där någon kostnad saknas står "
+    "som ”minst …”: den omfattar bara de kostnader som är kända."
+)
+
+
+def cost_text(cost: object, n_missing: int = 0) -> str:
+    """A yearly cost in kronor as a report shows it: the amount, ``"minst …"`` for a sum
+    that leaves out ``n_missing`` unknown costs, :data:`COST_UNKNOWN` without any."""
+    if cost is None or pd.isna(cost):
+        return COST_UNKNOWN
+    amount = report.number(cost, 0)
+    return f"minst {amount}" if n_missing else amount
+
+
+def cost_note(interventions: pd.DataFrame):
+    """:data:`COST_NOTE` as a note under the inventory when some cost of
+    ``interventions`` is unknown; nothing otherwise."""
+    if interventions.empty or not interventions["cost_sek"].isna().any():
+        return HTML("")
+    return HTML(f'<p class="vp-note">{html.escape(COST_NOTE)}</p>')
 
 
 def inventory_marks(interventions: pd.DataFrame) -> pd.DataFrame:
@@ -170,14 +199,17 @@ def intervention_factor_table(
 
 def inventory_summary_table(interventions: pd.DataFrame) -> pd.DataFrame:
     """:func:`~vpanalysis.steps.interventions.inventory_summary` for one municipality with
-    Swedish columns (total row last)."""
+    Swedish columns (total row last); costs as :func:`cost_text` (``"minst …"`` where the
+    inventory lacks a cost that the sum would include)."""
     s = inventory_summary(interventions)
     out = pd.DataFrame({"Förvaltning": s["administration"], "Insatser": s["n_interventions"]})
     for level in PREVENTION_LEVELS.values:
         out[PREVENTION_LEVELS.labels[level]] = s[f"n_{level}"]
     out["Valda"] = s["n_chosen"]
     out["Räckvidd (personer/år)"] = s["reach"]
-    out["Kostnad (kr/år)"] = s["cost_sek"]
+    out[COST_COLUMN] = [
+        cost_text(c, int(n)) for c, n in zip(s["cost_sek"], s["n_cost_missing"], strict=True)
+    ]
     return out.reset_index(drop=True)
 
 
