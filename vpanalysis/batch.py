@@ -40,6 +40,7 @@ from vpanalysis.runner import (
     ReportResult,
     make_job,
     render,
+    report_gaps,
     warm_up,
     write_index,
 )
@@ -351,9 +352,12 @@ class RunSummary:
         return bool(self.audit and self.audit.findings)
 
     def table(self) -> str:
-        """A plain-text summary: municipality × step, status, time, log."""
+        """A plain-text summary: municipality × step, status, time, log. A report whose
+        sections lacked a register or source is "ofullständig", as on the index page
+        (:func:`vpanalysis.runner.report_gaps`)."""
 
         status_sv = {"ok": "klar", "failed": "FEL", "skipped": "oförändrad"}
+        incomplete = 0
         lines = [f"{'kommun':<18} {'steg':<24} {'status':<10} {'tid (s)':>8}  logg"]
         for r in sorted(self.results, key=lambda r: (r.job.municipality_code, r.job.step)):
             code = r.job.municipality_code
@@ -362,6 +366,9 @@ class RunSummary:
             log = _log_path(r.job)
             shown = str(log) if log.exists() else ""
             status = status_sv.get(r.status, r.status)
+            if r.status != "failed" and report_gaps(r):
+                incomplete += 1
+                status = "ofullständig" + (" (oförändrad)" if r.status == "skipped" else "")
             lines.append(f"{name[:18]:<18} {step:<24} {status:<10} {r.seconds:>8.1f}  {shown}")
             if r.status == "failed" and r.message:
                 lines.append(f"{'':<19}{r.message[:200]}")
@@ -371,6 +378,10 @@ class RunSummary:
             f"{counts['skipped']} oförändrade, {counts['failed']} misslyckade; "
             f"{self.seconds:.1f} s"
         )
+        if incomplete:
+            lines.append(
+                f"{incomplete} rapporter är ofullständiga: uppgifter saknas (se index.html)."
+            )
         if self.audit is not None:
             lines.extend(self.audit.lines())
         if self.stages:
