@@ -129,11 +129,17 @@ def test_check_logic_models(items, logic):
     iv.require_complete_logic_models(items[items["intervention_id"] == "I1"], logic)
 
 
-def test_example_registers_show_the_incomplete_sandviken_model():
+def test_example_chains_are_complete_and_a_chain_without_its_effects_is_not():
     regs = registers.load_registers()
     status = iv.check_logic_models(regs.interventions, regs.logic_models)
-    incomplete = status.loc[~status["complete"], "intervention_id"].tolist()
-    assert incomplete == ["SA-03"]
+    assert status["complete"].all() and "SA-03" in set(status["intervention_id"])
+    later = ("short_term_outcomes", "long_term_outcomes", "indicators")
+    models = regs.logic_models
+    cut = models[~((models["intervention_id"] == "SA-03") & models["stage"].isin(later))]
+    status = iv.check_logic_models(regs.interventions, cut)
+    assert status.loc[~status["complete"], "intervention_id"].tolist() == ["SA-03"]
+    messages = pi.logic_model_messages(regs.interventions, cut)
+    assert any("Fältassistenter: den logiska kedjan saknar" in m for m in messages)
 
 
 def test_evidence_label():
@@ -354,20 +360,28 @@ def test_logic_model_notices_say_complete_only_when_chains_fit():
 
 
 def test_example_registers_fit_their_priorities_and_levels():
-    """The example chosen interventions address a priority of their municipality and are
-    followed by indicators of their own target group; the routine of asking about violence
-    is selective."""
+    """The example chosen interventions of each example municipality address a priority of
+    their municipality, have a complete chain and are followed by indicators of their own
+    target group (no fit warning in any example report); the routine of asking about
+    violence is selective."""
     from vpanalysis import context, publication
     from vpanalysis.steps import factors
 
-    ctx = context.load("2161", ["2161", "2183", "2181"], [2015, 2024], None, 5)
-    regs = ctx.registers
-    level = regs.interventions.set_index("intervention_id")["prevention_level"]
-    assert level["LJ-06"] == "selektiv"
-    pub = publication.ensure(ctx)
-    for code in ("2161", "2183"):
+    chosen = {}
+    for code in ("2161", "2183", "2181"):
+        ctx = context.load(code, ["2161", "2183", "2181"], [2015, 2024], None, 5)
+        regs = ctx.registers
+        if code == "2161":
+            level = regs.interventions.set_index("intervention_id")["prevention_level"]
+            assert level["LJ-06"] == "selektiv"
         analysis = factors.analyse(
-            regs.factors, ctx.tables, code, ctx.comparison_codes, ctx.years, cells=pub.cells
-        )
-        mine = regs.interventions[regs.interventions["municipality_code"] == code]
+            regs.factors, ctx.tables, code, ctx.comparison_codes, ctx.years,
+            cells=publication.ensure(ctx).cells,
+        )  # fmt: skip
+        mine = regs.interventions
+        assert set(mine["municipality_code"]) == {code}
+        chosen[code] = int(mine["chosen"].sum())
         assert iv.check_fit(mine, regs.logic_models, analysis.priorities).empty, code
+        assert pi.fit_messages(mine, regs.logic_models, analysis.priorities) == [], code
+        assert pi.logic_model_notices(mine, regs.logic_models, analysis.priorities) == [], code
+    assert all(chosen.values()), chosen  # every example municipality has a chain to check
