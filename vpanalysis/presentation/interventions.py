@@ -432,6 +432,15 @@ def logic_model_notice(
     return report.notice(logic_model_notices(interventions, logic_models, priorities), ok=ok)
 
 
+def coverage_missing(priorities: pd.DataFrame, interventions: pd.DataFrame, page: report.Page):
+    """The notice for the coverage section when it cannot be shown, naming what really is
+    missing: the inventory of interventions, or (with an inventory) the prioritised factors
+    of step 3, that is the factor catalogue."""
+    if interventions.empty:
+        return page.missing("Inventeringen av insatser", "interventions")
+    return page.missing("Prioriterade faktorer", "factors")
+
+
 def coverage_chart(priorities: pd.DataFrame, interventions: pd.DataFrame, title: str = ""):
     """Heat map of :func:`coverage_chart_data` (dark = the intervention addresses the
     factor); ``None`` when the inventory is empty."""
