@@ -64,11 +64,10 @@ def rest_of_county_note(table: pd.DataFrame, page: report.Page):
     ctx = page.context
     mine = table[(table["region_code"] == ctx.municipality_code) & table["county_share"].notna()]
     text = (
-        f"Varje kommun jämförs med övriga länet, det vill säga {ctx.county_name} utan "
-        "kommunen själv: en kommun jämförs aldrig med ett område som den själv ingår i. "
-        "Kolumnen Övriga länet visar det värdet (per 100 000 invånare och år, för kommunen "
-        "på samma rad). Båda värdena är osäkra, så skillnaden prövas med ett test av två "
-        "antal (se metodbilagan)."
+        f"Kolumnen Övriga länet visar {ctx.county_name} utan kommunen på samma rad (per "
+        "100 000 invånare och år): en kommun jämförs aldrig med ett område som den själv "
+        "ingår i. Båda värdena är osäkra, så skillnaden prövas med ett test av två antal "
+        "(se metodbilagan)."
     )
     if not mine.empty:
         share = float(mine["county_share"].iloc[0])

@@ -128,9 +128,9 @@ COST_COLUMN = "Kostnad (kr/år)"
 COST_UNKNOWN = "uppgift saknas"
 #: The note under a table whose cost totals leave out costs the inventory does not give.
 COST_NOTE = (
-    "Kostnaderna är kronor, inte antal personer, och redovisas alla. ”uppgift saknas” "
-    "betyder att inventeringen inte anger kostnaden; en summa där någon kostnad saknas står "
-    "som ”minst …”: den omfattar bara de kostnader som är kända."
+    "Kostnader är belopp i kronor, inte antal personer, och döljs därför aldrig. ”uppgift "
+    "saknas” betyder att inventeringen inte anger kostnaden; en summa där någon kostnad "
+    "saknas står som ”minst …”: den omfattar bara de kostnader som är kända."
 )
 
 

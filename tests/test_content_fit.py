@@ -1,0 +1,75 @@
+"""Steps 0, 1 and 4 read as a coordinator would (issue 10): the Gävle reports (no
+registers, no local sources) rendered once, then what they say and do not say."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from vpanalysis.runner import make_job, render
+
+pytestmark = pytest.mark.slow
+
+GAVLE = "2180"
+
+
+@pytest.fixture(scope="module")
+def gavle(built_data, tmp_path_factory) -> dict[int, str]:
+    """The visible text of Gävle's reports for steps 0, 1 and 4."""
+    from vpanalysis import baseline
+
+    out = tmp_path_factory.mktemp("gavle")
+    jobs = [make_job(step, GAVLE, out, data_dir=str(built_data)) for step in (0, 1, 4)]
+    baseline.freeze_for(jobs)
+    pages = {}
+    for job in jobs:
+        result = render(job, log_path=out / f"{job.stem}.log")
+        assert result.status == "ok", (result.message, (out / f"{job.stem}.log").read_text())
+        markup = result.path.read_text(encoding="utf-8")
+        markup = re.sub(r"<(script|style)\b.*?</\1>", " ", markup, flags=re.S)
+        text = html.unescape(re.sub(r"<[^>]+>", " ", markup))
+        pages[job.step] = re.sub(r"\s+", " ", text)
+    return pages
+
+
+def test_step0_compares_with_the_rest_of_the_county_and_says_why(gavle):
+    text = gavle[0]
+    assert "Jämfört med övriga länet" in text and "Övriga länet" in text
+    assert "Jämfört med länet" not in text
+    assert "länet utan kommunen själv" in text
+    # Gävle is over a fifth of Gävleborg: the report says how large and why it matters
+    share = re.search(r"Gävle har (\d+) % av länets invånare", text)
+    assert share and int(share.group(1)) > 20
+    assert "drar kommunen länets värde mot sitt eget" in text
+
+
+@pytest.mark.parametrize("step", [0, 1, 4])
+def test_each_missing_notice_is_shown_once_per_report(gavle, step):
+    text = gavle[step]
+    full = re.findall(r"Uppgifter saknas för Gävle : (.+?) (?:finns|har) ", text)
+    assert full, text[:500]
+    repeated = {what for what in full if full.count(what) > 1}
+    assert not repeated, repeated
+
+
+def test_step1_says_once_that_the_partner_register_is_missing(gavle):
+    text = gavle[1]
+    assert text.count("Partnerregistret finns inte i underlaget") == 1
+    assert text.count("Partnerregistret saknas för Gävle") == 3  # the later ones refer back
+    # no claims about partners, sectors or training without the registers
+    assert "saknas bland parterna" not in text and "Alla nyckelsektorer" not in text
+    assert "Omsorgsförvaltningen" not in text
+
+
+def test_step4_names_only_what_is_missing(gavle):
+    text = gavle[4]
+    assert text.count("Inventeringen av insatser finns inte i underlaget") == 1
+    # the factor catalogue is there (the priorities are shown): it is not called missing
+    assert "Prioriterade faktorer eller inventeringen" not in text
+    footer = text[text.index("Rapporten är ofullständig") :]
+    assert "faktorkatalogen" not in footer and "inventeringen av insatser" in footer
+    assert "ingen insats i inventeringen påverkar faktorn" not in text
+    assert "Alla valda insatser har en fullständig logisk kedja" not in text
+    assert "döljs därför aldrig" not in text  # no cost note without an inventory
