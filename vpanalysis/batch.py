@@ -358,7 +358,7 @@ class RunSummary:
 
         status_sv = {"ok": "klar", "failed": "FEL", "skipped": "oförändrad"}
         incomplete = 0
-        lines = [f"{'kommun':<18} {'steg':<24} {'status':<10} {'tid (s)':>8}  logg"]
+        lines = [f"{'kommun':<18} {'steg':<24} {'status':<12} {'tid (s)':>8}  logg"]
         for r in sorted(self.results, key=lambda r: (r.job.municipality_code, r.job.step)):
             code = r.job.municipality_code
             name = f"{geography.region_name(code)[:13]} {code}"
@@ -369,7 +369,7 @@ class RunSummary:
             if r.status != "failed" and report_gaps(r):
                 incomplete += 1
                 status = "ofullständig" + (" (oförändrad)" if r.status == "skipped" else "")
-            lines.append(f"{name[:18]:<18} {step:<24} {status:<10} {r.seconds:>8.1f}  {shown}")
+            lines.append(f"{name[:18]:<18} {step:<24} {status:<12} {r.seconds:>8.1f}  {shown}")
             if r.status == "failed" and r.message:
                 lines.append(f"{'':<19}{r.message[:200]}")
         counts = {s: sum(r.status == s for r in self.results) for s in ("ok", "skipped", "failed")}

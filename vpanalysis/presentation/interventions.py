@@ -432,6 +432,22 @@ def logic_model_notice(
     return report.notice(logic_model_notices(interventions, logic_models, priorities), ok=ok)
 
 
+def priority_basis(page: report.Page):
+    """Under step 3's priorities: when the municipality has no school survey, the notice
+    that the priorities rest on Kolada and the factor catalogue alone; nothing otherwise."""
+    if page.with_data(["skolenkat"]):
+        return HTML("")
+    return page.missing(
+        "Skolenkäten",
+        "skolenkat",
+        why="har inga svar från kommunen.",
+        means=(
+            "Prioriteringarna bygger därför bara på Kolada-nyckeltal och på faktorkatalogens "
+            "kunskapsstöd; faktorer som mäts i skolenkäten saknar lokal indikator."
+        ),
+    )
+
+
 def coverage_missing(priorities: pd.DataFrame, interventions: pd.DataFrame, page: report.Page):
     """The notice for the coverage section when it cannot be shown, naming what really is
     missing: the inventory of interventions, or (with an inventory) the prioritised factors
