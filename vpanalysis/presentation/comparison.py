@@ -18,7 +18,6 @@ from vpanalysis.presentation.verdicts import comparison_word
 from vpanalysis.steps import comparison as steps_comparison
 from vpanalysis.steps import situation as steps_situation
 
-
 #: The column of the comparison (each municipality against the county without itself).
 COMPARED = "Jämfört med övriga länet"
 REST = "Övriga länet"

@@ -3,8 +3,9 @@
 Built on the step-2 functions of :mod:`vpanalysis.steps.situation`: police-reported
 crime as 3-year rates with intervals for every municipality of the county (for a funnel
 plot and a map), the collaborating municipalities with their comparison with the rest of
-the county (the county without the municipality, :func:`rest_of_county`), and school-survey shares per municipality. :mod:`vpanalysis.presentation.comparison`
-turns them into the Swedish report.
+the county (the county without the municipality, :func:`rest_of_county`), and
+school-survey shares per municipality. :mod:`vpanalysis.presentation.comparison` turns
+them into the Swedish report.
 """
 
 from __future__ import annotations
