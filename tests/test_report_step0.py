@@ -27,6 +27,11 @@ def test_side_by_side_table_and_charts(rendered_reports, built_data):
     for _, row in table.iterrows():
         assert f"<td>{row['Område']}</td>" in page
         assert number(row["Per 100 000 inv. och år"], 1) in page
+        if row["Övriga länet"]:  # each municipality against the county without itself
+            assert row["Övriga länet"] in page and row["Jämfört med övriga länet"] in page
+    assert "Jämfört med övriga länet" in page and "Jämfört med länet" not in page
+    assert "Ljusdal har 7 % av länets invånare" in page
+    assert "drar kommunen länets värde mot sitt eget" not in page  # a small share
     # funnel, map and small multiples are embedded images with captions
     assert page.count('<figure class="vp-figure">') == 3
     assert "Trattdiagram" in page and "Karta över länet" in page
