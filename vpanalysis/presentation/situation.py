@@ -31,7 +31,8 @@ from vpanalysis.steps import situation
 _ITEM_SHORT = {
     "utsatt_fysiskt": "Fysiskt våld",
     "utsatt_hot": "Hot",
-    "utsatt_sexuellt": "Sexuella trakasserier/övergrepp",
+    "utsatt_sexuellt": "Tvingad till sexuella handlingar",
+    "utsatt_trakasserier": "Sexuella trakasserier",
     "utsatt_mobbning": "Mobbning/kränkning i skolan",
     "utsatt_digitalt": "Digitalt våld",
     "utsatt_vuxen_hemma": "Våld av vuxen i familjen",
@@ -60,10 +61,18 @@ _SOURCE_NAMES = {
 }
 
 
-def item_label(item: str) -> str:
-    """A short Swedish label for a survey item (``utsatt_hot`` -> ``Hot``); the item's
-    name when it has none."""
-    return _ITEM_SHORT.get(item, item)
+def item_label(item: str, codebook: pd.DataFrame | None = None) -> str:
+    """A short Swedish label for a survey item (``utsatt_hot`` -> ``Hot``); for an item
+    without one, its question in ``codebook`` when given, else the item's name in words
+    (``utsatt_ny_fraga`` -> ``Utsatt ny fraga``): a report never shows an item id."""
+    if item in _ITEM_SHORT:
+        return _ITEM_SHORT[item]
+    if codebook is not None and "question" in codebook.columns:
+        hit = codebook.loc[codebook["item"] == item, "question"].dropna()
+        if len(hit) and str(hit.iloc[0]).strip():
+            return str(hit.iloc[0]).strip()
+    words = str(item).replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 def trend_text(direction: str, rate_ratio: float = math.nan) -> str:
@@ -779,6 +788,20 @@ def shelter(protected: pd.DataFrame, page: report.Page):
 # ---------------------------------------------------------------- school survey
 
 
+#: The survey table's column that compares girls with boys.
+SEX_COLUMN = "Tjejer jämfört med killar"
+#: The verdicts of :func:`~vpanalysis.steps.situation.sex_verdicts` in words (a share's
+#: comparison: too few *answers*, not too few cases).
+SEX_VERDICT_WORDS = {
+    "higher": "högre",
+    "lower": "lägre",
+    "no_difference": "ingen säker skillnad",
+    "too_few": "för få svar för en bedömning",
+    "withheld": "kan inte bedömas: en andel redovisas inte",
+    "not_compared": "kan inte bedömas: en andel redovisas inte",
+}
+
+
 def _group_label(grade: str, sex: str) -> str:
     if grade in ("Alla", keys.ALL):
         return SEX_LABELS[sex]
@@ -829,6 +852,13 @@ def _survey_table(prevalence: pd.DataFrame, marks: bool) -> pd.DataFrame:
     order = [item_label(i) for i in dict.fromkeys(prevalence["item"])]
     wide = wide.reindex(sorted(wide.index, key=order.index))
     wide = wide.where(wide.notna(), None)
+    if {"Tjejer", "Killar"} <= set(wide.columns):
+        said = situation.sex_verdicts(prevalence)
+        words = {
+            item_label(i): SEX_VERDICT_WORDS.get(v, v)
+            for i, v in zip(said["item"], said["verdict"], strict=True)
+        }
+        wide[SEX_COLUMN] = [None if marks else words.get(label, "") for label in wide.index]
     wide.columns.name = None
     wide.index.name = "Andel ja, % (95 % KI)"
     return _labels_unmarked(wide.reset_index()) if marks else wide.reset_index()
@@ -934,6 +964,9 @@ def survey_chart(prevalence: pd.DataFrame):
 
 # ---------------------------------------------------------------- which source sees what
 
+#: A coverage cell where the form cannot occur, or no statistic could see it.
+NOT_APPLICABLE = "ej tillämpligt"
+
 
 def _labelled(matrix: pd.DataFrame, definition: definitions.Definition) -> pd.DataFrame:
     out = matrix.copy()
@@ -945,11 +978,23 @@ def _labelled(matrix: pd.DataFrame, definition: definitions.Definition) -> pd.Da
 
 
 def coverage_table(matrix: pd.DataFrame, definition: definitions.Definition) -> pd.DataFrame:
-    """Form × relation: which sources see it (Swedish labels; ``–`` marks a blind spot)."""
-    shown = _labelled(matrix, definition).map(
-        lambda cell: (
-            ", ".join(_SOURCE_NAMES.get(s.strip(), s.strip()) for s in cell.split(",") if s) or "–"
-        )
+    """Form × relation: which sources see it (Swedish labels; ``–`` marks a blind spot,
+    ``ej tillämpligt`` a form that cannot occur, or no statistic could see, in that
+    relation: :func:`vpanalysis.definitions.possible`)."""
+
+    def shown_cell(cell: str, form: str, relation: str) -> str:
+        names = ", ".join(_SOURCE_NAMES.get(s.strip(), s.strip()) for s in cell.split(",") if s)
+        if names:
+            return names
+        return "–" if definitions.possible(definition, form, relation) else NOT_APPLICABLE
+
+    shown = pd.DataFrame(
+        [
+            [shown_cell(str(matrix.loc[f, r]), f, r) for r in matrix.columns]
+            for f in matrix.index
+        ],
+        index=_labelled(matrix, definition).index,
+        columns=_labelled(matrix, definition).columns,
     )
     shown.index.name = "Form av våld"
     shown.columns.name = None
@@ -973,7 +1018,9 @@ def coverage_chart(counts: pd.DataFrame, definition: definitions.Definition):
             "Hur många källor som har uppgifter om varje kombination av form av våld och relation."
         ),
         how=(
-            "Mörkare ruta betyder fler källor. En ruta med 0 är en blind fläck som ingen källa ser."
+            "Mörkare ruta betyder fler källor. En ruta med 0 är en blind fläck som ingen källa "
+            "ser, utom där tabellen ovan säger ”ej tillämpligt”: där förekommer formen inte i "
+            "relationen, eller kan ingen statistik mäta den."
         ),
     )
 
@@ -1092,7 +1139,6 @@ def baseline_display(table: pd.DataFrame) -> pd.DataFrame:
                 "" if not c else number(v, 0) for v, c in zip(table["value"], is_count, strict=True)
             ],
             "Enhet": table["unit"],
-            "Id": table["indicator"],
         }
     )
 

@@ -600,6 +600,36 @@ def survey_by_sex(prevalence: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([out, d[keys]], axis=1).reset_index(drop=True)
 
 
+def sex_verdicts(prevalence: pd.DataFrame) -> pd.DataFrame:
+    """Girls against boys for each item of ``prevalence`` (:func:`published_prevalence`:
+    published cells only), both grades together: ``item``, ``verdict``.
+
+    The verdict is :func:`vpanalysis.verdicts.shares_differ` on the published yes- and
+    answered-counts of girls and boys (``higher`` = a higher share among girls, ``lower``,
+    ``no_difference``, ``too_few`` when either group has fewer than
+    :data:`vpanalysis.verdicts.MIN_DENOMINATOR` answers), or ``withheld`` when a share of
+    either group is not published: no verdict is drawn from a number the report hides.
+    """
+    columns = ["item", "verdict"]
+    if prevalence.empty or "count" not in prevalence.columns:
+        return pd.DataFrame(columns=columns, dtype="string")
+    every_grade = prevalence["grade"].isin(["Alla", ALL])
+    d = prevalence[every_grade & prevalence["sex"].isin(["K", "M"])]
+    rows = []
+    for item in dict.fromkeys(prevalence["item"]):
+        g = d[d["item"] == item].set_index("sex")
+        if not {"K", "M"} <= set(g.index):
+            rows.append((item, "withheld"))
+            continue
+        k, m = g.loc["K"], g.loc["M"]
+        if any(pd.isna(r["count"]) or pd.isna(r["denominator"]) for r in (k, m)):
+            rows.append((item, "withheld"))
+            continue
+        verdict = verdicts.shares_differ(k["count"], k["denominator"], m["count"], m["denominator"])
+        rows.append((item, verdict))
+    return pd.DataFrame(rows, columns=columns, dtype="string")
+
+
 # ---------------------------------------------------------------- the protected publication
 #
 # The functions below read the cells of the collaboration's protected publication
@@ -952,10 +982,17 @@ def coverage_counts(matrix: pd.DataFrame) -> pd.DataFrame:
 def blind_spots(matrix: pd.DataFrame, definition: definitions.Definition) -> pd.DataFrame:
     """Each specific form × specific relation of :func:`coverage` that no source sees:
     ``form``, ``relation`` (keys). The catch-all levels (unspecified forms or relations)
-    are not blind spots."""
+    are not blind spots, nor is a form in a relation where it cannot occur or no statistic
+    could see it (:func:`vpanalysis.definitions.possible`: economic violence against
+    children, latent violence anywhere)."""
     forms = definition.forms[~definition.forms["aggregate"].astype(bool)]["key"]
     relations = definition.relations[~definition.relations["aggregate"].astype(bool)]["key"]
-    spots = [(f, r) for f in forms for r in relations if not str(matrix.loc[f, r]).strip()]
+    spots = [
+        (f, r)
+        for f in forms
+        for r in relations
+        if definitions.possible(definition, f, r) and not str(matrix.loc[f, r]).strip()
+    ]
     return pd.DataFrame(spots, columns=["form", "relation"])
 
 
