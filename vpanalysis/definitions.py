@@ -250,14 +250,20 @@ def _relation_list(value) -> object:
 
 def possible(definition: Definition, form: str, relation: str) -> bool:
     """Whether ``form`` can occur (and be seen by a source) in ``relation``: the form's
-    ``relations`` list in the definition, every relation when it has none."""
+    ``relations`` list in the definition, every relation when it has none; the catch-all
+    relation (``aggregate``) wherever the form can occur in any relation."""
     forms = definition.forms
     if "relations" not in forms.columns:
         return True
     hit = forms.loc[forms["key"] == form, "relations"]
     if not len(hit) or not isinstance(hit.iloc[0], str):
         return True
-    return relation in str(hit.iloc[0]).split("|")
+    listed = [r for r in hit.iloc[0].split("|") if r]
+    relations = definition.relations
+    aggregate = relations.loc[relations["key"] == relation, "aggregate"]
+    if len(aggregate) and bool(aggregate.iloc[0]):
+        return bool(listed)  # several or unspecified relations: possible where any one is
+    return relation in listed
 
 
 def forms(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:

@@ -357,8 +357,8 @@ SERIES_BREAKS = (
             "Fler gärningar räknas som våldtäkt sedan dess, så åren före och efter är inte "
             "helt jämförbara."
         ),
-        "source": "Prop. 2017/18:177 (SFS 2018:618); Brå om jämförbarheten i statistiken "
-        "över anmälda sexualbrott",
+        "source": "lag om ändring i brottsbalken, SFS 2018:618 (prop. 2017/18:177), i kraft "
+        "den 1 juli 2018; Brå, kommentarer till statistiken över anmälda sexualbrott",
     },
     {
         "category": "Barnfridsbrott",
@@ -368,19 +368,22 @@ SERIES_BREAKS = (
             "den 1 juli 2021; det finns inga jämförbara tal före det, och 2021 gäller bara "
             "ett halvår."
         ),
-        "source": "Prop. 2020/21:170 Barn som bevittnar brott",
+        "source": "lag om ändring i brottsbalken, SFS 2021:389 (prop. 2020/21:170), i kraft "
+        "den 1 juli 2021; Brå, kommentarer till statistiken över anmälda brott",
     },
     {
         "category": "Olaga integritetsintrång",
         "date": "2018-01-01",
         "note": "Olaga integritetsintrång blev ett eget brott den 1 januari 2018.",
-        "source": "Prop. 2016/17:222 (SFS 2017:1136)",
+        "source": "lag om ändring i brottsbalken, SFS 2017:1136 (prop. 2016/17:222), i kraft "
+        "den 1 januari 2018; Brå, kommentarer till statistiken över anmälda brott",
     },
     {
         "category": "Olaga förföljelse",
         "date": "2011-10-01",
         "note": "Olaga förföljelse blev ett eget brott den 1 oktober 2011.",
-        "source": "Prop. 2010/11:45",
+        "source": "lag om ändring i brottsbalken, SFS 2011:517 (prop. 2010/11:45), i kraft "
+        "den 1 oktober 2011; Brå, kommentarer till statistiken över anmälda brott",
     },
 )
 
@@ -409,7 +412,8 @@ def break_notes(summary: pd.DataFrame) -> list[str]:
                 continue
             year = int(b["date"][:4])
             if int(first) < year <= int(last) or (int(first) == year and b["date"][5:] != "01-01"):
-                out.append(f"{r['category']}: {b['note']} (Källa: {b['source']}.)")
+                cited = b["source"][:1].upper() + b["source"][1:]
+                out.append(f"{r['category']}: {b['note']} (Källa: {cited}.)")
         if r["category"] in CATEGORY_NOTES:
             out.append(CATEGORY_NOTES[r["category"]])
     return out
@@ -864,11 +868,25 @@ def _survey_table(prevalence: pd.DataFrame, marks: bool) -> pd.DataFrame:
     return _labels_unmarked(wide.reset_index()) if marks else wide.reset_index()
 
 
+def _respondents_shown(row) -> object:
+    """A group's respondents as the table shows them: the number, ``minst N`` (the
+    largest published answered count, ``at_least``) where it is withheld, else ``..``."""
+    if pd.notna(row["respondents"]):
+        return row["respondents"]
+    at_least = row.get("at_least")
+    if at_least is not None and pd.notna(at_least):
+        return f"minst {number(at_least, 0)}"
+    return SUPPRESSED
+
+
 def respondents_table(respondents: pd.DataFrame) -> pd.DataFrame:
-    """:func:`~vpanalysis.steps.situation.survey_respondents` as ``År``, ``Grupp``,
-    ``Antal svarande``."""
+    """:func:`~vpanalysis.steps.situation.respondent_counts` as ``År``, ``Grupp``,
+    ``Antal svarande``; a withheld number shows as ``minst N`` where
+    :func:`~vpanalysis.steps.situation.respondents_at_least` gives a lower bound."""
     if respondents.empty:
         return pd.DataFrame()
+    shown = [_respondents_shown(r) for _, r in respondents.iterrows()]
+    bounded = any(isinstance(v, str) and v.startswith("minst") for v in shown)
     return pd.DataFrame(
         {
             "År": respondents["year"],
@@ -876,18 +894,45 @@ def respondents_table(respondents: pd.DataFrame) -> pd.DataFrame:
                 _group_label(g, x)
                 for g, x in zip(respondents["grade"], respondents["sex"], strict=True)
             ],
-            "Antal svarande": respondents["respondents"],
+            "Antal svarande": pd.Series(shown, dtype="object")
+            if bounded
+            else respondents["respondents"],
         }
     )
 
 
 def respondents_marks(respondents: pd.DataFrame) -> pd.DataFrame:
     """The cell each number of :func:`respondents_table` shows (same shape), or ``None``
-    without cell keys."""
+    without cell keys: the respondents' cell, or for ``minst N`` the published answered
+    cell N is."""
     if not has_cell_keys(respondents):
         return None
-    cells = [[respondents_cell(r)] for _, r in respondents.iterrows()]
+    cells = []
+    for _, r in respondents.iterrows():
+        at_least = r.get("at_least")
+        if pd.isna(r["respondents"]) and at_least is not None and pd.notna(at_least):
+            cells.append([answered_cell(r)])
+        else:
+            cells.append([respondents_cell(r)])
     return pd.DataFrame({"Antal svarande": pd.Series(cells, dtype="object")})
+
+
+def answered_cell(row) -> dict:
+    """The published answered count a ``minst N`` shows (a row of
+    :func:`~vpanalysis.steps.situation.respondents_at_least`), as a count."""
+    return keys.cell(
+        "count",
+        row["at_least"],
+        source="skolenkat",
+        measure=row["at_least_item"],
+        parent="",
+        region=row["region_code"],
+        year=int(row["year"]),
+        sex=row["sex"],
+        age=keys.ALL,
+        grade=row["grade"],
+        answer="answered",
+    )
 
 
 def survey(prevalence: pd.DataFrame, page: report.Page):
@@ -903,10 +948,30 @@ def survey(prevalence: pd.DataFrame, page: report.Page):
     )
 
 
-def survey_respondents(respondents: pd.DataFrame, page: report.Page):
-    """How many pupils answered, per group (nothing without a survey)."""
+#: Why the respondents are not shown exactly.
+RESPONDENTS_NOTE = (
+    "Hur många elever som svarade redovisas inte exakt: antalet svarande minus antalet som "
+    "besvarat en fråga skulle visa hur många som hoppade över frågan, och de kan vara så få "
+    "att de går att peka ut. ”minst N” är det största antal elever i gruppen som besvarat "
+    "någon av frågorna; så många svarade åtminstone. ”..” betyder att inte heller det kan "
+    "visas."
+)
+
+
+def survey_respondents(respondents: pd.DataFrame, page: report.Page) -> list:
+    """How many pupils answered, per group (nothing without a survey), then, where a
+    number is withheld or only bounded (``minst N``), why (:data:`RESPONDENTS_NOTE`)."""
+    table = respondents_table(respondents)
+    shown = table.get("Antal svarande", pd.Series(dtype="object")).astype(str)
+    hidden = shown.str.startswith("minst").any() or shown.isin([SUPPRESSED, "<NA>"]).any()
+    note = report.markdown(RESPONDENTS_NOTE if hidden else "")
+    return [table_of_respondents(table, respondents, page), note]
+
+
+def table_of_respondents(table: pd.DataFrame, respondents: pd.DataFrame, page: report.Page):
+    """The table of :func:`respondents_table` (nothing without a survey)."""
     return report.table(
-        respondents_table(respondents),
+        table,
         caption="Antal elever som svarat",
         local=True,
         count_columns=["Antal svarande"],

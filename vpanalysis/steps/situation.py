@@ -843,6 +843,38 @@ def respondent_counts(
     )
 
 
+def respondents_at_least(respondents: pd.DataFrame, prevalence: pd.DataFrame) -> pd.DataFrame:
+    """``respondents`` (:func:`respondent_counts`) with, for each group whose number is
+    withheld, the largest published answered count of any item in that group
+    (:func:`published_prevalence`): at least that many pupils took the survey.
+
+    The number of respondents is withheld because respondents minus an item's answered
+    count would reveal the pupils who skipped the item; its lower bound is a number the
+    report publishes anyway. Added columns: ``at_least`` (``Int64``, ``<NA>`` where the
+    respondents are published or no answered count is) and ``at_least_item`` (the item
+    whose answered count it is).
+    """
+    out = respondents.copy()
+    out["at_least"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    out["at_least_item"] = pd.array([pd.NA] * len(out), dtype="string")
+    if out.empty or prevalence.empty:
+        return out
+    for i, row in out.iterrows():
+        if pd.notna(row["respondents"]):
+            continue
+        group = prevalence[
+            (prevalence["grade"] == row["grade"])
+            & (prevalence["sex"] == row["sex"])
+            & (prevalence["year"] == row["year"])
+        ].dropna(subset=["denominator"])
+        if group.empty:
+            continue
+        best = group.loc[group["denominator"].astype("int64").idxmax()]
+        out.loc[i, "at_least"] = int(best["denominator"])
+        out.loc[i, "at_least_item"] = str(best["item"])
+    return out
+
+
 def published_baseline(baseline: pd.DataFrame, cells: pd.DataFrame, region: str) -> pd.DataFrame:
     """``baseline`` (:func:`report_baseline`) with its local rows taken from the publication.
 
