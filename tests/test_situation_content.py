@@ -223,4 +223,6 @@ def test_a_break_note_gives_its_source():
         [{"category": "Våldtäkt inkl. grov", "trend_from": 2015, "trend_to": 2024}]
     )
     (note,) = view.break_notes(summary)
-    assert "samtyckeslagen" in note and "(Källa: Lag om ändring i brottsbalken, SFS 2018:618" in note
+    assert (
+        "samtyckeslagen" in note and "(Källa: Lag om ändring i brottsbalken, SFS 2018:618" in note
+    )

@@ -1054,10 +1054,7 @@ def coverage_table(matrix: pd.DataFrame, definition: definitions.Definition) -> 
         return "–" if definitions.possible(definition, form, relation) else NOT_APPLICABLE
 
     shown = pd.DataFrame(
-        [
-            [shown_cell(str(matrix.loc[f, r]), f, r) for r in matrix.columns]
-            for f in matrix.index
-        ],
+        [[shown_cell(str(matrix.loc[f, r]), f, r) for r in matrix.columns] for f in matrix.index],
         index=_labelled(matrix, definition).index,
         columns=_labelled(matrix, definition).columns,
     )
