@@ -226,3 +226,20 @@ def test_a_break_note_gives_its_source():
     assert (
         "samtyckeslagen" in note and "(Källa: Lag om ändring i brottsbalken, SFS 2018:618" in note
     )
+
+
+def test_blind_spots_without_every_source_say_so(definition):
+    spots = pd.DataFrame({"form": ["psykiskt"], "relation": ["nara_relation"]})
+    (partial,) = view.blind_spot_sentences(spots, definition, complete=False)[:1]
+    assert (
+        partial
+        == "Ingen av källorna i underlaget ser psykiskt våld i kategorin våld i nära relation."
+    )
+    (full,) = view.blind_spot_sentences(spots, definition)[:1]
+    assert full.startswith("Ingen källa ser psykiskt våld")
+
+
+def test_the_girls_and_boys_note_only_under_a_table():
+    assert view.survey_sex_note(pd.DataFrame()).data == ""
+    shown = _prevalence((45, 150), (25, 160)).assign(value=pd.NA, lower=pd.NA, upper=pd.NA)
+    assert "Tjejer jämfört med killar" in view.survey_sex_note(shown).data

@@ -948,6 +948,23 @@ def survey(prevalence: pd.DataFrame, page: report.Page):
     )
 
 
+#: How to read the survey table's comparison of girls and boys.
+SEX_NOTE = (
+    "Kolumnen *Tjejer jämfört med killar* bygger på ett test av skillnaden mellan tjejernas "
+    "och killarnas andelar, räknat ur de redovisade talen: *högre* eller *lägre* betyder att "
+    "tjejernas andel säkert är högre eller lägre än killarnas, *ingen säker skillnad* att "
+    "skillnaden kan bero på slumpen – inte att andelarna är lika. Med färre än 30 svar i en "
+    "grupp görs ingen bedömning, och inte heller där en av andelarna inte redovisas."
+)
+
+
+def survey_sex_note(prevalence: pd.DataFrame):
+    """How to read :data:`SEX_COLUMN` (Markdown), under the survey table; nothing when the
+    table has no such column (no survey, or no published share of girls and boys)."""
+    shown = SEX_COLUMN in survey_table(prevalence).columns if not prevalence.empty else False
+    return report.markdown(SEX_NOTE if shown else "")
+
+
 #: Why the respondents are not shown exactly.
 RESPONDENTS_NOTE = (
     "Hur många elever som svarade redovisas inte exakt: antalet svarande minus antalet som "
@@ -1106,11 +1123,16 @@ def coverage_sources(available, page: report.Page):
     )
 
 
-def blind_spot_sentences(spots: pd.DataFrame, definition: definitions.Definition) -> list[str]:
+def blind_spot_sentences(
+    spots: pd.DataFrame, definition: definitions.Definition, complete: bool = True
+) -> list[str]:
     """A sentence for each blind spot of :func:`~vpanalysis.steps.situation.blind_spots`,
-    then one for each gap the definition names (groups and settings no source covers)."""
+    then one for each gap the definition names (groups and settings no source covers).
+    ``complete=False`` (some sources have no data for the municipality) says that no
+    source *in the data* sees it: a missing source might."""
+    who = "Ingen källa" if complete else "Ingen av källorna i underlaget"
     cells = [
-        f"Ingen källa ser {definition.label('forms', f).lower()} i kategorin "
+        f"{who} ser {definition.label('forms', f).lower()} i kategorin "
         f"{definition.label('relations', r).lower()}."
         for f, r in zip(spots["form"], spots["relation"], strict=True)
     ]
@@ -1129,8 +1151,9 @@ def blind_spots(spots: pd.DataFrame, definition: definitions.Definition, availab
     without any source there is nothing to call a blind spot."""
     if available is not None and not list(available):
         return report.markdown("")
+    complete = available is None or set(situation.COVERAGE_SOURCES) <= set(available)
     return report.notice(
-        blind_spot_sentences(spots, definition),
+        blind_spot_sentences(spots, definition, complete),
         ok="Alla former och relationer ses av minst en källa.",
     )
 
