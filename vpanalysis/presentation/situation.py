@@ -970,9 +970,10 @@ RESPONDENTS_NOTE = (
     "Hur många elever som svarade redovisas inte exakt: antalet svarande minus antalet som "
     "besvarat en fråga skulle visa hur många som hoppade över frågan, och de kan vara så få "
     "att de går att peka ut. ”minst N” är det största antal elever i gruppen som besvarat "
-    "någon av frågorna; så många svarade åtminstone. ”..” betyder att inte heller det kan "
-    "visas."
+    "någon av frågorna; så många svarade åtminstone."
 )
+#: Added to :data:`RESPONDENTS_NOTE` where a group shows ``..``.
+RESPONDENTS_DOTS = " ”..” betyder att inte heller det kan visas."
 
 
 def survey_respondents(respondents: pd.DataFrame, page: report.Page) -> list:
@@ -980,9 +981,10 @@ def survey_respondents(respondents: pd.DataFrame, page: report.Page) -> list:
     number is withheld or only bounded (``minst N``), why (:data:`RESPONDENTS_NOTE`)."""
     table = respondents_table(respondents)
     shown = table.get("Antal svarande", pd.Series(dtype="object")).astype(str)
-    hidden = shown.str.startswith("minst").any() or shown.isin([SUPPRESSED, "<NA>"]).any()
-    note = report.markdown(RESPONDENTS_NOTE if hidden else "")
-    return [table_of_respondents(table, respondents, page), note]
+    dots = table.get("Antal svarande", pd.Series(dtype="object")).isna().any()
+    hidden = shown.str.startswith("minst").any() or dots
+    note = RESPONDENTS_NOTE + (RESPONDENTS_DOTS if dots else "") if hidden else ""
+    return [table_of_respondents(table, respondents, page), report.markdown(note)]
 
 
 def table_of_respondents(table: pd.DataFrame, respondents: pd.DataFrame, page: report.Page):
