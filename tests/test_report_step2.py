@@ -136,3 +136,33 @@ def test_forms_honour_violence_latent_violence_and_isdal(page):
     assert "Latent våld" in page and "Hotet om nytt våld" in page
     assert "Meningen med våld (Gothia förlag 2001" in page
     assert "Gothia 2017" not in page
+
+
+def test_only_real_blind_spots_are_listed(page):
+    """A form is a blind spot only in a relation where it can occur (defect 1, c10b)."""
+    spots = re.findall(r"Ingen källa ser ([^.<]+)\.", page)
+    assert spots == ["försummelse i kategorin våld i nära relation"]
+    assert "ej tillämpligt" in page  # e.g. economic violence against children
+
+
+def test_survey_table_says_whether_girls_and_boys_differ(page, built_data, tables):
+    """Girls against boys from the published cells, in the shares' words (defect 3)."""
+    ctx = context.load(REPORT_MUNICIPALITY, ["2161", "2183", "2181"], [2015, 2024], built_data, 5)
+    cells = publication.ensure(ctx).cells
+    prevalence = situation.published_prevalence(cells, tables.codebook, REPORT_MUNICIPALITY)
+    said = situation.sex_verdicts(prevalence).set_index("item")["verdict"]
+    table = page[page.index("Andel elever som svarat ja, senaste undersökningen") :]
+    table = table[: table.index("</table>")]
+    assert "<th>Tjejer jämfört med killar</th>" in table
+    row = table[table.index("Tvingad till sexuella handlingar") :]
+    row = row[: row.index("</tr>")]
+    assert said["utsatt_sexuellt"] == "higher" and row.rstrip().endswith("<td>högre</td>")
+    assert set(said.index) >= {"utsatt_fysiskt", "utsatt_trakasserier"}
+
+
+def test_respondents_are_shown_as_a_published_lower_bound(page):
+    """Respondents are withheld; the report shows "minst N" and says why (defect 6)."""
+    table = page[page.index("Antal elever som svarat") :]
+    table = table[: table.index("</table>")]
+    assert re.search(r"minst \d", table)
+    assert "minst N" in page and "hoppade över frågan" in page

@@ -173,3 +173,21 @@ def test_survey_basics_sex_split_and_one_comparison_group(page, analysis):
     assert set(analysis.indicators["comparator_group"]) == {"collaborating"}
     assert "Bedömning mot riket" not in page
     assert "Ojämställdhet mellan kvinnor och män</em> har ännu inget nyckeltal" in page
+
+
+def test_gender_inequality_has_no_local_indicator_and_the_norms_are_split_by_sex(page, analysis):
+    """Point 7 of issue 10 (c10b): no Kolada id is invented for "ojämställdhet"; the report
+    says so plainly and names what can be used instead, and the gender-norm factors (F15,
+    F16) and the norm accepting violence (F03) are shown for girls and boys with a verdict."""
+    assert "ingen lokal indikator</strong>" in page
+    assert "rapporten använder inga okontrollerade nyckeltal" in page
+    for name in ("Stereotypa maskulinitetsnormer", "Normer om ojämlik makt i parrelationer"):
+        assert f"<em>{name}</em>" in page
+    assert "F11" not in set(analysis.indicators["factor_id"])  # no indicator for F11
+    by_sex = analysis.by_sex
+    assert {"F03", "F15", "F16"} <= set(by_sex["factor_id"])
+    assert set(by_sex.loc[by_sex["factor_id"].isin(["F03", "F15", "F16"]), "sex"]) == {"K", "M"}
+    table = pf.sex_table(analysis).set_index("Faktor")
+    for name in ("Normer som accepterar våld", "Stereotypa maskulinitetsnormer",
+                 "Normer om ojämlik makt i parrelationer"):  # fmt: skip
+        assert table.loc[name, "Tjejer jämfört med killar"] in set(pf.SEX_VERDICTS.values())

@@ -73,7 +73,7 @@ def test_step_2_reads_police_statistics(rendered_reports):
                    "inte från kommunens lokala brottsförebyggande råd"):  # fmt: skip
         assert phrase in text, phrase
     # the consent law of 1 July 2018 breaks the series of rape, which crosses it
-    assert "samtyckeslagen" in text and "Prop. 2017/18:177" in text
+    assert "samtyckeslagen" in text and "SFS 2018:618" in text and "prop. 2017/18:177" in text
     # local sources: what is discovered, borders, overlap, small numbers, 0, consent
     for phrase in ("upptäcker", "korsar kommungränser", "ska inte summeras",
                    "läs inte 1 fall ett år mot 3", "En 0:a betyder",

@@ -120,6 +120,7 @@ def test_survey_table_layout(tables):
         "Killar",
         "Åk 9",
         "Gy 2",
+        "Tjejer jämfört med killar",
     ]
     assert table.iloc[0, 0] == "Fysiskt våld"
     assert all(c == ".." or "(" in c for c in table["Alla"])

@@ -4,6 +4,7 @@ computed independently (statsmodels, scipy) where a test decides."""
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -390,3 +391,82 @@ def test_step_5_shows_the_breaks_of_the_trends_it_shows():
     notes = pf.baseline_break_notes(follow, range(2015, 2025))
     assert len(notes) == 1 and "samtyckeslagen" in notes[0]
     assert pf.baseline_break_notes(follow, range(2019, 2025)) == []
+
+
+# ---------------------------------------------------------------- constructed input -> the words
+#
+# Each branch of each rule, from a constructed input to the Swedish phrase a report prints
+# (not only the code): a reader meets the phrase.
+
+
+@pytest.mark.parametrize(
+    ("lower", "upper", "reference", "count", "phrase"),
+    [
+        (110.0, 130.0, 100.0, 40, "högre"),
+        (70.0, 90.0, 100.0, 40, "lägre"),
+        (90.0, 120.0, 100.0, 40, "ingen säker skillnad"),
+        (12.5, 117.5, 30.0, 4, "för få fall för en bedömning"),  # 4 cases at 45,9
+    ],
+)
+def test_a_comparison_with_the_county_in_words(lower, upper, reference, count, phrase):
+    code = verdicts.against_reference(lower, upper, reference, count=count)
+    assert words.comparison_word(code) == phrase
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "phrase"),
+    [
+        ((60, 10_000), (30, 10_000), "högre"),
+        ((30, 10_000), (60, 10_000), "lägre"),
+        ((30, 10_000), (25, 10_000), "ingen säker skillnad"),
+        ((3, 10_000), (1, 10_000), "för få fall för en bedömning"),
+    ],
+)
+def test_two_uncertain_rates_in_words(first, second, phrase):
+    assert words.comparison_word(verdicts.rates_differ(*first, *second)) == phrase
+
+
+@pytest.mark.parametrize(
+    ("growth", "seed", "level", "n", "total", "phrase"),
+    [
+        (1.1, 7, 200.0, 10, 3000, r"ökar \(\+\d+,\d % per år\)"),
+        (0.9, 7, 200.0, 10, 1000, r"minskar \(-\d+,\d % per år\)"),
+        (1.0, 3, 200.0, 10, 2000, r"ingen säker förändring"),
+        (1.3, 1, 1.0, 5, 8, r"för få år eller fall för en bedömning"),
+    ],
+)
+def test_a_trend_in_words(growth, seed, level, n, total, phrase):
+    result = indicators.trend_test(*_series(growth, seed, level=level, n=n))
+    code = verdicts.trend_verdict(result, total)
+    assert re.fullmatch(phrase, words.trend_word(code, result.rate_ratio))
+
+
+def test_too_few_years_for_a_trend_in_words():
+    assert words.trend_word(verdicts.trend_verdict(None)) == "för få år eller fall för en bedömning"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "phrase"),
+    [
+        ({"latest_year": 2024, "latest_value": 85.0, "lower": 83.0, "upper": 87.0},
+         "Målet är nått"),
+        ({"latest_year": 2022, "latest_value": 79.0, "lower": 77.6, "upper": 80.4},
+         "På väg mot målet"),
+        ({"latest_year": 2024, "latest_value": 82.2, "lower": 77.5, "upper": 86.1},
+         "Inom felmarginalen"),
+        ({"latest_year": 2024, "latest_value": 76.0, "lower": 74.0, "upper": 78.0},
+         "Inte på väg mot målet"),
+        ({"latest_year": None, "latest_value": None}, "Inget uppföljningsvärde än"),
+        ({"latest_year": 2024, "latest_value": 80.0},
+         "Kan inte avgöras än (värdet saknar osäkerhetsmått; bara ett värde efter "
+         "utgångsläget)"),
+        ({"latest_year": 2024, "latest_value": 80.5, "previous": (2022, 75.5)},
+         "Kan inte avgöras än (värdet saknar osäkerhetsmått)"),
+        ({"latest_year": 2024, "latest_value": 82.0},
+         "Målet är nått (värdet saknar osäkerhetsmått)"),
+    ],
+)  # fmt: skip
+def test_a_goal_status_in_words(kwargs, phrase):
+    # baseline 75,1 in 2020, target 82,0 in 2026 (increase): the line is 79,7 in 2024
+    got = verdicts.goal_verdict(2020, 75.1, 2026, 82.0, "increase", **kwargs)
+    assert words.status_text(got.status, got.notes) == phrase

@@ -8,7 +8,11 @@ Everything is read from ``data/raw/definitions/`` (nothing is hard-coded here):
     (fysiskt, psykiskt, sexuellt, ...), ``relations`` (nära relation, mot barn, övrigt) and
     ``who_types`` (WHO's typology; ``parent`` links a subtype to its type). An entry with
     ``aggregate: true`` stands for "several or unspecified" (e.g. a crime category that
-    covers several forms). ``gaps`` (optional), ``key: {label, description}``: groups
+    covers several forms). A form may list ``relations`` (keys of ``relations``): those in
+    which it can occur and a source could see it (economic violence in close relations,
+    neglect of a child or a dependent relative); ``[]`` for a form no statistic measures
+    (latent violence); without the list, every relation. :func:`possible` reads it, and a
+    cell outside it is no blind spot. ``gaps`` (optional), ``key: {label, description}``: groups
     and settings that no source of the lägesbild covers whatever its form × relation
     cells say (older people, people with disabilities, hbtqi people, ...).
 ``category_mapping.csv`` (``;``, UTF-8)
@@ -172,6 +176,7 @@ def load_definition(
                     "description": str(entry.get("description") or "").strip(),
                     "aggregate": bool(entry.get("aggregate", False)),
                     "parent": str(entry.get("parent") or ""),
+                    "relations": _relation_list(entry.get("relations")),
                 }
             )
         table = pd.DataFrame(rows).astype(
@@ -183,6 +188,8 @@ def load_definition(
                 "parent": "string",
             }
         )
+        if vocabulary != "forms":
+            table = table.drop(columns="relations")
         for position, parent in enumerate(table["parent"]):
             if parent and parent not in set(table["key"]):
                 key = table["key"].iloc[position]
@@ -192,6 +199,16 @@ def load_definition(
                     parent,
                 )
         tables[vocabulary] = table
+    known = set(tables["relations"]["key"])
+    for key, listed in zip(tables["forms"]["key"], tables["forms"]["relations"], strict=True):
+        listed = listed if isinstance(listed, str) else ""
+        unknown = [r for r in listed.split("|") if r and r not in known]
+        if unknown:
+            raise fail(
+                f"unknown relation; keys: {', '.join(sorted(known))}",
+                ("forms", key, "relations"),
+                unknown[0],
+            )
     gaps = body.get("gaps") or {}
     if not isinstance(gaps, Mapping):
         raise fail("gaps must list keys with a label", ("gaps",))
@@ -220,6 +237,33 @@ def load_definition(
         path=path,
         gaps=gap_table,
     )
+
+
+def _relation_list(value) -> object:
+    """A form's ``relations`` as ``"a|b"`` (``""`` for ``[]``), ``None`` when not given."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [value]
+    return "|".join(str(v).strip() for v in value if str(v).strip())
+
+
+def possible(definition: Definition, form: str, relation: str) -> bool:
+    """Whether ``form`` can occur (and be seen by a source) in ``relation``: the form's
+    ``relations`` list in the definition, every relation when it has none; the catch-all
+    relation (``aggregate``) wherever the form can occur in any relation."""
+    forms = definition.forms
+    if "relations" not in forms.columns:
+        return True
+    hit = forms.loc[forms["key"] == form, "relations"]
+    if not len(hit) or not isinstance(hit.iloc[0], str):
+        return True
+    listed = [r for r in hit.iloc[0].split("|") if r]
+    relations = definition.relations
+    aggregate = relations.loc[relations["key"] == relation, "aggregate"]
+    if len(aggregate) and bool(aggregate.iloc[0]):
+        return bool(listed)  # several or unspecified relations: possible where any one is
+    return relation in listed
 
 
 def forms(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:

@@ -31,7 +31,8 @@ from vpanalysis.steps import situation
 _ITEM_SHORT = {
     "utsatt_fysiskt": "Fysiskt våld",
     "utsatt_hot": "Hot",
-    "utsatt_sexuellt": "Sexuella trakasserier/övergrepp",
+    "utsatt_sexuellt": "Tvingad till sexuella handlingar",
+    "utsatt_trakasserier": "Sexuella trakasserier",
     "utsatt_mobbning": "Mobbning/kränkning i skolan",
     "utsatt_digitalt": "Digitalt våld",
     "utsatt_vuxen_hemma": "Våld av vuxen i familjen",
@@ -60,10 +61,18 @@ _SOURCE_NAMES = {
 }
 
 
-def item_label(item: str) -> str:
-    """A short Swedish label for a survey item (``utsatt_hot`` -> ``Hot``); the item's
-    name when it has none."""
-    return _ITEM_SHORT.get(item, item)
+def item_label(item: str, codebook: pd.DataFrame | None = None) -> str:
+    """A short Swedish label for a survey item (``utsatt_hot`` -> ``Hot``); for an item
+    without one, its question in ``codebook`` when given, else the item's name in words
+    (``utsatt_ny_fraga`` -> ``Utsatt ny fraga``): a report never shows an item id."""
+    if item in _ITEM_SHORT:
+        return _ITEM_SHORT[item]
+    if codebook is not None and "question" in codebook.columns:
+        hit = codebook.loc[codebook["item"] == item, "question"].dropna()
+        if len(hit) and str(hit.iloc[0]).strip():
+            return str(hit.iloc[0]).strip()
+    words = str(item).replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 def trend_text(direction: str, rate_ratio: float = math.nan) -> str:
@@ -348,8 +357,8 @@ SERIES_BREAKS = (
             "Fler gärningar räknas som våldtäkt sedan dess, så åren före och efter är inte "
             "helt jämförbara."
         ),
-        "source": "Prop. 2017/18:177 (SFS 2018:618); Brå om jämförbarheten i statistiken "
-        "över anmälda sexualbrott",
+        "source": "lag om ändring i brottsbalken, SFS 2018:618 (prop. 2017/18:177), i kraft "
+        "den 1 juli 2018; Brå, kommentarer till statistiken över anmälda sexualbrott",
     },
     {
         "category": "Barnfridsbrott",
@@ -359,19 +368,22 @@ SERIES_BREAKS = (
             "den 1 juli 2021; det finns inga jämförbara tal före det, och 2021 gäller bara "
             "ett halvår."
         ),
-        "source": "Prop. 2020/21:170 Barn som bevittnar brott",
+        "source": "lag om ändring i brottsbalken, SFS 2021:389 (prop. 2020/21:170), i kraft "
+        "den 1 juli 2021; Brå, kommentarer till statistiken över anmälda brott",
     },
     {
         "category": "Olaga integritetsintrång",
         "date": "2018-01-01",
         "note": "Olaga integritetsintrång blev ett eget brott den 1 januari 2018.",
-        "source": "Prop. 2016/17:222 (SFS 2017:1136)",
+        "source": "lag om ändring i brottsbalken, SFS 2017:1136 (prop. 2016/17:222), i kraft "
+        "den 1 januari 2018; Brå, kommentarer till statistiken över anmälda brott",
     },
     {
         "category": "Olaga förföljelse",
         "date": "2011-10-01",
         "note": "Olaga förföljelse blev ett eget brott den 1 oktober 2011.",
-        "source": "Prop. 2010/11:45",
+        "source": "lag om ändring i brottsbalken, SFS 2011:517 (prop. 2010/11:45), i kraft "
+        "den 1 oktober 2011; Brå, kommentarer till statistiken över anmälda brott",
     },
 )
 
@@ -400,7 +412,8 @@ def break_notes(summary: pd.DataFrame) -> list[str]:
                 continue
             year = int(b["date"][:4])
             if int(first) < year <= int(last) or (int(first) == year and b["date"][5:] != "01-01"):
-                out.append(f"{r['category']}: {b['note']} (Källa: {b['source']}.)")
+                cited = b["source"][:1].upper() + b["source"][1:]
+                out.append(f"{r['category']}: {b['note']} (Källa: {cited}.)")
         if r["category"] in CATEGORY_NOTES:
             out.append(CATEGORY_NOTES[r["category"]])
     return out
@@ -779,6 +792,20 @@ def shelter(protected: pd.DataFrame, page: report.Page):
 # ---------------------------------------------------------------- school survey
 
 
+#: The survey table's column that compares girls with boys.
+SEX_COLUMN = "Tjejer jämfört med killar"
+#: The verdicts of :func:`~vpanalysis.steps.situation.sex_verdicts` in words (a share's
+#: comparison: too few *answers*, not too few cases).
+SEX_VERDICT_WORDS = {
+    "higher": "högre",
+    "lower": "lägre",
+    "no_difference": "ingen säker skillnad",
+    "too_few": "för få svar för en bedömning",
+    "withheld": "kan inte bedömas: en andel redovisas inte",
+    "not_compared": "kan inte bedömas: en andel redovisas inte",
+}
+
+
 def _group_label(grade: str, sex: str) -> str:
     if grade in ("Alla", keys.ALL):
         return SEX_LABELS[sex]
@@ -829,16 +856,37 @@ def _survey_table(prevalence: pd.DataFrame, marks: bool) -> pd.DataFrame:
     order = [item_label(i) for i in dict.fromkeys(prevalence["item"])]
     wide = wide.reindex(sorted(wide.index, key=order.index))
     wide = wide.where(wide.notna(), None)
+    if {"Tjejer", "Killar"} <= set(wide.columns):
+        said = situation.sex_verdicts(prevalence)
+        words = {
+            item_label(i): SEX_VERDICT_WORDS.get(v, v)
+            for i, v in zip(said["item"], said["verdict"], strict=True)
+        }
+        wide[SEX_COLUMN] = [None if marks else words.get(label, "") for label in wide.index]
     wide.columns.name = None
     wide.index.name = "Andel ja, % (95 % KI)"
     return _labels_unmarked(wide.reset_index()) if marks else wide.reset_index()
 
 
+def _respondents_shown(row) -> object:
+    """A group's respondents as the table shows them: the number, ``minst N`` (the
+    largest published answered count, ``at_least``) where it is withheld, else ``..``."""
+    if pd.notna(row["respondents"]):
+        return row["respondents"]
+    at_least = row.get("at_least")
+    if at_least is not None and pd.notna(at_least):
+        return f"minst {number(at_least, 0)}"
+    return SUPPRESSED
+
+
 def respondents_table(respondents: pd.DataFrame) -> pd.DataFrame:
-    """:func:`~vpanalysis.steps.situation.survey_respondents` as ``År``, ``Grupp``,
-    ``Antal svarande``."""
+    """:func:`~vpanalysis.steps.situation.respondent_counts` as ``År``, ``Grupp``,
+    ``Antal svarande``; a withheld number shows as ``minst N`` where
+    :func:`~vpanalysis.steps.situation.respondents_at_least` gives a lower bound."""
     if respondents.empty:
         return pd.DataFrame()
+    shown = [_respondents_shown(r) for _, r in respondents.iterrows()]
+    bounded = any(isinstance(v, str) and v.startswith("minst") for v in shown)
     return pd.DataFrame(
         {
             "År": respondents["year"],
@@ -846,18 +894,45 @@ def respondents_table(respondents: pd.DataFrame) -> pd.DataFrame:
                 _group_label(g, x)
                 for g, x in zip(respondents["grade"], respondents["sex"], strict=True)
             ],
-            "Antal svarande": respondents["respondents"],
+            "Antal svarande": pd.Series(shown, dtype="object")
+            if bounded
+            else respondents["respondents"],
         }
     )
 
 
 def respondents_marks(respondents: pd.DataFrame) -> pd.DataFrame:
     """The cell each number of :func:`respondents_table` shows (same shape), or ``None``
-    without cell keys."""
+    without cell keys: the respondents' cell, or for ``minst N`` the published answered
+    cell N is."""
     if not has_cell_keys(respondents):
         return None
-    cells = [[respondents_cell(r)] for _, r in respondents.iterrows()]
+    cells = []
+    for _, r in respondents.iterrows():
+        at_least = r.get("at_least")
+        if pd.isna(r["respondents"]) and at_least is not None and pd.notna(at_least):
+            cells.append([answered_cell(r)])
+        else:
+            cells.append([respondents_cell(r)])
     return pd.DataFrame({"Antal svarande": pd.Series(cells, dtype="object")})
+
+
+def answered_cell(row) -> dict:
+    """The published answered count a ``minst N`` shows (a row of
+    :func:`~vpanalysis.steps.situation.respondents_at_least`), as a count."""
+    return keys.cell(
+        "count",
+        row["at_least"],
+        source="skolenkat",
+        measure=row["at_least_item"],
+        parent="",
+        region=row["region_code"],
+        year=int(row["year"]),
+        sex=row["sex"],
+        age=keys.ALL,
+        grade=row["grade"],
+        answer="answered",
+    )
 
 
 def survey(prevalence: pd.DataFrame, page: report.Page):
@@ -873,10 +948,49 @@ def survey(prevalence: pd.DataFrame, page: report.Page):
     )
 
 
-def survey_respondents(respondents: pd.DataFrame, page: report.Page):
-    """How many pupils answered, per group (nothing without a survey)."""
+#: How to read the survey table's comparison of girls and boys.
+SEX_NOTE = (
+    "Kolumnen *Tjejer jämfört med killar* bygger på ett test av skillnaden mellan tjejernas "
+    "och killarnas andelar, räknat ur de redovisade talen: *högre* eller *lägre* betyder att "
+    "tjejernas andel säkert är högre eller lägre än killarnas, *ingen säker skillnad* att "
+    "skillnaden kan bero på slumpen – inte att andelarna är lika. Med färre än 30 svar i en "
+    "grupp görs ingen bedömning, och inte heller där en av andelarna inte redovisas."
+)
+
+
+def survey_sex_note(prevalence: pd.DataFrame):
+    """How to read :data:`SEX_COLUMN` (Markdown), under the survey table; nothing when the
+    table has no such column (no survey, or no published share of girls and boys)."""
+    shown = SEX_COLUMN in survey_table(prevalence).columns if not prevalence.empty else False
+    return report.markdown(SEX_NOTE if shown else "")
+
+
+#: Why the respondents are not shown exactly.
+RESPONDENTS_NOTE = (
+    "Hur många elever som svarade redovisas inte exakt: antalet svarande minus antalet som "
+    "besvarat en fråga skulle visa hur många som hoppade över frågan, och de kan vara så få "
+    "att de går att peka ut. ”minst N” är det största antal elever i gruppen som besvarat "
+    "någon av frågorna; så många svarade åtminstone."
+)
+#: Added to :data:`RESPONDENTS_NOTE` where a group shows ``..``.
+RESPONDENTS_DOTS = " ”..” betyder att inte heller det kan visas."
+
+
+def survey_respondents(respondents: pd.DataFrame, page: report.Page) -> list:
+    """How many pupils answered, per group (nothing without a survey), then, where a
+    number is withheld or only bounded (``minst N``), why (:data:`RESPONDENTS_NOTE`)."""
+    table = respondents_table(respondents)
+    shown = table.get("Antal svarande", pd.Series(dtype="object")).astype(str)
+    dots = table.get("Antal svarande", pd.Series(dtype="object")).isna().any()
+    hidden = shown.str.startswith("minst").any() or dots
+    note = RESPONDENTS_NOTE + (RESPONDENTS_DOTS if dots else "") if hidden else ""
+    return [table_of_respondents(table, respondents, page), report.markdown(note)]
+
+
+def table_of_respondents(table: pd.DataFrame, respondents: pd.DataFrame, page: report.Page):
+    """The table of :func:`respondents_table` (nothing without a survey)."""
     return report.table(
-        respondents_table(respondents),
+        table,
         caption="Antal elever som svarat",
         local=True,
         count_columns=["Antal svarande"],
@@ -934,6 +1048,9 @@ def survey_chart(prevalence: pd.DataFrame):
 
 # ---------------------------------------------------------------- which source sees what
 
+#: A coverage cell where the form cannot occur, or no statistic could see it.
+NOT_APPLICABLE = "ej tillämpligt"
+
 
 def _labelled(matrix: pd.DataFrame, definition: definitions.Definition) -> pd.DataFrame:
     out = matrix.copy()
@@ -945,11 +1062,20 @@ def _labelled(matrix: pd.DataFrame, definition: definitions.Definition) -> pd.Da
 
 
 def coverage_table(matrix: pd.DataFrame, definition: definitions.Definition) -> pd.DataFrame:
-    """Form × relation: which sources see it (Swedish labels; ``–`` marks a blind spot)."""
-    shown = _labelled(matrix, definition).map(
-        lambda cell: (
-            ", ".join(_SOURCE_NAMES.get(s.strip(), s.strip()) for s in cell.split(",") if s) or "–"
-        )
+    """Form × relation: which sources see it (Swedish labels; ``–`` marks a blind spot,
+    ``ej tillämpligt`` a form that cannot occur, or no statistic could see, in that
+    relation: :func:`vpanalysis.definitions.possible`)."""
+
+    def shown_cell(cell: str, form: str, relation: str) -> str:
+        names = ", ".join(_SOURCE_NAMES.get(s.strip(), s.strip()) for s in cell.split(",") if s)
+        if names:
+            return names
+        return "–" if definitions.possible(definition, form, relation) else NOT_APPLICABLE
+
+    shown = pd.DataFrame(
+        [[shown_cell(str(matrix.loc[f, r]), f, r) for r in matrix.columns] for f in matrix.index],
+        index=_labelled(matrix, definition).index,
+        columns=_labelled(matrix, definition).columns,
     )
     shown.index.name = "Form av våld"
     shown.columns.name = None
@@ -973,7 +1099,9 @@ def coverage_chart(counts: pd.DataFrame, definition: definitions.Definition):
             "Hur många källor som har uppgifter om varje kombination av form av våld och relation."
         ),
         how=(
-            "Mörkare ruta betyder fler källor. En ruta med 0 är en blind fläck som ingen källa ser."
+            "Mörkare ruta betyder fler källor. En ruta med 0 är en blind fläck som ingen källa "
+            "ser, utom där tabellen ovan säger ”ej tillämpligt”: där förekommer formen inte i "
+            "relationen, eller kan ingen statistik mäta den."
         ),
     )
 
@@ -997,11 +1125,16 @@ def coverage_sources(available, page: report.Page):
     )
 
 
-def blind_spot_sentences(spots: pd.DataFrame, definition: definitions.Definition) -> list[str]:
+def blind_spot_sentences(
+    spots: pd.DataFrame, definition: definitions.Definition, complete: bool = True
+) -> list[str]:
     """A sentence for each blind spot of :func:`~vpanalysis.steps.situation.blind_spots`,
-    then one for each gap the definition names (groups and settings no source covers)."""
+    then one for each gap the definition names (groups and settings no source covers).
+    ``complete=False`` (some sources have no data for the municipality) says that no
+    source *in the data* sees it: a missing source might."""
+    who = "Ingen källa" if complete else "Ingen av källorna i underlaget"
     cells = [
-        f"Ingen källa ser {definition.label('forms', f).lower()} i kategorin "
+        f"{who} ser {definition.label('forms', f).lower()} i kategorin "
         f"{definition.label('relations', r).lower()}."
         for f, r in zip(spots["form"], spots["relation"], strict=True)
     ]
@@ -1020,8 +1153,9 @@ def blind_spots(spots: pd.DataFrame, definition: definitions.Definition, availab
     without any source there is nothing to call a blind spot."""
     if available is not None and not list(available):
         return report.markdown("")
+    complete = available is None or set(situation.COVERAGE_SOURCES) <= set(available)
     return report.notice(
-        blind_spot_sentences(spots, definition),
+        blind_spot_sentences(spots, definition, complete),
         ok="Alla former och relationer ses av minst en källa.",
     )
 
@@ -1092,7 +1226,6 @@ def baseline_display(table: pd.DataFrame) -> pd.DataFrame:
                 "" if not c else number(v, 0) for v, c in zip(table["value"], is_count, strict=True)
             ],
             "Enhet": table["unit"],
-            "Id": table["indicator"],
         }
     )
 

@@ -600,6 +600,36 @@ def survey_by_sex(prevalence: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([out, d[keys]], axis=1).reset_index(drop=True)
 
 
+def sex_verdicts(prevalence: pd.DataFrame) -> pd.DataFrame:
+    """Girls against boys for each item of ``prevalence`` (:func:`published_prevalence`:
+    published cells only), both grades together: ``item``, ``verdict``.
+
+    The verdict is :func:`vpanalysis.verdicts.shares_differ` on the published yes- and
+    answered-counts of girls and boys (``higher`` = a higher share among girls, ``lower``,
+    ``no_difference``, ``too_few`` when either group has fewer than
+    :data:`vpanalysis.verdicts.MIN_DENOMINATOR` answers), or ``withheld`` when a share of
+    either group is not published: no verdict is drawn from a number the report hides.
+    """
+    columns = ["item", "verdict"]
+    if prevalence.empty or "count" not in prevalence.columns:
+        return pd.DataFrame(columns=columns, dtype="string")
+    every_grade = prevalence["grade"].isin(["Alla", ALL])
+    d = prevalence[every_grade & prevalence["sex"].isin(["K", "M"])]
+    rows = []
+    for item in dict.fromkeys(prevalence["item"]):
+        g = d[d["item"] == item].set_index("sex")
+        if not {"K", "M"} <= set(g.index):
+            rows.append((item, "withheld"))
+            continue
+        k, m = g.loc["K"], g.loc["M"]
+        if any(pd.isna(r["count"]) or pd.isna(r["denominator"]) for r in (k, m)):
+            rows.append((item, "withheld"))
+            continue
+        verdict = verdicts.shares_differ(k["count"], k["denominator"], m["count"], m["denominator"])
+        rows.append((item, verdict))
+    return pd.DataFrame(rows, columns=columns, dtype="string")
+
+
 # ---------------------------------------------------------------- the protected publication
 #
 # The functions below read the cells of the collaboration's protected publication
@@ -813,6 +843,38 @@ def respondent_counts(
     )
 
 
+def respondents_at_least(respondents: pd.DataFrame, prevalence: pd.DataFrame) -> pd.DataFrame:
+    """``respondents`` (:func:`respondent_counts`) with, for each group whose number is
+    withheld, the largest published answered count of any item in that group
+    (:func:`published_prevalence`): at least that many pupils took the survey.
+
+    The number of respondents is withheld because respondents minus an item's answered
+    count would reveal the pupils who skipped the item; its lower bound is a number the
+    report publishes anyway. Added columns: ``at_least`` (``Int64``, ``<NA>`` where the
+    respondents are published or no answered count is) and ``at_least_item`` (the item
+    whose answered count it is).
+    """
+    out = respondents.copy()
+    out["at_least"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    out["at_least_item"] = pd.array([pd.NA] * len(out), dtype="string")
+    if out.empty or prevalence.empty:
+        return out
+    for i, row in out.iterrows():
+        if pd.notna(row["respondents"]):
+            continue
+        group = prevalence[
+            (prevalence["grade"] == row["grade"])
+            & (prevalence["sex"] == row["sex"])
+            & (prevalence["year"] == row["year"])
+        ].dropna(subset=["denominator"])
+        if group.empty:
+            continue
+        best = group.loc[group["denominator"].astype("int64").idxmax()]
+        out.loc[i, "at_least"] = int(best["denominator"])
+        out.loc[i, "at_least_item"] = str(best["item"])
+    return out
+
+
 def published_baseline(baseline: pd.DataFrame, cells: pd.DataFrame, region: str) -> pd.DataFrame:
     """``baseline`` (:func:`report_baseline`) with its local rows taken from the publication.
 
@@ -952,10 +1014,17 @@ def coverage_counts(matrix: pd.DataFrame) -> pd.DataFrame:
 def blind_spots(matrix: pd.DataFrame, definition: definitions.Definition) -> pd.DataFrame:
     """Each specific form × specific relation of :func:`coverage` that no source sees:
     ``form``, ``relation`` (keys). The catch-all levels (unspecified forms or relations)
-    are not blind spots."""
+    are not blind spots, nor is a form in a relation where it cannot occur or no statistic
+    could see it (:func:`vpanalysis.definitions.possible`: economic violence against
+    children, latent violence anywhere)."""
     forms = definition.forms[~definition.forms["aggregate"].astype(bool)]["key"]
     relations = definition.relations[~definition.relations["aggregate"].astype(bool)]["key"]
-    spots = [(f, r) for f in forms for r in relations if not str(matrix.loc[f, r]).strip()]
+    spots = [
+        (f, r)
+        for f in forms
+        for r in relations
+        if definitions.possible(definition, f, r) and not str(matrix.loc[f, r]).strip()
+    ]
     return pd.DataFrame(spots, columns=["form", "relation"])
 
 
