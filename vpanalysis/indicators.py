@@ -1111,7 +1111,8 @@ def segmented_regression(
         "trend_after": [0, 1, 0, 1],
     }
     if not trend_change:
-        contrasts = {k: w[:3] for k, w in contrasts.items() if k in ("trend_before", "level_change")}
+        kept = ("trend_before", "level_change")
+        contrasts = {k: w[:3] for k, w in contrasts.items() if k in kept}
     rows = []
     for term, weights in contrasts.items():
         row = {"term": term}

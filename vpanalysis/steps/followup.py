@@ -156,8 +156,8 @@ def goal_status(
     ``latest_from`` (the first year pooled, else the latest year), ``latest_source``
     (``register`` / ``indicator``), ``progress`` (share of the way from baseline to
     target), ``expected_progress``, ``path_value`` (the line's value), ``status`` (one of
-    :data:`STATUSES`; :data:`UNDECIDED` for ``within_margin`` without an interval) and ``notes`` (codes of :data:`vpanalysis.verdicts.GOAL_NOTES`,
-    comma-separated).
+    :data:`STATUSES`; :data:`UNDECIDED` for ``within_margin`` without an interval) and
+    ``notes`` (codes of :data:`vpanalysis.verdicts.GOAL_NOTES`, comma-separated).
     """
     frame = _select(goals, municipality)
     table = _latest_from_table(indicators, as_of)
