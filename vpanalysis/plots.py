@@ -47,12 +47,15 @@ class SwedishFormatter(mticker.Formatter):
 
     def __init__(self, decimals: int | None = None):
         self.decimals = decimals
+        self._ticks: list[float] = []
+
+    def set_locs(self, locs) -> None:
+        self._ticks = [float(v) for v in locs]
 
     def __call__(self, value, pos=None) -> str:
         decimals = self.decimals
         if decimals is None:
-            locs = list(getattr(self, "locs", []))
-            decimals = tick_decimals(locs if len(locs) > 1 else [value])
+            decimals = tick_decimals(self._ticks if len(self._ticks) > 1 else [value])
         text = f"{value:,.{decimals}f}".replace(",", "\u00a0").replace(".", ",")
         return text.lstrip("-") if text.strip("0,\u00a0-") == "" else text  # no "-0"
 

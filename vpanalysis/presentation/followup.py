@@ -105,7 +105,7 @@ def goal_status_text(g) -> str:
     :data:`~vpanalysis.steps.followup.UNDECIDED` as *Kan inte avgöras än*)."""
     if g["status"] == UNDECIDED:
         notes = _notes(g)
-        text = status_text("within_margin", (*notes, "no_interval"))
+        text = status_text("within_margin", tuple(dict.fromkeys((*notes, "no_interval"))))
         return text if text.startswith(UNDECIDED_WORDS) else UNDECIDED_WORDS
     return status_text(g["status"], _notes(g))
 
@@ -954,9 +954,10 @@ def its_reason(row: pd.Series) -> str:
                 f"efter starten {row['start_date']:%Y-%m-%d} (skolenkäten {start} gjordes "
                 "före starten)"
             )
+        unit = "enkäter" if str(row.get("indicator")).startswith("skolenkat:") else "år"
         return (
-            f"För få mätpunkter: {int(row['n_before'])} före och {int(row['n_after'])} "
-            f"{counted}; det behövs minst {indicators.MIN_POINTS_BEFORE} före och "
+            f"För få mätpunkter: {int(row['n_before'])} {unit} före och "
+            f"{int(row['n_after'])} {unit} {counted}; det behövs minst {indicators.MIN_POINTS_BEFORE} före och "
             f"{indicators.MIN_POINTS_AFTER} efter."
         )
     if outcome == "not_estimable":
@@ -1080,7 +1081,8 @@ def its_messages(its: pd.DataFrame) -> list[str]:
             "startdatum eller har för få mätpunkter."
         ]
     return [
-        f"Målet {goal_name(r['goal'])}, insatsen {r['intervention']}: {r['reason']}"
+        f"Målet {goal_name(r.get('goal', r['goal_id']))}, insatsen {r['intervention']}: "
+        f"{r['reason']}"
         for _, r in done.iterrows()
     ]
 
