@@ -1066,3 +1066,18 @@ def test_baseline_notes_explain_dashes_withheld_zero_and_consent():
                                               trend_rate_ratio=np.nan), saved)  # fmt: skip
     assert shown["Baslinje"].iloc[2] == "0 kända fall (2020)"
     assert shown["Baslinje"].iloc[1] == "473 (2020)"  # a 0 is only 'known cases' for honour
+
+
+def test_package_text_says_bras_and_a_simple_comparison():
+    """Språkrådet: an abbreviation spoken as a word takes -s without a colon (Brås)."""
+    from pathlib import Path
+
+    import vpanalysis
+
+    root = Path(vpanalysis.__file__).parent
+    for path in [*root.rglob("*.py"), *root.rglob("*.ipynb"), *root.rglob("*.md")]:
+        text = path.read_text(encoding="utf-8")
+        assert "Brå:s" not in text and "BRÅ:s" not in text, path
+        assert "före–efter-jämförande" not in text, path
+    guide = pf.its_guide().data
+    assert "En enkel jämförelse före och efter kan lura" in guide
