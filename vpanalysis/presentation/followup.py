@@ -702,9 +702,12 @@ def baseline_followup(follow: pd.DataFrame, saved: pd.DataFrame, page: report.Pa
                 " Utan mål avser baslinjen de senaste uppgifterna; när målregistret har fyllts "
                 "i anger det vilket år målen utgår från."
             )
+        # not a gap in what the municipality has supplied (the footer and the index do
+        # not list it): the data are simply not newer than the baseline yet
         return with_frozen_notice(
-            page.missing(
+            report.missing(
                 "Uppgifter som är nyare än baslinjen",
+                page.name,
                 None,
                 why=(
                     "finns inte ännu: baslinjen och de senaste uppgifterna avser samma period, "
@@ -954,10 +957,16 @@ def its_reason(row: pd.Series) -> str:
                 f"efter starten {row['start_date']:%Y-%m-%d} (skolenkäten {start} gjordes "
                 "före starten)"
             )
-        unit = "enkäter" if str(row.get("indicator")).startswith("skolenkat:") else "år"
+        survey = str(row.get("indicator")).startswith("skolenkat:")
+
+        def points(n: int) -> str:
+            if not survey:
+                return f"{n} år"
+            return f"{n} {'enkät' if n == 1 else 'enkäter'}"
+
         return (
-            f"För få mätpunkter: {int(row['n_before'])} {unit} före och "
-            f"{int(row['n_after'])} {unit} {counted}; det behövs minst {indicators.MIN_POINTS_BEFORE} före och "
+            f"För få mätpunkter: {points(int(row['n_before']))} före och "
+            f"{points(int(row['n_after']))} {counted}; det behövs minst {indicators.MIN_POINTS_BEFORE} före och "
             f"{indicators.MIN_POINTS_AFTER} efter."
         )
     if outcome == "not_estimable":

@@ -1334,12 +1334,21 @@ def baseline_followup(
     return out
 
 
-def intervention_starts(its: pd.DataFrame) -> dict[str, int]:
-    """Goal -> the year its intervention started, from :func:`goal_its`."""
+def intervention_starts(its: pd.DataFrame) -> dict[str, float]:
+    """Goal -> when its intervention started, from :func:`goal_its`, as a year with the
+    part of the year gone (2022-08-15 -> about 2022.62), so that a chart draws the start
+    after a spring survey of the same year."""
     known = its.dropna(subset=["intervention_year"])
-    return {
-        str(g): int(y) for g, y in zip(known["goal_id"], known["intervention_year"], strict=True)
-    }
+    out = {}
+    for g, y, start in zip(
+        known["goal_id"], known["intervention_year"], known["start_date"], strict=True
+    ):
+        if start is None or pd.isna(start):
+            out[str(g)] = float(y)
+            continue
+        start = pd.Timestamp(start)
+        out[str(g)] = start.year + (start.dayofyear - 1) / (366 if start.is_leap_year else 365)
+    return out
 
 
 def data_sources(goals: pd.DataFrame) -> list[str]:
