@@ -989,7 +989,8 @@ def test_trend_change_needs_three_points_after_else_level_only():
     assert its["estimated"] and its["n_after"] == 2 and its["level_only"]
     assert pd.isna(its["trend_change"]) and its["level_upper"] < 1
     assert "bara nivåförändringen" in its["reason"]
-    assert pf.its_table(pd.DataFrame([its]))["Förändring i årlig trend (kvot, 95 % KI)"].iloc[0] == "–"
+    shown = pf.its_table(pd.DataFrame([its]))
+    assert shown["Förändring i årlig trend (kvot, 95 % KI)"].iloc[0] == "–"
     goals, series, interventions = _its_inputs(counts, years, np.full(len(years), 1e5),
                                                start="2022-01-10")  # fmt: skip
     its = fu.goal_its(goals, series, interventions).iloc[0]
