@@ -276,14 +276,16 @@ def spine(
     judgement: str = "judgement",
     title: str = "",
     unit: str = "procentenheter",
+    span_label: str = "Spannet mellan samverkanskommunerna (kommunen inräknad)",
 ) -> Figure:
     """Profile chart (*profildiagram*): each indicator's difference from its comparator
     (the centre line, 0), on one common scale in the indicators' own unit (``unit``,
     e.g. percentage points), so that a small difference lies near the line and a large
     one far from it; nothing is clipped or scaled per row.
 
-    The grey bar spans the comparison areas' range (drawn only where there is one: not
-    for a single comparator such as Sweden); the dot is the municipality, coloured by
+    The grey bar spans the collaborating municipalities' range, this one included
+    (``span_label``; drawn only where there is one: not for a single comparator such as
+    Sweden); the dot is the municipality, coloured by
     judgement: red *worse* and green *better* are both sure differences, amber
     (``similar``) no sure difference. The legend says so.
     """
@@ -333,7 +335,7 @@ def spine(
         for c in present
     ]  # fmt: skip
     if spanned:
-        handles.append(Patch(color="#d0d7de", label="Spannet mellan de jämförda kommunerna"))
+        handles.append(Patch(color="#d0d7de", label=span_label))
     if handles:
         fig.legend(handles=handles, frameon=False, loc="outside lower center", ncols=2,
                    title="Röda och gröna punkter är säkra skillnader", title_fontsize=8,

@@ -266,7 +266,7 @@ def key_messages(
             text = f"Under {last} genomfördes {_count_phrase(n, 'aktivitet', 'aktiviteter')}"
             if pd.notna(reach):
                 text += (
-                    f"; arrangörerna uppskattar att de nådde omkring "
+                    f"; arrangörerna uppskattar att de hade omkring "
                     f"{_num(round_visits(float(reach)))} besök (en uppskattning, inte en "
                     "räkning, summerad över aktiviteterna: samma person kan räknas flera "
                     "gånger)"
@@ -831,6 +831,13 @@ def _period(start: object, end: object) -> str:
     return f"{first} – {pd.Timestamp(end).strftime('%Y-%m-%d')}"
 
 
+#: The column of :func:`activity_table` (and its marks) with each activity's reach.
+REACH_COLUMN = "Nådda personer (uppskattning)"
+#: The column of :func:`activity_year_table` (and its marks) with a year's sum of reach:
+#: visits, since the same person can be reached by several activities.
+VISITS_COLUMN = "Besök (summa av arrangörernas uppskattningar)"
+
+
 def activity_table(activities: pd.DataFrame) -> pd.DataFrame:
     """The activities register as shown in the report, oldest first."""
     frame = activities.sort_values("start_date", kind="stable")
@@ -846,7 +853,7 @@ def activity_table(activities: pd.DataFrame) -> pd.DataFrame:
             "Aktivitet": frame["name"],
             "Arrangör": frame["organiser"],
             "Målgrupp": frame["target_group"],
-            "Nådda personer (uppskattning)": frame["reach"].astype("Int64"),
+            REACH_COLUMN: frame["reach"].astype("Int64"),
             "Kanaler": frame["channels"].map(
                 lambda v: ", ".join(v) if isinstance(v, list | tuple) else ("" if v is None else v)
             ),
@@ -872,7 +879,7 @@ def activity_marks(activities: pd.DataFrame) -> pd.DataFrame:
             strict=True,
         )
     ]  # fmt: skip
-    return pd.DataFrame({"Nådda personer": cells})
+    return pd.DataFrame({REACH_COLUMN: cells})
 
 
 def activity_year_marks(activities: pd.DataFrame) -> pd.DataFrame:
@@ -885,7 +892,7 @@ def activity_year_marks(activities: pd.DataFrame) -> pd.DataFrame:
             summary["reach"], summary["municipality_code"], summary["year"], strict=True
         )
     ]
-    return pd.DataFrame({"Nådda personer (minst)": cells})
+    return pd.DataFrame({VISITS_COLUMN: cells})
 
 
 def activity_year_table(activities: pd.DataFrame) -> pd.DataFrame:
@@ -895,7 +902,7 @@ def activity_year_table(activities: pd.DataFrame) -> pd.DataFrame:
         {
             "År": summary["year"].astype("string"),
             "Antal aktiviteter": summary["n_activities"],
-            "Nådda personer (arrangörernas uppskattning)": summary["reach"],
+            VISITS_COLUMN: summary["reach"],
             "Aktiviteter utan uppgift om räckvidd": summary["n_reach_missing"],
             "En vecka fri från våld (v. 47)": summary["week_47"].map({True: "Ja", False: "Nej"}),
         }
