@@ -162,8 +162,6 @@ def test_funnel_marks_the_focus_in_its_role_colour():
 # ---------------------------------------------------------------- ticks, titles, profile
 
 
-
-
 def test_tick_decimals_follow_the_tick_step():
     assert plots.tick_decimals([0, 0.5, 1, 1.5]) == 1
     assert plots.tick_decimals([0, 0.25, 0.5]) == 2

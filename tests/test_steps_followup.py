@@ -974,8 +974,9 @@ def test_survey_wave_counts_as_after_only_when_taken_after_the_start():
     # waves 2012-2022 before (2022 was taken in the spring, before an August start), 2024 after
     assert (its["n_before"], its["n_after"], its["after_from"]) == (6, 1, 2023)
     assert its["outcome"] == "too_few_points"
-    assert "1 enkät efter starten 2022-08-15 (skolenkäten 2022 gjordes före starten)" in (
-        its["reason"]
+    assert (
+        "1 enkät efter starten 2022-08-15 (skolenkäten 2022 gjordes före starten)"
+        in (its["reason"])
     )
 
 

@@ -973,8 +973,8 @@ def its_reason(row: pd.Series) -> str:
 
         return (
             f"För få mätpunkter: {points(int(row['n_before']))} före och "
-            f"{points(int(row['n_after']))} {counted}; det behövs minst {indicators.MIN_POINTS_BEFORE} före och "
-            f"{indicators.MIN_POINTS_AFTER} efter."
+            f"{points(int(row['n_after']))} {counted}; det behövs minst "
+            f"{indicators.MIN_POINTS_BEFORE} före och {indicators.MIN_POINTS_AFTER} efter."
         )
     if outcome == "not_estimable":
         return f"Regressionen kunde inte skattas ({row['error']})."
@@ -1115,6 +1115,58 @@ def summary_messages(
     if its is not None:
         messages += its_messages(its)
     return messages
+
+
+#: The reading guides of step 5's sections (Markdown), shown only where the section has
+#: its table or chart (:func:`guide`): a guide to a table that is not there misleads.
+GUIDES = {
+    "chart": (
+        "*Så läser du diagrammen:* den blå linjen är det uppmätta värdet, med osäkerheten som "
+        "ett ljusblått band. Den grå fyrkanten är utgångsläget och den gröna stjärnan målet; "
+        "den streckade linjen mellan dem är vägen mot målet. Målet är på väg att nås bara när "
+        "hela det ljusblå bandet ligger på rätt sida om den streckade linjen; täcker bandet "
+        "linjen är statusen inom felmarginalen. Rubriken över varje diagram ger statusen, "
+        "samma som i tabellen. En prickad orange linje visar när en insats som är kopplad "
+        "till målet startade.\n\nSkolenkäten görs vartannat år, så där finns färre punkter. "
+        "Titta på riktningen över flera mätningar snarare än på en enskild förändring."
+    ),
+    "baseline": (
+        "*Så läser du tabellen:* *Skillnad mot baslinjen* följer reglerna i rutan *Så läser "
+        "du osäkerheten* ovan: både baslinjen och det senaste värdet är osäkra skattningar, "
+        "och skillnaden mellan dem är testad. För antal personer från lokala källor jämförs "
+        "de två antalen; är de färre än tio står det **för få fall för en bedömning** – läs "
+        "inte 1 fall mot 3 som en förändring. *Trend (årsvärden)* för anmälda brott är samma "
+        "trend, med samma regel, som i lägesbilden (steg 2): den bygger på alla år, "
+        "skillnaden mot baslinjen bara på två perioder, så de två kan säga olika saker utan "
+        "att motsäga varandra. Vad ”–” och ”..” betyder står under tabellen."
+    ),
+    "training": (
+        "*Så läser du tabellen:* *hittills* summerar alla år fram till det senaste; en andel "
+        "under 100 procent betyder att fler behöver utbildas för att planen ska vara "
+        "uppfylld. Andelen räknas mot planen så här långt, så den kan sjunka ett år då planen "
+        "utökas, till exempel när all personal läggs till efter ledningsgruppen. Antalet är "
+        "antal medarbetare, inte antal invånare, och omfattas därför inte av "
+        "sekretessgränsen."
+    ),
+    "activities": (
+        "Den första tabellen sammanfattar år för år, den andra listar aktiviteterna. *Så "
+        "läser du tabellerna:* antalet nådda personer är arrangörernas egen uppskattning, "
+        "inte en räkning, och summeras bara där den är angiven; aktiviteter utan uppskattning "
+        "räknas i en egen kolumn. Summan för ett år räknar besök, inte personer: samma person "
+        "kan ha nåtts av flera aktiviteter. Färre än fem nådda personer redovisas inte."
+    ),
+}
+
+
+def guide(section: str):
+    """The reading guide of a section (:data:`GUIDES`) for a notebook's output."""
+    return report.markdown(GUIDES[section])
+
+
+def baseline_comparable(follow: pd.DataFrame) -> bool:
+    """Whether :func:`baseline_followup` shows a table (the data are newer than the
+    baseline), so that its reading guide belongs on the page."""
+    return bool(len(follow)) and not (follow["period_then"] == follow["period_now"]).all()
 
 
 def chart_units(goals: pd.DataFrame, tables: Tables | None = None) -> dict[str, str]:
