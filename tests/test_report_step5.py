@@ -410,3 +410,12 @@ def test_gavle_says_registers_are_missing_not_empty(gavle):
     # guides of sections that are not there are not shown
     assert "Så läser du tabellen: intervallet inom parentes" not in text
     assert "Målet är nått –" not in text
+    for section in ("chart", "baseline", "training", "activities"):
+        assert visible_text(pf.GUIDES[section].replace("*", ""))[:60] not in text, section
+
+
+def test_ljusdal_shows_the_guides_of_its_sections(page):
+    text = visible_text(page)
+    for section in ("chart", "baseline", "training", "activities"):
+        guide = visible_text(pf.GUIDES[section].replace("*", ""))
+        assert guide[:60] in text, section
