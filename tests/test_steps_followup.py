@@ -296,9 +296,8 @@ def test_key_messages(plan, log, activities):
     assert "Lägst" not in text and "Skola" not in text  # no department singled out
     assert "minst" not in text  # reach is the organisers' estimate, not a minimum
     assert (
-        "Under 2023 genomfördes 1 aktivitet; arrangörerna uppskattar att de hade omkring "
-        "40 besök (en uppskattning, inte en räkning, summerad över aktiviteterna: samma "
-        "person kan räknas flera gånger)." in text
+        "Under 2023 genomfördes 1 aktivitet; arrangören uppskattar att den nådde omkring "
+        "40 personer (en uppskattning, inte en räkning)." in text
     )
     assert "Ingen aktivitet under vecka 47" in text
     only_2022 = pf.key_messages(

@@ -264,12 +264,19 @@ def key_messages(
             n = int(now["n_activities"].sum())
             reach = now["reach"].sum(min_count=1)
             text = f"Under {last} genomfördes {_count_phrase(n, 'aktivitet', 'aktiviteter')}"
-            if pd.notna(reach):
+            if pd.notna(reach) and n > 1:
+                # a sum over activities counts visits: one person can come to several
                 text += (
                     f"; arrangörerna uppskattar att de hade omkring "
                     f"{_num(round_visits(float(reach)))} besök (en uppskattning, inte en "
                     "räkning, summerad över aktiviteterna: samma person kan räknas flera "
                     "gånger)"
+                )
+            elif pd.notna(reach):
+                text += (
+                    f"; arrangören uppskattar att den nådde omkring "
+                    f"{_num(round_visits(float(reach)))} personer (en uppskattning, inte en "
+                    "räkning)"
                 )
             messages.append(text + ".")
             if now["week_47"].any():
