@@ -419,3 +419,22 @@ def test_ljusdal_shows_the_guides_of_its_sections(page):
     for section in ("chart", "baseline", "training", "activities"):
         guide = visible_text(pf.GUIDES[section].replace("*", ""))
         assert guide[:60] in text, section
+
+
+def test_gavle_lists_no_source_behind_no_figure(gavle):
+    text = visible_text(gavle)
+    banner = text.split("Gäller:")[1].split("Innehåll")[0] if "Gäller:" in text else ""
+    footer = text.split("Om rapporten")[-1]
+    for shown in (banner, footer):
+        assert "Kommunens register för det våldsförebyggande arbetet" not in shown
+        assert "anmälda brott" not in shown and "Kolada" not in shown
+
+
+def test_data_sources_name_registers_only_when_they_have_rows(computed):
+    regs = computed["regs"]
+    assert "registers" in fu.data_sources(regs.goals, regs)
+
+    class Empty:
+        goals = training_plan = training_log = activities = regs.goals.iloc[0:0]
+
+    assert "registers" not in fu.data_sources(Empty.goals, Empty())

@@ -1351,9 +1351,15 @@ def intervention_starts(its: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-def data_sources(goals: pd.DataFrame) -> list[str]:
+#: The registers step 5 shows (attributes of :class:`vpanalysis.registers.Registers`).
+FOLLOWUP_REGISTERS = ("goals", "training_plan", "training_log", "activities")
+
+
+def data_sources(goals: pd.DataFrame, registers=None) -> list[str]:
     """The data-source keys a report on these goals rests on (for the banner and footer):
-    the goal indicators' sources (BRÅ rates also use SCB's population) and the registers."""
+    the goal indicators' sources (BRÅ rates also use SCB's population) and the registers
+    (``"registers"``; with ``registers`` given, only when one of
+    :data:`FOLLOWUP_REGISTERS` has rows for the municipality)."""
     used: dict[str, None] = {}
     for indicator in goals["indicator"].dropna():
         try:
@@ -1364,4 +1370,9 @@ def data_sources(goals: pd.DataFrame) -> list[str]:
             used.update({"bra": None, "scb": None})
         elif source in ("skolenkat", "kolada"):
             used[source] = None
+    if registers is not None and all(
+        getattr(registers, name, None) is None or getattr(registers, name).empty
+        for name in FOLLOWUP_REGISTERS
+    ):
+        return list(used)
     return [*used, "registers"]
