@@ -1347,7 +1347,7 @@ def intervention_starts(its: pd.DataFrame) -> dict[str, float]:
             out[str(g)] = float(y)
             continue
         start = pd.Timestamp(start)
-        out[str(g)] = start.year + (start.dayofyear - 1) / (366 if start.is_leap_year else 365)
+        out[str(g)] = start.year + (start.day_of_year - 1) / (366 if start.is_leap_year else 365)
     return out
 
 
