@@ -157,3 +157,69 @@ def test_funnel_marks_the_focus_in_its_role_colour():
     colours = [_hex(c.get_facecolor()[0]) for c in fig.axes[0].collections]
     assert colours[0] == style.ROLE_COLOURS[style.FOCUS]
     assert colours[1:] == [style.CONTEXT_COLOUR] * 2
+
+
+# ---------------------------------------------------------------- ticks, titles, profile
+
+
+def test_tick_decimals_follow_the_tick_step():
+    assert plots.tick_decimals([0, 0.5, 1, 1.5]) == 1
+    assert plots.tick_decimals([0, 0.25, 0.5]) == 2
+    assert plots.tick_decimals([0, 200, 400]) == 0
+    assert plots.tick_decimals([]) == 0
+    formatter = plots.SwedishFormatter()
+    formatter.set_locs([0, 0.5, 1.0, 1.5])
+    assert [formatter(v) for v in (0, 0.5, 1.0, 1.5)] == ["0,0", "0,5", "1,0", "1,5"]
+    formatter.set_locs([0, 1000, 2000])
+    assert formatter(2000) == "2\u00a0000"
+
+
+def test_small_panel_ticks_keep_their_decimals_and_titles_are_wrapped_not_cut():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    long = "Misshandel mot man 18 år eller äldre i nära relation"
+    data = pd.DataFrame(
+        {
+            "category": ["Mord, dråp och misshandel med dödlig utgång"] * 4 + [long] * 4,
+            "year": [2021, 2022, 2023, 2024] * 2,
+            "region": FOCUS,
+            "value": [0.3, 1.4, 0.0, 0.9, 200.0, 210.0, 190.0, 205.0],
+        }
+    )
+    fig = plots.small_multiples(data, panel="category", focus=FOCUS, ncols=2)
+    FigureCanvasAgg(fig).draw()
+    first = [t.get_text() for t in fig.axes[0].get_yticklabels() if t.get_text()]
+    assert len(set(first)) == len(first)  # 0 / 0,5 / 1 / 1,5 never read "0, 0, 1, 2"
+    assert any("," in t for t in first)
+    title = fig.axes[1].get_title(loc="left")
+    assert title.replace("\n", " ") == long and "\n" in title
+
+
+def test_profile_chart_one_common_scale_and_legend_says_red_and_green_are_sure():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    data = pd.DataFrame(
+        {
+            "factor": ["Normer (risk)", "Maskulinitetsnormer (risk)", "Trygg vuxen (skydd)",
+                       "Ekonomisk utsatthet (risk)"],
+            "value": [40.5, 42.3, 82.2, 11.7],
+            "comparator": [30.9, 40.2, 75.0, 10.5],
+            "range_low": [29.0, 39.0, 74.0, 11.7],
+            "range_high": [40.5, 42.3, 82.2, 11.7],  # the last: one comparator, no span
+            "judgement": ["worse", "similar", "better", "worse"],
+        }
+    )  # fmt: skip
+    fig = plots.spine(data)
+    FigureCanvasAgg(fig).draw()
+    ax = fig.axes[0]
+    dots = [c.get_offsets()[0] for c in ax.collections]
+    x = [float(d[0]) for d in dots]
+    # the dots sit at the differences themselves: 9,6 and 2,1 are not drawn alike
+    assert x == pytest.approx([9.6, 2.1, 7.2, 1.2])
+    assert len(ax.patches) == 3  # no span drawn for a single comparator
+    legend = fig.legends[0]
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert "Sämre än jämförelsen (säker skillnad)" in texts
+    assert "Bättre än jämförelsen (säker skillnad)" in texts
+    assert legend.get_title().get_text() == "Röda och gröna punkter är säkra skillnader"
+    assert "procentenheter" in ax.get_xlabel()

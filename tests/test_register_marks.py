@@ -98,7 +98,7 @@ def test_activities_and_typed_goal_counts_are_marked(regs, tmp_path):
     year_marks = followup_view.activity_year_marks(published)
     assert len(year_marks) == len(followup_view.activity_year_table(published))
     marks = followup_view.activity_marks(published)
-    first = marks["Nådda personer"].iloc[0][0]
+    first = marks[followup_view.REACH_COLUMN].iloc[0][0]
     assert first["source"] == keys.REGISTER and first["kind"] == "withheld"
     # a goal on a count of persons: typed baseline 3 and target 4 are withheld and marked
     status = pd.DataFrame(

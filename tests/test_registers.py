@@ -303,7 +303,7 @@ def test_goal_problems(copy):
     bad_source = edit(goals, "kolada:N07403;;2020;976,8", "polisen:N07403;;2020;976,8")
     bad_kpi = edit(goals, "kolada:N07403;;2020;1061,6", "kolada:7403;;2020;1061,6")
     no_year = edit(goals, "82,0;2026;increase;;;ja", "82,0;2026;increase;;78,0;ja")
-    other_municipality = edit(goals, "BO-03;2020", "LJ-01;2020")
+    other_municipality = edit(goals, "risk_kamrater;;2020", "risk_kamrater;LJ-01;2020")
     with pytest.raises(r.RegisterError) as exc:
         r.load_registers(copy)
     located = {(p.row, p.column) for p in exc.value.problems}

@@ -126,12 +126,13 @@ def test_goal_status_takes_latest_value_from_register_or_indicator_table():
     assert out.loc["G1", "notes"] == "no_interval"
     assert out.loc["G2", "status"] == "no_data"  # only the baseline year in the table
     assert out.loc["G3", "latest_source"] == "register"
-    assert out.loc["G3", "status"] == "within_margin"  # one value, no interval
+    # one value, no interval: no margin to be within, step 5's own status
+    assert out.loc["G3", "status"] == fu.UNDECIDED == "undecided"
     assert out.loc["G3", "notes"] == "no_interval,one_value"
-    assert out.loc["G4", "status"] == "within_margin"  # 99 after 4 of 10 years, one value
-    assert out.loc["G4", "status_label"] == "Inom felmarginalen"
+    assert out.loc["G4", "status"] == "undecided"  # 99 after 4 of 10 years, one value
+    assert out.loc["G4", "status_label"] == "Kan inte avgöras än"
     as_of = fu.goal_status(goals, table, as_of=2023).set_index("goal_id")
-    assert as_of.loc["G1", "latest_year"] == 2022 and as_of.loc["G1", "status"] == "within_margin"
+    assert as_of.loc["G1", "latest_year"] == 2022 and as_of.loc["G1", "status"] == "undecided"
     assert as_of.loc["G3", "status"] == "no_data"  # its hand-filled value is from 2024
     assert set(fu.goal_status(goals, municipality="2183")["goal_id"]) == {"G4"}
     assert set(pf.STATUS_LABELS) == set(fu.STATUSES)
@@ -295,7 +296,7 @@ def test_key_messages(plan, log, activities):
     assert "Lägst" not in text and "Skola" not in text  # no department singled out
     assert "minst" not in text  # reach is the organisers' estimate, not a minimum
     assert (
-        "Under 2023 genomfördes 1 aktivitet; arrangörerna uppskattar att de nådde omkring "
+        "Under 2023 genomfördes 1 aktivitet; arrangören uppskattar att den nådde omkring "
         "40 personer (en uppskattning, inte en räkning)." in text
     )
     assert "Ingen aktivitet under vecka 47" in text
@@ -572,7 +573,8 @@ def test_goal_its_says_why_when_it_cannot_estimate():
         "antal och befolkning"
         in pf.with_its_reasons(fu.goal_its(goals, no_counts, interventions)).iloc[0]["reason"]
     )
-    assert fu.intervention_starts(fu.goal_its(goals, series, interventions)) == {"G1": 2020}
+    starts = fu.intervention_starts(fu.goal_its(goals, series, interventions))
+    assert starts == {"G1": pytest.approx(2020 + 60 / 366)}  # 1 March of a leap year
 
 
 def test_its_table_and_messages():
@@ -586,7 +588,9 @@ def test_its_table_and_messages():
     assert row["Mätpunkter före / efter"] == "8 / 5"
     assert row["Nivåförändring (kvot, 95 % KI)"].startswith("0,")
     assert "(start 2020-03-01)" in row["Insats"]
-    assert pf.its_messages(its) == [f"G1 (Insats): {its['reason'].iloc[0]}"]
+    goal = its["goal"].iloc[0]
+    assert pf.its_messages(its) == [f"Målet ”{goal}”, insatsen Insats: {its['reason'].iloc[0]}"]
+    assert "G1" not in table["Mål"].iloc[0] and row["Mål"] == goal  # the goal's text, no id
     none = its.assign(estimated=False)
     assert "Ingen före–efter-analys" in pf.its_messages(none)[0]
 
@@ -614,7 +618,8 @@ def test_baseline_check():
         }
     )  # fmt: skip
     messages = pf.baseline_check(goals, series)
-    assert [m.split(":")[0] for m in messages] == ["G1", "G3", "G5", "G2"]
+    # each goal by its own words, never by its id
+    assert [m.split(":")[0] for m in messages] == [f"Målet ”{n}”" for n in "ACEB"]
     assert "33,0 år 2020" in messages[0]
     assert "30,0 år 2020" in messages[2]  # the biennial survey: the nearest year counts
     # G2's source has no value in its baseline year (2021, only 2022): it cannot be checked
@@ -630,7 +635,7 @@ def test_goal_table_shows_interval_and_status():
     series = fu.indicator_series("skolenkat:risk_skolk", "2161", sources)
     status = fu.goal_status(goals, indicators=series)
     row = pf.goal_table(status, series, sources).iloc[0]
-    assert row["Mål"] == "G1: Minska"
+    assert row["Mål"] == "Minska"  # the goal's text, not its id
     assert row["Utgångsläge (år)"] == "30,0 (2018)"
     assert row["Senaste värde (år)"] == "25,0 (2022)"
     ci = series.set_index("year").loc[2022]
@@ -676,12 +681,12 @@ def test_activity_tables(activities):
 
 
 def test_summary_messages_add_its(plan, log, activities):
-    its = pd.DataFrame({"goal_id": ["G"], "intervention": ["X"], "estimated": [True],
-                        "reason": ["Nivån sjönk."]})  # fmt: skip
+    its = pd.DataFrame({"goal_id": ["G"], "goal": ["Färre ska utsättas"], "intervention": ["X"],
+                        "estimated": [True], "reason": ["Nivån sjönk."]})  # fmt: skip
     coverage = fu.training_coverage(plan, log, municipality="2161")
     messages = pf.summary_messages(None, coverage, activities, its)
     assert messages[:-1] == pf.key_messages(None, coverage, activities)
-    assert messages[-1] == "G (X): Nivån sjönk."
+    assert messages[-1] == "Målet ”Färre ska utsättas”, insatsen X: Nivån sjönk."
 
 
 def test_goal_progress_chart_has_one_panel_per_goal():
@@ -699,7 +704,7 @@ def test_goal_progress_chart_has_one_panel_per_goal():
     fig = plots.goal_progress(goals, series, starts={"G1": 2021})
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert len(visible) == 3
-    assert visible[0].get_title(loc="left").startswith("G1: A")
+    assert visible[0].get_title(loc="left") == "A\nPå väg mot målet"  # the goal's text, no id
     assert any(line.get_xdata()[0] == 2021 for line in visible[0].get_lines())
 
 
@@ -772,7 +777,7 @@ def test_published_goal_status_withholds_small_typed_counts_and_their_status():
     assert status.loc["G1", "status"] == "no_data"
     # the 2020 survey share is withheld: the typed baseline share would reveal it
     assert pd.isna(status.loc["G2", "baseline_value"]) and status.loc["G2", "status"] == "no_data"
-    assert status.loc["G3", "status"] == "within_margin"  # one typed value, no interval
+    assert status.loc["G3", "status"] == "undecided"  # one typed value, no interval
     assert status.loc["G3", "baseline_value"] == 30
     pf.check_goal_counts(status.reset_index(), 5)
     table = pf.goal_table(status.reset_index(), series, threshold=5)
@@ -832,3 +837,249 @@ def test_published_activities_withhold_small_reach():
     frame = pd.DataFrame({"reach": pd.array([600, 3, None], dtype="Int64")})
     out = fu.published_activities(frame, 5)
     assert out["reach"].tolist()[0] == 600 and out["reach"].isna().sum() == 2
+
+
+# ---------------------------------------------------------------- review of Gävle/Ljusdal
+
+
+def _six_statuses() -> pd.DataFrame:
+    """One goal in each of step 5's six statuses."""
+    return pd.DataFrame(
+        {
+            "goal_id": ["A", "B", "C", "D", "E", "F"],
+            "goal": ["Minska A", "Öka B", "Öka C", "Minska D", "Minska E", "Öka F"],
+            "indicator": ["skolenkat:x", "skolenkat:y", "skolenkat:z", "kolada:K", "bra:Hot",
+                          "skolenkat:w"],
+            "status": ["reached", "on_track", "within_margin", "undecided", "not_on_track",
+                       "no_data"],
+            "latest_value": [1.0, 2.0, 82.2, 911.7, 14.5, None],
+            "latest_lower": [0.5, 1.5, 77.5, None, 12.1, None],
+            "latest_upper": [1.5, 2.5, 86.1, None, 16.9, None],
+            "latest_year": [2024, 2024, 2024, 2024, 2024, None],
+            "target_value": [1.0, 3.0, 82.0, 880.0, 10.0, 5.0],
+            "target_year": [2026] * 6,
+            "notes": ["", "", "", "no_interval", "", ""],
+        }
+    )  # fmt: skip
+
+
+def test_undecided_is_its_own_status_in_counts_summary_and_legend():
+    status = _six_statuses()
+    assert fu.STATUSES == ("reached", "on_track", "within_margin", "undecided",
+                           "not_on_track", "no_data")  # fmt: skip
+    counts = dict(pf.status_counts(status))
+    assert counts == {
+        "Målet är nått": "1",
+        "På väg mot målet": "1",
+        "Inom felmarginalen": "1",
+        "Kan inte avgöras än": "1",
+        "Inte på väg mot målet": "1",
+        "Inget uppföljningsvärde än": "1",
+    }
+    text = "\n".join(pf.key_messages(status))
+    # counted apart: 'within the margin' is 1, not 2
+    assert (
+        "Av 6 mål är 1 nått, 1 på väg mot målet, 1 inom felmarginalen och 1 inte på väg mot "
+        "målet; för 1 kan det inte avgöras än." in text
+    )
+    assert "1 mål saknar uppföljningsvärde än." in text
+    # every branch has its own line, with the value and its uncertainty
+    assert "Målet är nått: ”Minska A” – senast 1,0 (0,5–1,5) år 2024" in text
+    assert "På väg mot målet: ”Öka B” – senast 2,0 (1,5–2,5) år 2024" in text
+    assert "Inom felmarginalen: ”Öka C” – senast 82,2 (77,5–86,1) år 2024" in text
+    assert (
+        "Kan inte avgöras än (värdet saknar osäkerhetsmått): ”Minska D” – senast 911,7 år 2024"
+        in text
+    )
+    assert "Inte på väg mot målet: ”Minska E” – senast 14,5 (12,1–16,9) år 2024" in text
+    assert "Inget uppföljningsvärde än: ”Öka F”." in text
+    assert "Inom felmarginalen (värdet saknar" not in text
+    legend = pf.status_legend()
+    for label in pf.STATUS_LABELS.values():
+        assert f"**{label}**" in legend
+    assert set(pf.STATUS_LABELS) == set(fu.STATUSES)
+    # the chart's panel titles take the same label
+    labels = pf.with_status_labels(status.assign(baseline_value=1.0))["status_label"]
+    assert labels.iloc[3] == "Kan inte avgöras än"
+
+
+def test_only_undecided_goals_are_counted_as_such():
+    status = _six_statuses().iloc[[3]]
+    assert pf.key_messages(status)[0] == "Av 1 mål kan det för 1 inte avgöras än hur det går."
+
+
+def test_goal_fit_is_step_4s_check_of_indicator_against_target_group():
+    interventions = pd.DataFrame(
+        {
+            "intervention_id": ["ABC", "SSPF", "MVP", "YNG"],
+            "name": ["ABC", "SSPF", "MVP", "Lekskola"],
+            "target_group": ["Föräldrar till barn 3–12 år", "Unga 12–17 år i riskzon",
+                             "Elever i åk 7–9", "Barn 3–6 år"],
+            "prevention_level": ["universell", "selektiv", "universell", "universell"],
+            "start_date": pd.to_datetime(["2019-09-01", "2020-02-01", "2022-08-15",
+                                          "2020-01-01"]),
+        }
+    )  # fmt: skip
+    goals = goals_table(
+        ("G1", "2161", "Föräldrar vet", "skolenkat:skydd_foraldrar", 2018, 74.4, 82.0, 2025,
+         "increase", None, None),
+        ("G2", "2161", "Färre skolkar", "skolenkat:risk_skolk", 2020, 17.2, 12.0, 2026,
+         "decrease", None, None),
+        ("G3", "2161", "Färre tycker våld är ok", "skolenkat:risk_normer", 2020, 33.9, 25.0,
+         2026, "decrease", None, None),
+        ("G4", "2161", "Färre bråk", "skolenkat:utsatt_fysiskt", 2020, 20.0, 15.0, 2026,
+         "decrease", None, None),
+        ("G5", "2161", "Färre anmälda", "bra:Misshandel", 2020, 800.0, 700.0, 2026,
+         "decrease", None, None),
+    ).assign(intervention_id=["ABC", "SSPF", "MVP", "YNG", "SSPF"])  # fmt: skip
+    fit = fu.goal_fit(goals, interventions).set_index("goal_id")
+    assert fit["problem"].to_dict() == {
+        "G1": "parents followed by pupil survey",
+        "G2": "population indicator only",
+        "G4": "ages outside survey",
+        "G5": "population indicator only",
+    }
+    assert set(fit["problem"]) <= set(fu.GOAL_FIT_PROBLEMS)
+    # a misfit gets a warning and no before/after analysis
+    its = pf.with_its_reasons(fu.goal_its(goals, pd.DataFrame(columns=fu.SERIES_COLUMNS),
+                                          interventions)).set_index("goal_id")  # fmt: skip
+    assert (its.loc[["G1", "G2", "G4", "G5"], "outcome"] == "misfit").all()
+    assert its.loc["G3", "outcome"] != "misfit"
+    assert "Ingen före–efter-analys" in its.loc["G1", "reason"]
+    assert "föräldrar" in its.loc["G1", "reason"]
+    messages = pf.goal_fit_messages(goals, interventions)
+    assert len(messages) == 4
+    assert messages[0].startswith("Målet ”Föräldrar vet” är kopplat till insatsen ABC")
+    assert all("G1" not in m and "G2" not in m for m in messages)
+
+
+def test_example_goals_fit_their_interventions(built_data):
+    regs = registers.load_registers(built_data / "raw" / "registers")
+    assert fu.goal_fit(regs.goals, regs.interventions).empty
+    assert regs.goals["intervention_id"].notna().any()  # some goal still follows one
+
+
+def test_survey_wave_counts_as_after_only_when_taken_after_the_start():
+    assert fu.after_from("skolenkat:x", pd.Timestamp("2022-08-15")) == 2023  # spring 2022: before
+    assert fu.after_from("skolenkat:x", pd.Timestamp("2022-02-01")) == 2022  # before the survey
+    assert fu.after_from("skolenkat:x", pd.Timestamp(f"2022-0{fu.SURVEY_MONTH}-01")) == 2023
+    assert fu.after_from("bra:Hot", pd.Timestamp("2022-08-15")) == 2022  # a yearly count
+    years = np.arange(2012, 2025, 2)
+    counts = np.random.default_rng(5).poisson(np.full(len(years), 300.0))
+    goals, series, interventions = _its_inputs(counts, years, np.full(len(years), 1000.0),
+                                               start="2022-08-15")  # fmt: skip
+    series["indicator"] = goals["indicator"] = "skolenkat:risk_normer"
+    its = pf.with_its_reasons(fu.goal_its(goals, series, interventions)).iloc[0]
+    # waves 2012-2022 before (2022 was taken in the spring, before an August start), 2024 after
+    assert (its["n_before"], its["n_after"], its["after_from"]) == (6, 1, 2023)
+    assert its["outcome"] == "too_few_points"
+    assert (
+        "1 enkät efter starten 2022-08-15 (skolenkäten 2022 gjordes före starten)"
+        in (its["reason"])
+    )
+
+
+def test_trend_change_needs_three_points_after_else_level_only():
+    rng = np.random.default_rng(8)
+    years = np.arange(2012, 2025)
+    counts = rng.poisson(np.where(years >= 2023, 200.0, 400.0))
+    goals, series, interventions = _its_inputs(counts, years, np.full(len(years), 1e5),
+                                               start="2023-01-10")  # fmt: skip
+    its = pf.with_its_reasons(fu.goal_its(goals, series, interventions)).iloc[0]
+    assert its["estimated"] and its["n_after"] == 2 and its["level_only"]
+    assert pd.isna(its["trend_change"]) and its["level_upper"] < 1
+    assert "bara nivåförändringen" in its["reason"]
+    shown = pf.its_table(pd.DataFrame([its]))
+    assert shown["Förändring i årlig trend (kvot, 95 % KI)"].iloc[0] == "–"
+    goals, series, interventions = _its_inputs(counts, years, np.full(len(years), 1e5),
+                                               start="2022-01-10")  # fmt: skip
+    its = fu.goal_its(goals, series, interventions).iloc[0]
+    assert its["n_after"] == 3 and not its["level_only"] and pd.notna(its["trend_change"])
+
+
+def test_segmented_regression_level_only():
+    from vpanalysis import indicators
+
+    years = np.arange(2015, 2025)
+    frame = pd.DataFrame({"year": years, "count": np.where(years >= 2023, 50, 100),
+                          "population": 1e5})  # fmt: skip
+    result = indicators.segmented_regression(frame, 2023, trend_change=False)
+    assert set(result.coefficients.index) == {"trend_before", "level_change"}
+    assert result.coefficients.loc["level_change", "rate_ratio"] == pytest.approx(0.5, rel=1e-3)
+
+
+def test_reach_sum_is_rounded_visits():
+    assert pf.round_visits(1536) == 1500 and pf.round_visits(85) == 85
+    assert pf.round_visits(254) == 250
+    activities = pd.DataFrame(
+        {
+            "municipality_code": "2161",
+            "start_date": pd.to_datetime(["2023-03-08", "2023-05-15", "2023-11-20"]),
+            "end_date": pd.NaT,
+            "name": ["A", "B", "C"],
+            "organiser": "X",
+            "reach": pd.array([85, 51, 1400], dtype="Int64"),
+            "channels": [["webb"]] * 3,
+        }
+    )
+    text = "\n".join(pf.key_messages(activities=activities))
+    assert "omkring 1\u00a0500 besök" in text and "samma person kan räknas flera gånger" in text
+    assert "1\u00a0536" not in text and "personer" not in text
+
+
+def test_summary_empty_names_missing_registers_not_empty_ones():
+    class Regs:
+        goals = pd.DataFrame()
+        training_log = pd.DataFrame()
+        activities = pd.DataFrame()
+
+    assert pf.summary_empty(Regs()) == (
+        "Målregistret, utbildningsloggen och aktivitetsregistret finns inte i underlaget; "
+        "uppföljningen kan inte göras än."
+    )
+    Regs.goals = pd.DataFrame({"goal_id": ["G"]})
+    assert pf.summary_empty(Regs()).startswith("Utbildningsloggen och aktivitetsregistret finns")
+
+
+def test_baseline_notes_explain_dashes_withheld_zero_and_consent():
+    follow = pd.DataFrame(
+        {
+            "indicator": ["kolada:N07403", "kvinnojour:Dygn i skyddat boende",
+                          "kvinnojour:Stödsökande kvinnor – hedersrelaterat våld",
+                          "kvinnojour:Stödsökande kvinnor – psykiskt våld", "skolenkat:utsatt_hot"],
+            "source": ["kolada", "kvinnojour", "kvinnojour", "kvinnojour", "skolenkat"],
+            "kind": ["value", "count", "count", "count", "share"],
+            "value_then": [976.8, 473.0, 0.0, 30.0, 17.4],
+            "value_now": [911.7, 814.0, np.nan, np.nan, 15.4],
+            "change": ["not_compared"] * 4 + ["no_difference"],
+            "trend": [None] * 5,
+        }
+    )  # fmt: skip
+    notes = "\n".join(pf.baseline_notes(follow))
+    assert "”–” i kolumnen Skillnad mot baslinjen" in notes
+    assert "Kolada-värden" in notes and "räknar dygn och samtal, inte personer" in notes
+    assert "”–” i kolumnen Trend" in notes and "vartannat år" in notes
+    assert "döljs uppgiften för att skydda en annan uppgift" in notes
+    assert "”0 kända fall”" in notes
+    assert "föreningens samtycke" in notes
+    saved = pd.DataFrame({"indicator": follow["indicator"], "label": follow["indicator"],
+                          "unit": "antal", "period": "2020"})  # fmt: skip
+    shown = pf.baseline_changes(follow.assign(period_then="2020", period_now="2024",
+                                              trend_rate_ratio=np.nan), saved)  # fmt: skip
+    assert shown["Baslinje"].iloc[2] == "0 kända fall (2020)"
+    assert shown["Baslinje"].iloc[1] == "473 (2020)"  # a 0 is only 'known cases' for honour
+
+
+def test_package_text_says_bras_and_a_simple_comparison():
+    """Språkrådet: an abbreviation spoken as a word takes -s without a colon (Brås)."""
+    from pathlib import Path
+
+    import vpanalysis
+
+    root = Path(vpanalysis.__file__).parent
+    for path in [*root.rglob("*.py"), *root.rglob("*.ipynb"), *root.rglob("*.md")]:
+        text = path.read_text(encoding="utf-8")
+        assert "Brå:s" not in text and "BRÅ:s" not in text, path
+        assert "före–efter-jämförande" not in text, path
+    guide = pf.its_guide().data
+    assert "En enkel jämförelse före och efter kan lura" in guide

@@ -1070,12 +1070,15 @@ def segmented_regression(
     count: str = "count",
     population: str = "population",
     alpha: float = 0.05,
+    trend_change: bool = True,
 ) -> SegmentedResult:
     """Interrupted time series: Poisson regression with a level and a slope change.
 
     Model: log(expected count) = b0 + b1·t + b2·after + b3·t·after + log(population),
     where t = year − `intervention_year` and `after` marks years from the
-    intervention year on. Rows with a missing value are dropped.
+    intervention year on. Rows with a missing value are dropped. ``trend_change=False``
+    leaves out b3 (a level change only, for too few points after the start to estimate
+    a new slope); the coefficients then have no ``trend_change`` and ``trend_after``.
 
     Needs at least 3 years before and 2 years from the intervention on (otherwise
     ``ValueError``); with so few points the result is fragile, prefer 5 or more on
@@ -1095,7 +1098,10 @@ def segmented_regression(
     if y.sum() == 0:
         raise ValueError("all counts are zero; nothing to model")
     time = t - intervention_year
-    X = np.column_stack([np.ones_like(time), time, after, time * after]).astype(float)
+    columns = [np.ones_like(time), time, after]
+    if trend_change:
+        columns.append(time * after)
+    X = np.column_stack(columns).astype(float)
     fit, quasi, dispersion = _poisson_fits(y, X, np.log(n))
 
     contrasts = {
@@ -1104,6 +1110,9 @@ def segmented_regression(
         "trend_change": [0, 0, 0, 1],
         "trend_after": [0, 1, 0, 1],
     }
+    if not trend_change:
+        kept = ("trend_before", "level_change")
+        contrasts = {k: w[:3] for k, w in contrasts.items() if k in kept}
     rows = []
     for term, weights in contrasts.items():
         row = {"term": term}

@@ -10,6 +10,8 @@ municipalities, county, Sweden) as decided in :mod:`vpanalysis.presentation.styl
 
 from __future__ import annotations
 
+import math
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib.ticker as mticker
@@ -23,11 +25,48 @@ from vpanalysis.presentation import style
 FOCUS_COLOR = style.ROLE_COLOURS[style.FOCUS]
 
 
-def _swedish_axis(ax, axis: str = "y", decimals: int = 0) -> None:
-    fmt = mticker.FuncFormatter(
-        lambda v, _: f"{v:,.{decimals}f}".replace(",", "\u00a0").replace(".", ",")
-    )
-    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+def tick_decimals(locs: Sequence[float], most: int = 4) -> int:
+    """The decimals that tell apart ticks at ``locs``: those of the tick step (0,5 -> 1,
+    0,25 -> 2, 100 -> 0), at most ``most``."""
+    values = sorted({round(float(v), 9) for v in locs if math.isfinite(float(v))})
+    steps = [b - a for a, b in zip(values, values[1:], strict=False) if b - a > 0]
+    if not steps:
+        return 0
+    step = min(steps)
+    for decimals in range(most + 1):
+        scaled = step * 10**decimals
+        if abs(scaled - round(scaled)) < 1e-6 * max(1.0, scaled):
+            return decimals
+    return most
+
+
+class SwedishFormatter(mticker.Formatter):
+    """Tick labels with a decimal comma and a thin space between thousands; the decimals
+    follow the tick step (:func:`tick_decimals`) unless ``decimals`` is given, so ticks
+    0 / 0,5 / 1 / 1,5 never read "0, 0, 1, 2"."""
+
+    def __init__(self, decimals: int | None = None):
+        self.decimals = decimals
+        self._ticks: list[float] = []
+
+    def set_locs(self, locs) -> None:
+        self._ticks = [float(v) for v in locs]
+
+    def __call__(self, value, pos=None) -> str:
+        decimals = self.decimals
+        if decimals is None:
+            decimals = tick_decimals(self._ticks if len(self._ticks) > 1 else [value])
+        text = f"{value:,.{decimals}f}".replace(",", "\u00a0").replace(".", ",")
+        return text.lstrip("-") if text.strip("0,\u00a0-") == "" else text  # no "-0"
+
+
+def _swedish_axis(ax, axis: str = "y", decimals: int | None = None) -> None:
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(SwedishFormatter(decimals))
+
+
+def wrap_title(text: object, width: int) -> str:
+    """A panel title wrapped at ``width`` characters, never cut."""
+    return textwrap.fill(str(text), width, break_long_words=False)
 
 
 def _figure(width: float = 8, height: float = 4) -> tuple[Figure, object]:
@@ -236,40 +275,71 @@ def spine(
     high: str = "range_high",
     judgement: str = "judgement",
     title: str = "",
+    unit: str = "procentenheter",
+    span_label: str = "Spannet mellan samverkanskommunerna (kommunen inräknad)",
 ) -> Figure:
-    """Spine chart: each indicator relative to its comparator (centre line).
+    """Profile chart (*profildiagram*): each indicator's difference from its comparator
+    (the centre line, 0), on one common scale in the indicators' own unit (``unit``,
+    e.g. percentage points), so that a small difference lies near the line and a large
+    one far from it; nothing is clipped or scaled per row.
 
-    The grey bar spans the comparison areas' range, scaled so the comparator sits at 0;
-    the dot is the municipality, coloured by judgement (better/worse/similar).
+    The grey bar spans the collaborating municipalities' range, this one included
+    (``span_label``; drawn only where there is one: not for a single comparator such as
+    Sweden); the dot is the municipality, coloured by
+    judgement: red *worse* and green *better* are both sure differences, amber
+    (``similar``) no sure difference. The legend says so.
     """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     d = data.reset_index(drop=True)
     colors = {"better": "#1a7f37", "worse": "#cf222e", "similar": "#9a6700"}
-    fig, ax = _figure(8, max(2.5, 0.5 * len(d) + 1))
-    spread = (
-        pd.concat([(d[high] - d[comparator]).abs(), (d[comparator] - d[low]).abs()], axis=1)
-        .max(axis=1)
-        .replace(0, np.nan)
-        .astype("float64")
-    )
-    scale = spread.fillna((d[value] - d[comparator]).abs().astype("float64")).replace(0, 1)
-    for i, row in d.iterrows():
-        s = scale.iloc[i]
-        lo, hi = (row[low] - row[comparator]) / s, (row[high] - row[comparator]) / s
-        ax.barh(i, hi - lo, left=lo, color="#d0d7de", height=0.5)
+    words = {
+        "worse": "Sämre än jämförelsen (säker skillnad)",
+        "better": "Bättre än jämförelsen (säker skillnad)",
+        "similar": "Ingen säker skillnad",
+    }
+    labels = [wrap_title(t, 38) for t in d[label]]
+    lines = sum(t.count("\n") + 1 for t in labels)
+    fig, ax = _figure(8, max(3.2, 0.32 * lines + 0.25 * len(d) + 2.4))
+    diff = (d[value] - d[comparator]).astype("float64")
+    lo = (d[low] - d[comparator]).astype("float64")
+    hi = (d[high] - d[comparator]).astype("float64")
+    spanned = False
+    for i in range(len(d)):
+        if pd.notna(lo.iloc[i]) and pd.notna(hi.iloc[i]) and hi.iloc[i] - lo.iloc[i] > 0:
+            ax.barh(i, hi.iloc[i] - lo.iloc[i], left=lo.iloc[i], color="#d0d7de", height=0.5)
+            spanned = True
+        code = str(d[judgement].iloc[i]) if judgement in d else ""
         ax.scatter(
-            (row[value] - row[comparator]) / s,
-            i,
-            s=70,
-            color=colors.get(str(row.get(judgement)), "#57606a"),
-            zorder=3,
+            diff.iloc[i], i, s=70, color=colors.get(code, "#57606a"), zorder=3,
             edgecolor="black",
-        )
+        )  # fmt: skip
     ax.axvline(0, color="black", lw=1)
-    ax.set_yticks(range(len(d)), labels=d[label])
+    ax.set_yticks(range(len(d)), labels=labels)
     ax.invert_yaxis()
-    ax.set_xticks([])
-    ax.set_xlabel("← lägre än jämförelsen     |     högre än jämförelsen →")
+    reach = np.nanmax(np.abs(np.concatenate([diff, lo, hi]))) if len(d) else 1.0
+    reach = 1.0 if not np.isfinite(reach) or reach == 0 else float(reach)
+    ax.set_xlim(-reach * 1.15, reach * 1.15)  # symmetric: left and right read alike
+    _swedish_axis(ax, "x")
+    ax.set_xlabel(
+        f"Skillnad mot jämförelsen ({unit})\n← lägre än jämförelsen     |     "
+        "högre än jämförelsen →"
+    )
     ax.set_title(title, loc="left")
+    codes = set(d[judgement].astype(str)) if judgement in d else set()
+    present = [c for c in ("worse", "better", "similar") if c in codes]
+    handles = [
+        Line2D([], [], marker="o", ls="", markersize=8, markerfacecolor=colors[c],
+               markeredgecolor="black", label=words[c])
+        for c in present
+    ]  # fmt: skip
+    if spanned:
+        handles.append(Patch(color="#d0d7de", label=span_label))
+    if handles:
+        fig.legend(handles=handles, frameon=False, loc="outside lower center", ncols=2,
+                   title="Röda och gröna punkter är säkra skillnader", title_fontsize=8,
+                   fontsize=8)  # fmt: skip
     return fig
 
 
@@ -339,7 +409,7 @@ def small_multiples(
             dg = d[d[group] == g].sort_values(x)
             thinner = {**line, "lw": line["lw"] * 0.8}  # small panels: thinner lines
             ax.plot(dg[x], dg["value"].astype("float64"), label=g, **thinner)
-        ax.set_title(str(name), fontsize=9, loc="left")
+        ax.set_title(wrap_title(name, 34), fontsize=9, loc="left")
         ax.set_ylim(bottom=0)
         _swedish_axis(ax)
     for ax in axes[len(panels) :]:
@@ -363,13 +433,12 @@ def goal_progress(
     """One panel per goal: the indicator's yearly values (with interval where there is
     one), the baseline (square), the target (star) and the straight line between them.
 
-    ``goals``: :func:`vpanalysis.steps.followup.goal_status` (``goal_id``, ``indicator``,
-    ``baseline_*``, ``target_*``, ``status_label``); ``series``: ``indicator``, ``year``,
+    ``goals``: :func:`vpanalysis.steps.followup.goal_status` (``goal_id``, ``goal``, the
+    panel's title, ``indicator``, ``baseline_*``, ``target_*``, ``status_label``, the
+    status under the title); ``series``: ``indicator``, ``year``,
     ``value``, ``lower``, ``upper``. ``units`` maps indicator -> axis label; ``starts``
     maps goal_id -> the year an intervention started (a dotted vertical line).
     """
-    import textwrap
-
     units, starts = units or {}, starts or {}
     n = max(len(goals), 1)
     ncols = min(ncols, n)
@@ -399,7 +468,7 @@ def goal_progress(
         start = starts.get(g["goal_id"])
         if start is not None and not pd.isna(start):
             ax.axvline(float(start), color="#e16f24", ls=":", lw=1.5, label="Insatsen startar")
-        title = textwrap.fill(f"{g['goal_id']}: {g['goal']}", 48)
+        title = wrap_title(g["goal"], 48)  # the goal's own words, not its id
         ax.set_title(f"{title}\n{g['status_label']}", fontsize=9, loc="left")
         ax.set_ylabel(textwrap.fill(str(units.get(g["indicator"], "")), 28), fontsize=8)
         ax.xaxis.set_major_locator(mticker.MaxNLocator(nbins=6, integer=True))

@@ -338,10 +338,10 @@ Kör kommandona i den här mappen:
 
 * Kolada: anmälda brott, trygghet och andra nyckeltal för kommunerna, länet och riket.
 * SCB: folkmängd efter ålder och kön (behövs för alla tal per 100 000 invånare).
-* Brå: ladda ner Brå:s statistik över anmälda brott per kommun som CSV (brottskategori och
+* Brå: ladda ner Brås statistik över anmälda brott per kommun som CSV (brottskategori och
   år) och ange filen; upprepa för varje år och brottskategori ni vill ha med. En fil utan
   brottskategori läses som alla anmälda brott och visas som sammanhang i steg 2. Ett uttag
-  ur Brå:s statistikdatabas ("Databasfil", `Region;Brott;År;Period;…`) kan läggas direkt i
+  ur Brås statistikdatabas ("Databasfil", `Region;Brott;År;Period;…`) kan läggas direkt i
   `data/raw/bra/` eller anges till `vpanalysis fetch bra`; polisregionerna i det hoppas
   över.
 

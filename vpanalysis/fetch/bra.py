@@ -359,7 +359,7 @@ def fetch_bra(
             "years": sorted({k[0] for k in keys}),
             "categories": sorted({k[1] for k in keys}),
         },
-        note="Namnen i BRÅ:s fil är kopplade till kommunkoder; originalet finns i original/."
+        note="Namnen i Brås fil är kopplade till kommunkoder; originalet finns i original/."
         + "".join(f" {n[0].upper()}{n[1:]}." for n in notes),
     )
     record["original"] = next(iter(original))

@@ -81,7 +81,7 @@ def rest_of_county_note(table: pd.DataFrame, page: report.Page):
     return HTML(f'<p class="vp-note">{html.escape(text)}</p>')
 
 
-def bra_missing(page: report.Page, what: str = "Brå:s statistik över anmälda brott"):
+def bra_missing(page: report.Page, what: str = "Brås statistik över anmälda brott"):
     """The notice for a section without 3-year rates: Brå's statistics missing for the
     municipality, or there for too few years (:func:`situation_view.police_gap`)."""
     ctx = page.context
@@ -111,7 +111,7 @@ def funnel_chart(funnel, category: str, page: report.Page):
     """The funnel plot of the county's municipalities (``funnel``:
     :func:`~vpanalysis.steps.comparison.county_funnel`)."""
     if funnel is None:
-        return bra_missing(page, "Brå:s statistik för länets kommuner")
+        return bra_missing(page, "Brås statistik för länets kommuner")
     points, limits, county_level = funnel
     return report.chart(
         plots.funnel(
@@ -140,7 +140,7 @@ def funnel_chart(funnel, category: str, page: report.Page):
 def map_chart(values: pd.Series, category: str, page: report.Page):
     """The county's municipalities shaded by their latest 3-year rate."""
     if values.dropna().empty:
-        return bra_missing(page, "Brå:s statistik för länets kommuner")
+        return bra_missing(page, "Brås statistik för länets kommuner")
     ctx = page.context
     return report.chart(
         plots.county_map(

@@ -23,27 +23,54 @@ from vpanalysis.presentation.situation import (
     trend_text,
     with_frozen_notice,
 )
-from vpanalysis.presentation.verdicts import STATUS_WORDS, comparison_word, status_text
+from vpanalysis.presentation.verdicts import (
+    STATUS_WORDS,
+    UNDECIDED_WORDS,
+    comparison_word,
+    status_text,
+)
 from vpanalysis.publication import keys
 from vpanalysis.registers import parse_cutoff
 from vpanalysis.report import SUPPRESSED, interval, number
 from vpanalysis.steps.followup import (
+    ITS_TREND_POINTS_AFTER,
     STATUSES,
+    SURVEY_MONTH,
     TOTAL,
+    UNDECIDED,
     WEEK_47,
     activity_summary,
     baseline_mismatches,
     baseline_unverifiable,
     codebook_row,
+    counts_persons,
+    goal_fit,
     is_count_indicator,
     item_cutoff,
     reported_crime_goals,
     split_indicator,
     touches_week,
 )
+from vpanalysis.steps.interventions import SURVEY_AGES
 
-#: A goal's status in words (:data:`vpanalysis.presentation.verdicts.STATUS_WORDS`).
-STATUS_LABELS = STATUS_WORDS
+#: A goal's status in words (:data:`vpanalysis.presentation.verdicts.STATUS_WORDS`, and
+#: step 5's own :data:`~vpanalysis.steps.followup.UNDECIDED`), in the order of
+#: :data:`~vpanalysis.steps.followup.STATUSES`.
+STATUS_LABELS = {s: STATUS_WORDS.get(s, UNDECIDED_WORDS) for s in STATUSES}
+#: The one-line explanation of each status, for the legend "Så läser du tabellen".
+STATUS_LEGEND = {
+    "reached": "det senaste värdet har nått målvärdet, och hela osäkerhetsintervallet "
+    "ligger på rätt sida om det.",
+    "on_track": "hela intervallet ligger på rätt sida om linjen: indikatorn har rört sig "
+    "minst så långt mot målet som tiden som gått motsvarar.",
+    "within_margin": "intervallet täcker målvärdet eller linjen: uppgifterna kan inte "
+    "avgöra om målet är nått eller på väg att nås.",
+    UNDECIDED: "värdet saknar osäkerhetsmått (till exempel ett Kolada-nyckeltal), och det "
+    "finns ännu inte två värden efter utgångsläget på samma sida om linjen. Det räknas inte "
+    "som inom felmarginalen.",
+    "not_on_track": "hela intervallet ligger efter linjen.",
+    "no_data": "det finns inget värde efter utgångsåret.",
+}
 #: The name of the total row of the training tables.
 TOTAL_LABEL = "Totalt"
 
@@ -63,7 +90,7 @@ def with_status_labels(status: pd.DataFrame) -> pd.DataFrame:
     floats = {c: status[c].astype("Float64").astype("float64") for c in values if c in status}
     return status.assign(
         status_label=status["status"].map(STATUS_LABELS).astype("string"), **floats
-    )
+    )  # UNDECIDED has its own label: never drawn as within the margin
 
 
 def _notes(g) -> tuple[str, ...]:
@@ -74,8 +101,24 @@ def _notes(g) -> tuple[str, ...]:
 
 
 def goal_status_text(g) -> str:
-    """One goal's status with its notes (:func:`vpanalysis.presentation.verdicts.status_text`)."""
+    """One goal's status with its notes (:func:`vpanalysis.presentation.verdicts.status_text`;
+    :data:`~vpanalysis.steps.followup.UNDECIDED` as *Kan inte avgöras än*)."""
+    if g["status"] == UNDECIDED:
+        notes = _notes(g)
+        text = status_text("within_margin", tuple(dict.fromkeys((*notes, "no_interval"))))
+        return text if text.startswith(UNDECIDED_WORDS) else UNDECIDED_WORDS
     return status_text(g["status"], _notes(g))
+
+
+def status_legend() -> str:
+    """The legend of the goal statuses (Markdown bullets, every status of
+    :data:`~vpanalysis.steps.followup.STATUSES`)."""
+    return "\n".join(f"* **{STATUS_LABELS[s]}** – {STATUS_LEGEND[s]}" for s in STATUSES)
+
+
+def goal_name(goal: object) -> str:
+    """A goal in visible text: its own words in quotation marks (never its id)."""
+    return f"”{str(goal).strip()}”"
 
 
 def _latest_text(g) -> str:
@@ -137,8 +180,15 @@ def _goal_messages(status: pd.DataFrame, max_goals_named: int | None = None) -> 
             parts.append(f"{k} {one if k == 1 else many}")
     messages = []
     no_data = int(counts.get("no_data", 0))
-    if parts:
-        text = f"Av {n} mål är {_join(parts)}."
+    undecided = int(counts.get(UNDECIDED, 0))
+    if parts or undecided:
+        if parts:
+            text = f"Av {n} mål är {_join(parts)}"
+            if undecided:
+                text += f"; för {undecided} kan det inte avgöras än"
+            text += "."
+        else:
+            text = f"Av {n} mål kan det för {undecided} inte avgöras än hur det går."
         if no_data:
             text += f" {no_data} mål saknar uppföljningsvärde än."
         messages.append(text)
@@ -214,10 +264,19 @@ def key_messages(
             n = int(now["n_activities"].sum())
             reach = now["reach"].sum(min_count=1)
             text = f"Under {last} genomfördes {_count_phrase(n, 'aktivitet', 'aktiviteter')}"
-            if pd.notna(reach):
+            if pd.notna(reach) and n > 1:
+                # a sum over activities counts visits: one person can come to several
                 text += (
-                    f"; arrangörerna uppskattar att de nådde omkring {_num(float(reach))} "
-                    "personer (en uppskattning, inte en räkning)"
+                    f"; arrangörerna uppskattar att de hade omkring "
+                    f"{_num(round_visits(float(reach)))} besök (en uppskattning, inte en "
+                    "räkning, summerad över aktiviteterna: samma person kan räknas flera "
+                    "gånger)"
+                )
+            elif pd.notna(reach):
+                text += (
+                    f"; arrangören uppskattar att den nådde omkring "
+                    f"{_num(round_visits(float(reach)))} personer (en uppskattning, inte en "
+                    "räkning)"
                 )
             messages.append(text + ".")
             if now["week_47"].any():
@@ -228,6 +287,39 @@ def key_messages(
                     f"för {last}."
                 )
     return messages
+
+
+def round_visits(total: float) -> float:
+    """A sum of organisers' reach estimates rounded as the estimate it is: to the
+    hundred from 1 000, to the ten from 100 (1 536 -> 1 500, 85 -> 85)."""
+    if total >= 1000:
+        return float(round(total, -2))
+    if total >= 100:
+        return float(round(total, -1))
+    return float(total)
+
+
+#: Registers whose absence leaves the printable summary with nothing to say, in words.
+SUMMARY_REGISTERS = {
+    "goals": "målregistret",
+    "training_log": "utbildningsloggen",
+    "activities": "aktivitetsregistret",
+}
+
+
+def summary_empty(registers) -> str:
+    """The printable summary's text when it has nothing to summarise: the registers that
+    have no rows for the municipality are named as missing from the data (not as empty),
+    e.g. "Målregistret, utbildningsloggen och aktivitetsregistret finns inte i
+    underlaget; uppföljningen kan inte göras än."."""
+    missing = [
+        name for key, name in SUMMARY_REGISTERS.items()
+        if getattr(registers, key, None) is None or getattr(registers, key).empty
+    ]  # fmt: skip
+    if not missing:
+        return "Det finns ännu inget att följa upp i registren."
+    text = _join(missing)
+    return f"{text[0].upper()}{text[1:]} finns inte i underlaget; uppföljningen kan inte göras än."
 
 
 _COMPARE = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
@@ -355,7 +447,7 @@ def goal_table(
         path = g.get("path_value")
         rows.append(
             {
-                "Mål": f"{g['goal_id']}: {g['goal']}",
+                "Mål": str(g["goal"]),
                 "Indikator": indicator_label(g["indicator"], tables),
                 "Utgångsläge (år)": _value_year(g["baseline_value"], g["baseline_year"]),
                 "Målvärde (år)": _value_year(g["target_value"], g["target_year"]),
@@ -460,11 +552,11 @@ def reported_crime_notice(goals: pd.DataFrame, municipality: str | None = None):
     exposure instead; nothing when there is none."""
     hits = reported_crime_goals(goals, municipality)
     messages = [
-        f"{g.goal_id}: ”{g.goal}” mäts med anmälda brott. Fler anmälningar kan betyda att "
+        f"Målet {goal_name(g.goal)} mäts med anmälda brott. Fler anmälningar kan betyda att "
         "fler vågar anmäla – till exempel när arbetet lyckas – så en ökning behöver inte "
         "vara ett misslyckande och en minskning inte en framgång. Följ hellre upp "
         "utsatthet som människor själva berättar om (skolenkätens frågor om utsatthet, "
-        "Brå:s Nationella trygghetsundersökning för länet), och använd anmälningarna som "
+        "Brås Nationella trygghetsundersökning för länet), och använd anmälningarna som "
         "ett komplement."
         for g in hits.itertuples(index=False)
     ]
@@ -484,16 +576,22 @@ def baseline_changes(follow: pd.DataFrame, saved: pd.DataFrame) -> pd.DataFrame:
     unit = follow["indicator"].map(labels["unit"])
     decimals = [0 if u == "antal" else 1 for u in unit]
 
-    def shown(value, d, period):
-        return "–" if period is None or pd.isna(period) else f"{number(value, d)} ({period})"
+    def shown(value, d, period, indicator):
+        if period is None or pd.isna(period):
+            return "–"
+        if is_honour(indicator) and not pd.isna(value) and float(value) == 0:
+            return f"0 kända fall ({period})"
+        return f"{number(value, d)} ({period})"
 
     return pd.DataFrame(
         {
             "Indikator": label.to_numpy(),
-            "Baslinje": [shown(v, d, p) for v, d, p in
-                         zip(follow["value_then"], decimals, follow["period_then"], strict=True)],
-            "Senaste": [shown(v, d, p) for v, d, p in
-                        zip(follow["value_now"], decimals, follow["period_now"], strict=True)],
+            "Baslinje": [shown(v, d, p, i) for v, d, p, i in
+                         zip(follow["value_then"], decimals, follow["period_then"],
+                             follow["indicator"], strict=True)],
+            "Senaste": [shown(v, d, p, i) for v, d, p, i in
+                        zip(follow["value_now"], decimals, follow["period_now"],
+                            follow["indicator"], strict=True)],
             "Skillnad mot baslinjen": follow["change"].map(comparison_word).to_numpy(),
             "Trend (årsvärden)": [
                 "–" if c is None or pd.isna(c) else trend_text(c, rr)
@@ -502,6 +600,71 @@ def baseline_changes(follow: pd.DataFrame, saved: pd.DataFrame) -> pd.DataFrame:
             "Enhet": unit.to_numpy(),
         }
     )  # fmt: skip
+
+
+def is_honour(indicator: object) -> bool:
+    """Whether a baseline indicator counts honour-related violence (a bare 0 of it would
+    read as "none here": it is shown as "0 kända fall")."""
+    return "heder" in str(indicator).casefold()
+
+
+def baseline_notes(follow: pd.DataFrame) -> list[str]:
+    """What the signs of :func:`baseline_changes` mean, for the rows it has: "–" in the
+    comparison and trend columns, "..", "0 kända fall", and that the women's shelter's
+    figures are published only with its consent."""
+    if follow.empty:
+        return []
+    notes = []
+    untested = follow["change"].eq("not_compared")
+    reasons = []
+    if (untested & follow["source"].eq("kolada")).any():
+        reasons.append("för Kolada-värden, som saknar osäkerhetsintervall")
+    local = follow["kind"].eq("count") & follow["source"].isin(["socialtjanst", "kvinnojour"])
+    if (untested & local & ~follow["indicator"].map(counts_persons).astype(bool)).any():
+        reasons.append(
+            "för dygn i skyddat boende och stödsamtal, som räknar dygn och samtal, inte "
+            "personer (en person kan stå för många), så två år kan inte testas som antal"
+        )
+    hidden = follow["value_then"].isna() | follow["value_now"].isna()
+    if (untested & hidden & follow["source"].ne("kolada")).any():
+        reasons.append(f"där ett av värdena inte redovisas (”{SUPPRESSED}”)")
+    if reasons:
+        notes.append(
+            "”–” i kolumnen Skillnad mot baslinjen betyder att ingen jämförelse görs: "
+            + "; ".join(reasons) + "."
+        )  # fmt: skip
+    if follow["trend"].isna().any():
+        notes.append(
+            "”–” i kolumnen Trend betyder att ingen trend räknas: trenden bygger på ett värde "
+            "för varje år och räknas för anmälda brott. Skolenkäten görs vartannat år och "
+            "jämförs därför bara mellan baslinjen och den senaste undersökningen, liksom de "
+            "lokala antalen och Kolada-värdena."
+        )
+    if hidden.any():
+        notes.append(
+            f"”{SUPPRESSED}” betyder att uppgiften inte redovisas: antingen är antalet under "
+            "sekretessgränsen, eller så döljs uppgiften för att skydda en annan uppgift (den "
+            "skulle annars gå att räkna fram ur en summa). Ett "
+            f"”{SUPPRESSED}” säger alltså inget om hur stort antalet är."
+        )
+    zero = [
+        is_honour(i) and ((not pd.isna(a) and float(a) == 0) or (not pd.isna(b) and float(b) == 0))
+        for i, a, b in zip(follow["indicator"], follow["value_then"], follow["value_now"],
+                           strict=True)
+    ]  # fmt: skip
+    if any(zero):
+        notes.append(
+            "”0 kända fall” av hedersrelaterat våld betyder att inga fall blev kända för "
+            "socialtjänsten eller kvinnojouren det året, inte att sådant våld inte finns i "
+            "kommunen: hedersrelaterat våld upptäcks sällan, och den som utsätts söker sällan "
+            "hjälp själv."
+        )
+    if follow["source"].eq("kvinnojour").any():
+        notes.append(
+            "Kvinnojouren är en ideell förening och uppgifterna är föreningens egna: de får "
+            "publiceras bara med föreningens samtycke."
+        )
+    return notes
 
 
 def _baseline_cell_marks(r, when: str) -> list[dict] | None:
@@ -540,16 +703,19 @@ def baseline_followup(follow: pd.DataFrame, saved: pd.DataFrame, page: report.Pa
     if not follow.empty and (follow["period_then"] == follow["period_now"]).all():
         goals = getattr(page.context.registers, "goals", None)
         no_goals = goals is None or goals.empty
-        means = "En jämförelse med baslinjen blir möjlig när nyare uppgifter har lagts in."
+        means = "En jämförelse med baslinjen blir möjlig när nya uppgifter har lagts in."
         if no_goals:
             means += (
-                " Utan mål avser baslinjen de senaste uppgifterna; målregistret anger vilket "
-                "år målen utgår från."
+                " Utan mål avser baslinjen de senaste uppgifterna; när målregistret har fyllts "
+                "i anger det vilket år målen utgår från."
             )
+        # not a gap in what the municipality has supplied (the footer and the index do
+        # not list it): the data are simply not newer than the baseline yet
         return with_frozen_notice(
-            page.missing(
+            report.missing(
                 "Uppgifter som är nyare än baslinjen",
-                "goals" if no_goals else None,
+                page.name,
+                None,
                 why=(
                     "finns inte ännu: baslinjen och de senaste uppgifterna avser samma period, "
                     "så baslinjen skulle jämföras med sig själv."
@@ -566,7 +732,7 @@ def baseline_followup(follow: pd.DataFrame, saved: pd.DataFrame, page: report.Pa
         marks=baseline_marks(follow),
         if_empty=page.missing("Underlag för en baslinje", BASELINE_NEEDS),
     )
-    notes = baseline_break_notes(follow, page.context.year_range)
+    notes = baseline_notes(follow) + baseline_break_notes(follow, page.context.year_range)
     if notes:
         shown = HTML(shown.data + report.notice(notes, ok="").data)
     return with_frozen_notice(shown, saved)
@@ -597,14 +763,16 @@ def baseline_check(
     baseline cannot be checked because the data have no value that year
     (:func:`~vpanalysis.steps.followup.baseline_unverifiable`)."""
     unchecked = baseline_unverifiable(goals, series, municipality)
+    names = dict(zip(goals["goal_id"], goals["goal"], strict=True)) if len(goals) else {}
     return [
-        f"{m.goal_id}: utgångsvärdet i målregistret ({_num(m.baseline_value, 1)} år "
-        f"{int(m.baseline_year)}) stämmer inte med källans värde "
+        f"Målet {goal_name(names.get(m.goal_id, m.goal_id))}: utgångsvärdet i målregistret "
+        f"({_num(m.baseline_value, 1)} år {int(m.baseline_year)}) stämmer inte med källans värde "
         f"({_num(m.value, 1)} år {int(m.year)}). Kontrollera att målet mäts på "
         "samma sätt som indikatorn."
         for m in baseline_mismatches(goals, series, municipality).itertuples(index=False)
     ] + [
-        f"{m.goal_id}: utgångsvärdet i målregistret (år {int(m.baseline_year)}) kan inte "
+        f"Målet {goal_name(names.get(m.goal_id, m.goal_id))}: utgångsvärdet i målregistret "
+        f"(år {int(m.baseline_year)}) kan inte "
         "kontrolleras, eftersom datakällan saknar värde för det året. Lägg in uppgifterna "
         "för utgångsåret för att kunna kontrollera det."
         for m in unchecked.itertuples(index=False)
@@ -670,6 +838,13 @@ def _period(start: object, end: object) -> str:
     return f"{first} – {pd.Timestamp(end).strftime('%Y-%m-%d')}"
 
 
+#: The column of :func:`activity_table` (and its marks) with each activity's reach.
+REACH_COLUMN = "Nådda personer (uppskattning)"
+#: The column of :func:`activity_year_table` (and its marks) with a year's sum of reach:
+#: visits, since the same person can be reached by several activities.
+VISITS_COLUMN = "Besök (summa av arrangörernas uppskattningar)"
+
+
 def activity_table(activities: pd.DataFrame) -> pd.DataFrame:
     """The activities register as shown in the report, oldest first."""
     frame = activities.sort_values("start_date", kind="stable")
@@ -685,7 +860,7 @@ def activity_table(activities: pd.DataFrame) -> pd.DataFrame:
             "Aktivitet": frame["name"],
             "Arrangör": frame["organiser"],
             "Målgrupp": frame["target_group"],
-            "Nådda personer (uppskattning)": frame["reach"].astype("Int64"),
+            REACH_COLUMN: frame["reach"].astype("Int64"),
             "Kanaler": frame["channels"].map(
                 lambda v: ", ".join(v) if isinstance(v, list | tuple) else ("" if v is None else v)
             ),
@@ -711,7 +886,7 @@ def activity_marks(activities: pd.DataFrame) -> pd.DataFrame:
             strict=True,
         )
     ]  # fmt: skip
-    return pd.DataFrame({"Nådda personer": cells})
+    return pd.DataFrame({REACH_COLUMN: cells})
 
 
 def activity_year_marks(activities: pd.DataFrame) -> pd.DataFrame:
@@ -724,7 +899,7 @@ def activity_year_marks(activities: pd.DataFrame) -> pd.DataFrame:
             summary["reach"], summary["municipality_code"], summary["year"], strict=True
         )
     ]
-    return pd.DataFrame({"Nådda personer (minst)": cells})
+    return pd.DataFrame({VISITS_COLUMN: cells})
 
 
 def activity_year_table(activities: pd.DataFrame) -> pd.DataFrame:
@@ -734,7 +909,7 @@ def activity_year_table(activities: pd.DataFrame) -> pd.DataFrame:
         {
             "År": summary["year"].astype("string"),
             "Antal aktiviteter": summary["n_activities"],
-            "Nådda personer (arrangörernas uppskattning)": summary["reach"],
+            VISITS_COLUMN: summary["reach"],
             "Aktiviteter utan uppgift om räckvidd": summary["n_reach_missing"],
             "En vecka fri från våld (v. 47)": summary["week_47"].map({True: "Ja", False: "Nej"}),
         }
@@ -763,11 +938,21 @@ def its_reason(row: pd.Series) -> str:
     outcome = row["outcome"]
     if outcome in _LEVEL_TEXT:
         text = _LEVEL_TEXT[outcome]
+        if row.get("level_only"):
+            text += (
+                f" Med färre än {ITS_TREND_POINTS_AFTER} mätpunkter efter starten skattas "
+                "bara nivåförändringen, ingen förändring i trend."
+            )
         if row["few_points"]:
             text += " Få mätpunkter: tolka med försiktighet."
         return text
     if outcome == "no_intervention":
         return "Målet är inte kopplat till någon insats."
+    if outcome == "misfit":
+        return (
+            "Ingen före–efter-analys: indikatorn kan inte visa insatsens effekt "
+            f"({FIT_WORDS.get(str(row.get('problem')), str(row.get('problem')))})."
+        )
     if outcome == "unknown_intervention":
         return f"Insatsen {row['intervention_id']} finns inte i insatsregistret."
     if outcome == "no_start_date":
@@ -778,9 +963,24 @@ def its_reason(row: pd.Series) -> str:
             "(t.ex. Kolada-värden och registeruppgifter)."
         )
     if outcome == "too_few_points":
+        start = int(row["intervention_year"])
+        after = row.get("after_from")
+        counted = f"från starten {start}"
+        if after is not None and not pd.isna(after) and int(after) != start:
+            counted = (
+                f"efter starten {row['start_date']:%Y-%m-%d} (skolenkäten {start} gjordes "
+                "före starten)"
+            )
+        survey = str(row.get("indicator")).startswith("skolenkat:")
+
+        def points(n: int) -> str:
+            if not survey:
+                return f"{n} år"
+            return f"{n} {'enkät' if n == 1 else 'enkäter'}"
+
         return (
-            f"För få mätpunkter: {int(row['n_before'])} år före och {int(row['n_after'])} år "
-            f"från starten {int(row['intervention_year'])}; det behövs minst "
+            f"För få mätpunkter: {points(int(row['n_before']))} före och "
+            f"{points(int(row['n_after']))} {counted}; det behövs minst "
             f"{indicators.MIN_POINTS_BEFORE} före och {indicators.MIN_POINTS_AFTER} efter."
         )
     if outcome == "not_estimable":
@@ -797,6 +997,73 @@ def with_its_reasons(its: pd.DataFrame) -> pd.DataFrame:
     return its.assign(reason=pd.Series(reasons, index=its.index, dtype=object))
 
 
+#: Why a goal's indicator cannot follow its intervention
+#: (:data:`~vpanalysis.steps.followup.GOAL_FIT_PROBLEMS`), in words.
+FIT_WORDS = {
+    "parents followed by pupil survey": "målgruppen är föräldrar, men skolenkäten frågar "
+    f"elever i åk 9 och gy 2 ({SURVEY_AGES[0]}–{SURVEY_AGES[1]} år)",
+    "ages outside survey": "målgruppens åldrar finns inte bland eleverna i skolenkäten "
+    f"({SURVEY_AGES[0]}–{SURVEY_AGES[1]} år)",
+    "population indicator only": "insatsen når en avgränsad grupp, men indikatorn mäter "
+    "alla elever eller hela befolkningen, där en förändring hos deltagarna knappast syns",
+}
+
+
+def goal_fit_messages(goals: pd.DataFrame, interventions: pd.DataFrame | None) -> list[str]:
+    """A warning for each goal whose indicator cannot show the effect of the intervention
+    it names (:func:`~vpanalysis.steps.followup.goal_fit`, step 4's fit check): no
+    before/after analysis is made for it."""
+    return [
+        f"Målet {goal_name(r.goal)} är kopplat till insatsen {r.intervention} "
+        f"({r.target_group}), men {FIT_WORDS[r.problem]}. Målet följs upp som ett mål för "
+        "hela gruppen, men ingen före–efter-analys görs för insatsen. Följ insatsen med "
+        "deltagarnas egna uppgifter (till exempel programmets enkät före och efter), eller "
+        "koppla målet till en insats som indikatorn kan följa."
+        for r in goal_fit(goals, interventions).itertuples(index=False)
+    ]
+
+
+def goal_fit_notice(goals: pd.DataFrame, interventions: pd.DataFrame | None):
+    """:func:`goal_fit_messages` as a notice; a line saying that they fit otherwise."""
+    linked = goals["intervention_id"].notna().any() if "intervention_id" in goals else False
+    messages = goal_fit_messages(goals, interventions)
+    if not messages and not linked:
+        return report.markdown("")
+    ok = "Målens indikatorer passar målgrupperna för de insatser målen är kopplade till."
+    return report.notice(messages, ok=ok)
+
+
+_MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
+           "september", "oktober", "november", "december")  # fmt: skip
+
+
+def its_guide():
+    """How the before/after analysis is read and which points count as after (Markdown)."""
+    month = _MONTHS[SURVEY_MONTH - 1]
+    return report.markdown(
+        "Har en insats gjort skillnad? En enkel jämförelse före och efter kan lura, "
+        "eftersom värdena kan ha varit på väg nedåt (eller uppåt) redan innan. Därför "
+        "används en **avbruten tidsserieanalys**: utvecklingen åren före insatsen jämförs "
+        "med åren efter starten, och analysen skattar\n\n"
+        "* **nivåförändringen** – hur mycket nivån ändrades när insatsen startade, som en "
+        "kvot (0,80 betyder 20 procent lägre, 1,00 ingen förändring);\n"
+        "* **förändringen i trend** – om den årliga utvecklingen blev snabbare eller "
+        f"långsammare. Den skattas bara med minst {ITS_TREND_POINTS_AFTER} mätpunkter efter "
+        "starten; med färre skattas bara nivåförändringen.\n\n"
+        "En mätning räknas som *efter* bara om den gjordes när insatsen redan hade startat. "
+        "Skolenkäten görs på våren, och bara året är känt: en insats som startade i "
+        f"{month} eller senare räknas därför som startad efter årets enkät, och den "
+        "enkäten hör till åren *före*. Anmälda brott räknas per år från och med startåret.\n\n"
+        "*Så läser du tabellen:* intervallet inom parentes är ett 95-procentigt "
+        "konfidensintervall. Omfattar det 1 kan man inte säga att nivån ändrades. Analysen "
+        f"kräver minst {indicators.MIN_POINTS_BEFORE} mätpunkter före och "
+        f"{indicators.MIN_POINTS_AFTER} efter starten, och indikatorer med antal och "
+        "befolkning (skolenkäten, anmälda brott). Ett mål vars indikator inte kan visa "
+        "insatsens effekt (se varningen under målen) analyseras inte. Med så få punkter är "
+        "resultatet osäkert; kom ihåg att annat än insatsen också kan ha påverkat."
+    )
+
+
 def its_table(its: pd.DataFrame) -> pd.DataFrame:
     """The before/after analysis per goal, Swedish: the intervention, the points before
     and after, the level change and the change in yearly trend (rate ratios with 95 %
@@ -808,7 +1075,7 @@ def its_table(its: pd.DataFrame) -> pd.DataFrame:
         points = "–" if pd.isna(r["n_before"]) else f"{int(r['n_before'])} / {int(r['n_after'])}"
         rows.append(
             {
-                "Mål": r["goal_id"],
+                "Mål": str(r["goal"]),
                 "Insats": "–" if pd.isna(r["intervention"]) else f"{r['intervention']}{start}",
                 "Mätpunkter före / efter": points,
                 "Nivåförändring (kvot, 95 % KI)": _ratio_text(
@@ -836,7 +1103,11 @@ def its_messages(its: pd.DataFrame) -> list[str]:
             "Ingen före–efter-analys kunde göras än: målen saknar kopplad insats med "
             "startdatum eller har för få mätpunkter."
         ]
-    return [f"{r['goal_id']} ({r['intervention']}): {r['reason']}" for _, r in done.iterrows()]
+    return [
+        f"Målet {goal_name(r.get('goal', r['goal_id']))}, insatsen {r['intervention']}: "
+        f"{r['reason']}"
+        for _, r in done.iterrows()
+    ]
 
 
 def summary_messages(
@@ -851,6 +1122,58 @@ def summary_messages(
     if its is not None:
         messages += its_messages(its)
     return messages
+
+
+#: The reading guides of step 5's sections (Markdown), shown only where the section has
+#: its table or chart (:func:`guide`): a guide to a table that is not there misleads.
+GUIDES = {
+    "chart": (
+        "*Så läser du diagrammen:* den blå linjen är det uppmätta värdet, med osäkerheten som "
+        "ett ljusblått band. Den grå fyrkanten är utgångsläget och den gröna stjärnan målet; "
+        "den streckade linjen mellan dem är vägen mot målet. Målet är på väg att nås bara när "
+        "hela det ljusblå bandet ligger på rätt sida om den streckade linjen; täcker bandet "
+        "linjen är statusen inom felmarginalen. Rubriken över varje diagram ger statusen, "
+        "samma som i tabellen. En prickad orange linje visar när en insats som är kopplad "
+        "till målet startade.\n\nSkolenkäten görs vartannat år, så där finns färre punkter. "
+        "Titta på riktningen över flera mätningar snarare än på en enskild förändring."
+    ),
+    "baseline": (
+        "*Så läser du tabellen:* *Skillnad mot baslinjen* följer reglerna i rutan *Så läser "
+        "du osäkerheten* ovan: både baslinjen och det senaste värdet är osäkra skattningar, "
+        "och skillnaden mellan dem är testad. För antal personer från lokala källor jämförs "
+        "de två antalen; är de färre än tio står det **för få fall för en bedömning** – läs "
+        "inte 1 fall mot 3 som en förändring. *Trend (årsvärden)* för anmälda brott är samma "
+        "trend, med samma regel, som i lägesbilden (steg 2): den bygger på alla år, "
+        "skillnaden mot baslinjen bara på två perioder, så de två kan säga olika saker utan "
+        "att motsäga varandra. Vad ”–” och ”..” betyder står under tabellen."
+    ),
+    "training": (
+        "*Så läser du tabellen:* *hittills* summerar alla år fram till det senaste; en andel "
+        "under 100 procent betyder att fler behöver utbildas för att planen ska vara "
+        "uppfylld. Andelen räknas mot planen så här långt, så den kan sjunka ett år då planen "
+        "utökas, till exempel när all personal läggs till efter ledningsgruppen. Antalet är "
+        "antal medarbetare, inte antal invånare, och omfattas därför inte av "
+        "sekretessgränsen."
+    ),
+    "activities": (
+        "Den första tabellen sammanfattar år för år, den andra listar aktiviteterna. *Så "
+        "läser du tabellerna:* antalet nådda personer är arrangörernas egen uppskattning, "
+        "inte en räkning, och summeras bara där den är angiven; aktiviteter utan uppskattning "
+        "räknas i en egen kolumn. Summan för ett år räknar besök, inte personer: samma person "
+        "kan ha nåtts av flera aktiviteter. Färre än fem nådda personer redovisas inte."
+    ),
+}
+
+
+def guide(section: str):
+    """The reading guide of a section (:data:`GUIDES`) for a notebook's output."""
+    return report.markdown(GUIDES[section])
+
+
+def baseline_comparable(follow: pd.DataFrame) -> bool:
+    """Whether :func:`baseline_followup` shows a table (the data are newer than the
+    baseline), so that its reading guide belongs on the page."""
+    return bool(len(follow)) and not (follow["period_then"] == follow["period_now"]).all()
 
 
 def chart_units(goals: pd.DataFrame, tables: Tables | None = None) -> dict[str, str]:

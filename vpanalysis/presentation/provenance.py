@@ -87,8 +87,8 @@ NEEDS: dict[str, tuple[str, str]] = {
         "Skriv in samverkans beslutade definition av våld i definitionsmallen.",
     ),
     "bra": (
-        "Brå:s statistik över anmälda brott",
-        "Hämta Brå:s statistik över anmälda brott per kommun, ett år och en brottskategori i "
+        "Brås statistik över anmälda brott",
+        "Hämta Brås statistik över anmälda brott per kommun, ett år och en brottskategori i "
         "taget, med kommandot vpanalysis fetch bra.",
     ),
     "scb": (

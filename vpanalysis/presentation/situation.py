@@ -307,7 +307,7 @@ def key_figures(figures: pd.DataFrame, page: report.Page):
             "Nyckeltalen överst i rapporten",
             ["kolada", "bra", "skolenkat"],
             why="kan inte visas.",
-            means="De kräver Kolada, Brå:s statistik för tre år i följd eller skolenkäten.",
+            means="De kräver Kolada, Brås statistik för tre år i följd eller skolenkäten.",
         ),
     )
 
@@ -498,7 +498,7 @@ NO_AVERAGE_MEANS = (
 def police_gap(
     years,
     page: report.Page,
-    what: str = "Brå:s statistik över anmälda brott",
+    what: str = "Brås statistik över anmälda brott",
     means: str = NO_AVERAGE_MEANS,
 ):
     """The notice for police-reported crime without a complete 3-year window: none at all,
@@ -569,7 +569,7 @@ def assault_chart(series: pd.DataFrame, page: report.Page):
         return page.missing(
             "Treårsgenomsnitt för anmäld misshandel",
             "bra",
-            why="finns inte i underlaget: det kräver Brå:s statistik för tre år i följd.",
+            why="finns inte i underlaget: det kräver Brås statistik för tre år i följd.",
             means="Diagrammet kan därför inte visas.",
         )
     return report.chart(
@@ -599,7 +599,7 @@ def category_chart(panels: pd.DataFrame, page: report.Page):
         return page.missing(
             "Treårsgenomsnitt per brottskategori",
             "bra",
-            why="finns inte i underlaget: det kräver Brå:s statistik för tre år i följd.",
+            why="finns inte i underlaget: det kräver Brås statistik för tre år i följd.",
             means="Diagrammen kan därför inte visas.",
         )
     return report.chart(

@@ -6,7 +6,9 @@ the baseline to the target, by the one rule of :func:`vpanalysis.verdicts.goal_v
 covers the target or the line), ``not_on_track`` and ``no_data``. A value without an
 interval (Kolada, a figure typed into the goals register) says so in its notes, and is
 judged on track or not only from two values after the baseline; a figure computed from
-the municipality's own registers (trained staff) is complete and judged as it is. Where
+the municipality's own registers (trained staff) is complete and judged as it is. A
+``within_margin`` value without an interval is step 5's own status :data:`UNDECIDED`
+(*kan inte avgöras än*), never counted as within the margin. Where
 a police-reported rate's yearly count is under 10, the status is taken from the pooled
 last three years (note ``averaged``). Codes only: the Swedish tables, labels and messages are in
 :mod:`vpanalysis.presentation.followup`.
@@ -25,8 +27,20 @@ from vpanalysis.data import Tables
 from vpanalysis.registers import match_key
 from vpanalysis.steps import situation
 from vpanalysis.steps.factors import published_shares, published_survey_counts, share_at_risk
+from vpanalysis.steps.interventions import (
+    POPULATION_SOURCES,
+    SURVEY_AGES,
+    is_parent_group,
+    target_ages,
+)
 
-STATUSES = verdicts.GOAL_STATUSES
+#: A goal whose value has no interval and is ``within_margin`` by
+#: :func:`vpanalysis.verdicts.goal_verdict`: there is no margin of error to be within, so
+#: step 5 says that the status cannot be decided yet, a status of its own.
+UNDECIDED = "undecided"
+#: Step 5's goal statuses: :data:`vpanalysis.verdicts.GOAL_STATUSES` and :data:`UNDECIDED`
+#: (after ``within_margin``), in the order the report counts them.
+STATUSES = (*verdicts.GOAL_STATUSES[:3], UNDECIDED, *verdicts.GOAL_STATUSES[3:])
 #: Years pooled for a goal's value when the latest year's counts are few.
 POOLED_YEARS = 3
 #: The ``administration`` of the total rows of :func:`training_coverage`.
@@ -142,8 +156,8 @@ def goal_status(
     ``latest_from`` (the first year pooled, else the latest year), ``latest_source``
     (``register`` / ``indicator``), ``progress`` (share of the way from baseline to
     target), ``expected_progress``, ``path_value`` (the line's value), ``status`` (one of
-    :data:`STATUSES`) and ``notes`` (codes of :data:`vpanalysis.verdicts.GOAL_NOTES`,
-    comma-separated).
+    :data:`STATUSES`; :data:`UNDECIDED` for ``within_margin`` without an interval) and
+    ``notes`` (codes of :data:`vpanalysis.verdicts.GOAL_NOTES`, comma-separated).
     """
     frame = _select(goals, municipality)
     table = _latest_from_table(indicators, as_of)
@@ -186,6 +200,9 @@ def goal_status(
             averaged=averaged,
             exact=source == "indicator" and str(g["indicator"]).startswith("register:"),
         )
+        shown = v.status
+        if shown == "within_margin" and "no_interval" in v.notes:
+            shown = UNDECIDED
         latest_year = None
         if latest is not None:
             latest_year = latest.get("year_latest", latest["year"])
@@ -209,7 +226,7 @@ def goal_status(
                 "progress": v.progress,
                 "expected_progress": v.expected,
                 "path_value": v.path_value,
-                "status": v.status,
+                "status": shown,
                 "notes": ",".join(v.notes),
             }
         )
@@ -824,13 +841,14 @@ ITS_COLUMNS = [
     "goal_id", "goal", "indicator", "intervention_id", "intervention", "start_date",
     "intervention_year", "n_before", "n_after", "estimated", "outcome", "level_change",
     "level_lower", "level_upper", "trend_change", "trend_lower", "trend_upper", "dispersion",
-    "quasi", "few_points", "error",
+    "quasi", "few_points", "error", "after_from", "level_only", "problem",
 ]  # fmt: skip
 
 #: The ``outcome`` of :func:`goal_its`: why no estimate was made, or what the level did.
 ITS_OUTCOMES = (
     "no_intervention",  # the goal names no intervention
     "unknown_intervention",  # the intervention is not in the register
+    "misfit",  # the goal's indicator cannot show the intervention's effect (goal_fit)
     "no_start_date",  # the intervention has no start date
     "no_counts",  # the indicator has values but no counts and populations
     "too_few_points",  # fewer years than the regression needs
@@ -843,6 +861,89 @@ ITS_OUTCOMES = (
 #: An estimate with fewer years than this before or after the start is flagged
 #: (``few_points``): interpret with care.
 ITS_FEW_POINTS = 5
+#: A change in trend is estimated only with at least this many points from the start on;
+#: with fewer, the before/after analysis estimates a level change only (``level_only``).
+ITS_TREND_POINTS_AFTER = 3
+#: The month by which the school survey has been taken each year (the waves are in the
+#: spring; only the survey's year is known). A wave counts as *after* an intervention only
+#: if it was taken on or after the start: the wave of the start year counts as after only
+#: when the intervention started before this month, else as before.
+SURVEY_MONTH = 3
+
+#: Why a goal's indicator cannot show the effect of the intervention it follows
+#: (:func:`goal_fit`): the problems of :func:`vpanalysis.steps.interventions.check_fit`
+#: that concern one indicator and the intervention's target group.
+GOAL_FIT_PROBLEMS = (
+    "parents followed by pupil survey",
+    "ages outside survey",
+    "population indicator only",
+)
+
+
+def indicator_fit_problem(indicator: object, intervention) -> str | None:
+    """Step 4's fit check (:func:`vpanalysis.steps.interventions.check_fit`, by its parts
+    :func:`~vpanalysis.steps.interventions.is_parent_group`,
+    :func:`~vpanalysis.steps.interventions.target_ages` and
+    :data:`~vpanalysis.steps.interventions.POPULATION_SOURCES`) of one goal indicator
+    against the intervention (a row of the interventions register): a problem of
+    :data:`GOAL_FIT_PROBLEMS`, or ``None`` when the indicator can follow the target group.
+
+    A survey indicator does not follow parents (the survey asks pupils) nor a group whose
+    ages are outside :data:`~vpanalysis.steps.interventions.SURVEY_AGES`; a population
+    measure (a share of all pupils, a rate per inhabitants) does not follow a selective or
+    indicated intervention, which reaches a small group only.
+    """
+    source = str(indicator).partition(":")[0].strip().lower()
+    group = intervention.get("target_group")
+    if source == "skolenkat":
+        if is_parent_group(group):
+            return "parents followed by pupil survey"
+        ages = target_ages(group)
+        if ages is not None and (ages[1] < SURVEY_AGES[0] or ages[0] > SURVEY_AGES[1]):
+            return "ages outside survey"
+    level = intervention.get("prevention_level")
+    targeted = isinstance(level, str) and level in ("selektiv", "indikerad")
+    if targeted and source in POPULATION_SOURCES:
+        return "population indicator only"
+    return None
+
+
+def goal_fit(
+    goals: pd.DataFrame, interventions: pd.DataFrame | None, municipality: str | None = None
+) -> pd.DataFrame:
+    """The goals whose indicator cannot show the effect of the intervention they name
+    (:func:`indicator_fit_problem`): ``goal_id``, ``goal``, ``indicator``,
+    ``intervention_id``, ``intervention`` (its name), ``target_group`` and ``problem``
+    (:data:`GOAL_FIT_PROBLEMS`). Empty when every goal fits (or names no intervention)."""
+    columns = ["goal_id", "goal", "indicator", "intervention_id", "intervention",
+               "target_group", "problem"]  # fmt: skip
+    rows = []
+    lookup = {}
+    if interventions is not None and not interventions.empty:
+        lookup = {row["intervention_id"]: row for _, row in interventions.iterrows()}
+    for _, g in _select(goals, municipality).iterrows():
+        iid = g.get("intervention_id")
+        intervention = lookup.get(iid) if pd.notna(iid) else None
+        if intervention is None:
+            continue
+        problem = indicator_fit_problem(g["indicator"], intervention)
+        if problem is not None:
+            rows.append(
+                [g["goal_id"], g["goal"], g["indicator"], iid, intervention["name"],
+                 intervention.get("target_group"), problem]
+            )  # fmt: skip
+    return pd.DataFrame(rows, columns=columns).astype("string")
+
+
+def after_from(indicator: object, start: pd.Timestamp) -> int:
+    """The first year whose value counts as *after* an intervention that started on
+    ``start``: the start year, except for the school survey (:data:`SURVEY_MONTH`), whose
+    wave of the start year was taken before an intervention that started later in the
+    year."""
+    start = pd.Timestamp(start)
+    if str(indicator).partition(":")[0].strip().lower() == "skolenkat":
+        return start.year if start.month < SURVEY_MONTH else start.year + 1
+    return start.year
 
 
 def goal_its(
@@ -857,11 +958,16 @@ def goal_its(
 
     The intervention year is the year of the intervention's ``start_date``; years from
     it on count as *after* (an intervention that started late in the year dilutes the
-    first year's effect, which pulls the estimate towards no change). Needs counts and
+    first year's effect, which pulls the estimate towards no change), except a school
+    survey wave, which counts as after only if it was taken on or after the start
+    (:func:`after_from`, column ``after_from``). Needs counts and
     populations (survey shares and BRÅ rates have them, Kolada values and registers do
     not) and at least ``MIN_POINTS_BEFORE`` years before and ``MIN_POINTS_AFTER`` from the
-    start; otherwise ``estimated`` is False. ``outcome`` (one of :data:`ITS_OUTCOMES`)
-    says why not, or which way the level changed.
+    start; otherwise ``estimated`` is False. With fewer than
+    :data:`ITS_TREND_POINTS_AFTER` points after, only a level change is estimated
+    (``level_only``; no ``trend_change``). A goal whose indicator cannot show the
+    intervention's effect (:func:`goal_fit`) gets no analysis (``misfit``, ``problem``).
+    ``outcome`` (one of :data:`ITS_OUTCOMES`) says why not, or which way the level changed.
 
     ``level_change`` is the rate ratio of the step at the intervention year (0.8 = 20 %
     lower), ``trend_change`` the ratio of the annual rate ratios after/before, each with
@@ -876,7 +982,7 @@ def goal_its(
     for _, g in frame.iterrows():
         row = dict.fromkeys(ITS_COLUMNS)
         row.update(goal_id=g["goal_id"], goal=g["goal"], indicator=g["indicator"])
-        row.update(estimated=False, quasi=False, few_points=False)
+        row.update(estimated=False, quasi=False, few_points=False, level_only=False)
         iid = g.get("intervention_id")
         intervention = lookup.get(iid) if pd.notna(iid) else None
         if pd.isna(iid) or not str(iid).strip():
@@ -889,14 +995,20 @@ def goal_its(
             rows.append(row)
             continue
         row["intervention"] = intervention["name"]
+        problem = indicator_fit_problem(g["indicator"], intervention)
+        if problem is not None:
+            row.update(outcome="misfit", problem=problem)
+            rows.append(row)
+            continue
         start = intervention.get("start_date")
         if start is None or pd.isna(start):
             row["outcome"] = "no_start_date"
             rows.append(row)
             continue
         row["start_date"] = pd.Timestamp(start)
-        year = int(pd.Timestamp(start).year)
-        row["intervention_year"] = year
+        row["intervention_year"] = int(pd.Timestamp(start).year)
+        year = after_from(g["indicator"], start)
+        row["after_from"] = year
         data = series[series["indicator"] == g["indicator"]]
         if "municipality_code" in data:
             data = data[data["municipality_code"] == g["municipality_code"]]
@@ -922,8 +1034,12 @@ def goal_its(
                 "population": data["population"].astype("float64").to_numpy(),
             }
         )
+        level_only = row["n_after"] < ITS_TREND_POINTS_AFTER
+        row["level_only"] = level_only
         try:
-            result = indicators.segmented_regression(fit_data, year, alpha=alpha)
+            result = indicators.segmented_regression(
+                fit_data, year, alpha=alpha, trend_change=not level_only
+            )
         except ValueError as error:
             row.update(outcome="not_estimable", error=str(error))
             rows.append(row)
@@ -938,10 +1054,13 @@ def goal_its(
             level_change=coef.loc["level_change", "rate_ratio"],
             level_lower=coef.loc["level_change", f"lower{suffix}"],
             level_upper=coef.loc["level_change", f"upper{suffix}"],
-            trend_change=coef.loc["trend_change", "rate_ratio"],
-            trend_lower=coef.loc["trend_change", f"lower{suffix}"],
-            trend_upper=coef.loc["trend_change", f"upper{suffix}"],
         )
+        if not level_only:
+            row.update(
+                trend_change=coef.loc["trend_change", "rate_ratio"],
+                trend_lower=coef.loc["trend_change", f"lower{suffix}"],
+                trend_upper=coef.loc["trend_change", f"upper{suffix}"],
+            )
         if row["level_upper"] < 1:
             row["outcome"] = "level_down"
         elif row["level_lower"] > 1:
@@ -957,6 +1076,9 @@ def goal_its(
         {
             **dict.fromkeys(floats, "Float64"),
             "intervention_year": "Int64",
+            "after_from": "Int64",
+            "level_only": bool,
+            "problem": "string",
             "n_before": "Int64",
             "n_after": "Int64",
             "estimated": bool,
@@ -1212,17 +1334,32 @@ def baseline_followup(
     return out
 
 
-def intervention_starts(its: pd.DataFrame) -> dict[str, int]:
-    """Goal -> the year its intervention started, from :func:`goal_its`."""
+def intervention_starts(its: pd.DataFrame) -> dict[str, float]:
+    """Goal -> when its intervention started, from :func:`goal_its`, as a year with the
+    part of the year gone (2022-08-15 -> about 2022.62), so that a chart draws the start
+    after a spring survey of the same year."""
     known = its.dropna(subset=["intervention_year"])
-    return {
-        str(g): int(y) for g, y in zip(known["goal_id"], known["intervention_year"], strict=True)
-    }
+    out = {}
+    for g, y, start in zip(
+        known["goal_id"], known["intervention_year"], known["start_date"], strict=True
+    ):
+        if start is None or pd.isna(start):
+            out[str(g)] = float(y)
+            continue
+        start = pd.Timestamp(start)
+        out[str(g)] = start.year + (start.day_of_year - 1) / (366 if start.is_leap_year else 365)
+    return out
 
 
-def data_sources(goals: pd.DataFrame) -> list[str]:
+#: The registers step 5 shows (attributes of :class:`vpanalysis.registers.Registers`).
+FOLLOWUP_REGISTERS = ("goals", "training_plan", "training_log", "activities")
+
+
+def data_sources(goals: pd.DataFrame, registers=None) -> list[str]:
     """The data-source keys a report on these goals rests on (for the banner and footer):
-    the goal indicators' sources (BRÅ rates also use SCB's population) and the registers."""
+    the goal indicators' sources (BRÅ rates also use SCB's population) and the registers
+    (``"registers"``; with ``registers`` given, only when one of
+    :data:`FOLLOWUP_REGISTERS` has rows for the municipality)."""
     used: dict[str, None] = {}
     for indicator in goals["indicator"].dropna():
         try:
@@ -1233,4 +1370,9 @@ def data_sources(goals: pd.DataFrame) -> list[str]:
             used.update({"bra": None, "scb": None})
         elif source in ("skolenkat", "kolada"):
             used[source] = None
+    if registers is not None and all(
+        getattr(registers, name, None) is None or getattr(registers, name).empty
+        for name in FOLLOWUP_REGISTERS
+    ):
+        return list(used)
     return [*used, "registers"]
