@@ -81,6 +81,17 @@ def test_banner_only_for_example_sources():
     assert report.banner(manifest, used=["kolada"]).data == ""
 
 
+def test_a_page_without_figures_from_example_data_still_says_so():
+    """Reports made from the example data say so on every page, even a page that shows
+    no figure (a municipality without registers in the example workspace)."""
+    manifest = {"sources": {"bra": {"example": True}, "kolada": {"example": True}}}
+    markup = report.banner(manifest, used=[]).data
+    assert "EXEMPELDATA" in markup and "Hela underlaget är exempeldata" in markup
+    assert "Gäller:" not in markup
+    mixed = {"sources": {"bra": {"example": True}, "kolada": {"example": False}}}
+    assert report.banner(mixed, used=[]).data == ""
+
+
 def test_banner_repeats_on_every_printed_page():
     manifest = {"sources": {"bra": {"example": True}}}
     markup = report.banner(manifest).data

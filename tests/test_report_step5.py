@@ -428,6 +428,8 @@ def test_gavle_lists_no_source_behind_no_figure(gavle):
     for shown in (banner, footer):
         assert "Kommunens register för det våldsförebyggande arbetet" not in shown
         assert "anmälda brott" not in shown and "Kolada" not in shown
+    # the page is still made from the example data, and says so
+    assert "EXEMPELDATA" in text
 
 
 def test_data_sources_name_registers_only_when_they_have_rows(computed):

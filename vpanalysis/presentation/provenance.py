@@ -141,17 +141,23 @@ def banner(manifest: Mapping, used: Iterable[str] | None = None, extra: Iterable
     ``extra`` names further example sources that the manifest does not track (such as
     ``"registers"`` when the register rows shown are marked ``example``).
     """
-    examples = example_sources(manifest)
+    everything = example_sources(manifest)
+    examples = everything
     if used is not None:
         examples = [s for s in examples if s in set(used)]
     examples += [s for s in extra if s not in examples]
-    if not examples:
+    if examples:
+        labels = ", ".join(SOURCE_LABELS.get(s, s) for s in examples)
+        scope = f"Gäller: {html.escape(labels)}."
+    elif everything and len(everything) == len(manifest.get("sources", {})):
+        # a page that shows no figure, made from a workspace of example data only
+        scope = "Hela underlaget är exempeldata."
+    else:
         return HTML("")
-    labels = ", ".join(SOURCE_LABELS.get(s, s) for s in examples)
     return HTML(
         '<div class="vp-banner vp-banner-fixed" role="note">'
         "EXEMPELDATA – rapporten bygger på påhittade (syntetiska) uppgifter och beskriver inte "
-        f"verkligheten i någon kommun. Gäller: {html.escape(labels)}.</div>" + _PRINT_BANNER
+        f"verkligheten i någon kommun. {scope}</div>" + _PRINT_BANNER
     )
 
 
