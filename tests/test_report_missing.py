@@ -51,7 +51,9 @@ def test_missing_names_the_register_in_words_and_points_to_the_instructions():
     markup = shown(page.missing("Partnerregistret", "partners"))
     text = visible(markup)
     assert "Uppgifter saknas för Gävle" in text
-    assert "Kom igång" in text and "partnerregistret" in text and "LÄSMIG.md" in text
+    assert "Kom igång" in text and "partnerregistret" in text
+    assert "Arbetsytans instruktioner visar hur" in text
+    assert "LÄSMIG" not in text  # no file name in visible text (review 29)
     assert not PATHS.search(text)
 
 
@@ -343,7 +345,8 @@ def test_partial_reports_say_what_is_missing_and_how_to_start(partial_reports, c
         notices = re.findall(r'<div class="vp-(?:missing|incomplete)".*?</div>', markup, re.S)
         assert not PATHS.search(" ".join(map(page_text, notices))), step
         if "Uppgifter saknas" in text:
-            assert "Kom igång" in text and "LÄSMIG.md" in text, step
+            assert "Kom igång" in text and "Arbetsytans instruktioner" in text, step
+            assert "LÄSMIG" not in text, step
             assert "Rapporten är ofullständig" in text, step
             assert provenance.report_gaps(markup), step
     assert "ofullständig" in partial_reports[case]["index"]
