@@ -160,6 +160,38 @@ def sector_notices(missing: pd.DataFrame, departments: pd.DataFrame) -> list[str
     return missing_sector_messages(missing) + department_messages(departments)
 
 
+# ---------------------------------------------------------------- reading guides
+# Shown with :func:`vpanalysis.report.guide` only when their section has data.
+
+#: Under "Om steg 1", when the municipality has a partner register.
+BASIS_GUIDE = "Rapporten bygger på kommunens partnerregister. I registret står roller, aldrig personnamn."
+#: Above the partner table.
+PARTNER_GUIDE = (
+    "Tabellen visar varje organisation, dess roll i strukturen, dess mandat och de resurser "
+    "som är avsatta. Så läser du tabellen: en organisation kan ha flera roller. Ett tomt "
+    "mandat eller tomma resurser betyder att det inte är bestämt än – det är en fråga för "
+    "styrgruppen."
+)
+#: Above the steering table.
+STEERING_GUIDE = (
+    "Kolumnen **Avsatt tid** summerar de resurser som angetts i timmar per år; ”ideell tid” "
+    "och liknande räknas inte."
+)
+#: Above the contribution matrix.
+MATRIX_GUIDE = (
+    "Matrisen visar vilken part som bidrar med vilken datakälla och vilka steg varje part "
+    "deltar i. Så läser du matrisen: en mörk ruta (✓) betyder att parten bidrar; en kolumn "
+    "utan markeringar är en datakälla som ingen ansvarar för."
+)
+#: Above the key-sector check.
+SECTORS_GUIDE = (
+    "Kontrollen nedan listar de nyckelsektorer som inte finns bland parterna, och de "
+    "förvaltningar som utbildar personal i våldsprevention eller har förebyggande insatser "
+    "utan att vara parter."
+)
+#: Above the training-day log.
+TRAINING_DAYS_GUIDE = "Loggen visar vilka dagar som genomförts och vilka steg de täckt."
+
 #: The line shown when :func:`sector_notices` is empty.
 SECTORS_OK = (
     "Alla nyckelsektorer finns med bland parterna, och alla förvaltningar som utbildar "
