@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from vpanalysis import context, report
+from vpanalysis import context, definitions, report
 from vpanalysis.presentation import collaboration as collaboration_view
 from vpanalysis.presentation import factors as factors_view
 from vpanalysis.presentation import interventions as interventions_view
@@ -212,12 +212,13 @@ def test_no_factor_catalogue_no_claim_about_priorities(contexts):
 def test_an_undecided_definition_is_not_called_agreed(contexts):
     ctx = contexts["2180"]
     page = report.Page(ctx, 2)
-    assert ctx.definition.example
+    assert not definitions.is_decided(ctx.definition, "2180")  # Gävle is not in the decision
     text = visible(shown(situation_view.definition_status(ctx.definition, page)))
     assert "inte har beslutat om" in text and "beslutade definition av våld" in text
     decided = type(ctx.definition)(**{
         **vars(ctx.definition), "example": False,
         "decided_by": "Brottsförebyggande rådet", "decided_on": "2021-11-15",
+        "decided_for": (),
     })  # fmt: skip
     text = visible(shown(situation_view.definition_status(decided, fake_page())))
     assert "beslutad av Brottsförebyggande rådet den 2021-11-15" in text
