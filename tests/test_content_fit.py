@@ -77,7 +77,7 @@ def test_step4_names_only_what_is_missing(gavle):
 
 def test_step4_says_the_priorities_lack_the_survey_here(gavle):
     text = gavle[4]
-    assert "Skolenkäten har inga svar från kommunen" in text
+    assert "Skolenkäten finns inte i underlaget för kommunen" in text
     assert "bygger därför bara på Kolada-nyckeltal" in text
     assert "kommunens skolenkät" not in text  # no claim of a survey Gävle does not have
     footer = text[text.index("Rapporten är ofullständig") :]
@@ -91,5 +91,5 @@ def test_the_priority_basis_notice_only_without_a_survey(built_data):
     ljusdal = report.Page(context.load("2161", data_dir=built_data), 4)
     assert view.priority_basis(ljusdal).data == "" and ljusdal.gaps == []
     gavle = report.Page(context.load(GAVLE, data_dir=built_data), 4)
-    assert "har inga svar från kommunen" in view.priority_basis(gavle).data
+    assert "finns inte i underlaget för kommunen" in view.priority_basis(gavle).data
     assert gavle.gap_names() == ["skolenkäten"]

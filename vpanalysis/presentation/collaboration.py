@@ -164,7 +164,9 @@ def sector_notices(missing: pd.DataFrame, departments: pd.DataFrame) -> list[str
 # Shown with :func:`vpanalysis.report.guide` only when their section has data.
 
 #: Under "Om steg 1", when the municipality has a partner register.
-BASIS_GUIDE = "Rapporten bygger på kommunens partnerregister. I registret står roller, aldrig personnamn."
+BASIS_GUIDE = (
+    "Rapporten bygger på kommunens partnerregister. I registret står roller, aldrig personnamn."
+)
 #: Above the partner table.
 PARTNER_GUIDE = (
     "Tabellen visar varje organisation, dess roll i strukturen, dess mandat och de resurser "
@@ -324,7 +326,8 @@ def leadership_summary(
             "kommunen, så inget lokalt är känt om dem som utövar våld. " + SUSPECTS_TEXT
         )
     else:
-        head = "Utöver skolenkäten finns inga" if perpetration in _PERPETRATION else "Det finns inga"
+        survey = perpetration in _PERPETRATION
+        head = "Utöver skolenkäten finns inga" if survey else "Det finns inga"
         counted = f" {_names(victims)} räknar de utsatta." if victims else ""
         out.append(
             f"{head} lokala uppgifter om dem som utövar våld i underlaget:{counted} "

@@ -353,7 +353,9 @@ def fit_messages(
     or their own indicators (:func:`~vpanalysis.steps.interventions.check_fit`)."""
     problems = check_fit(interventions, logic_models, priorities)
     low, high = SURVEY_AGES
-    targets = dict(zip(interventions["intervention_id"], interventions["target_group"], strict=True))
+    targets = dict(
+        zip(interventions["intervention_id"], interventions["target_group"], strict=True)
+    )
     texts = {
         "no prioritised factor": "{name}: insatsen påverkar ingen av de prioriterade "
         "faktorerna från steg 3. Välj en annan insats, eller förklara varför den ändå ska "
@@ -546,7 +548,7 @@ def priority_basis(page: report.Page):
     return page.missing(
         "Skolenkäten",
         "skolenkat",
-        why="har inga svar från kommunen.",
+        why="finns inte i underlaget för kommunen.",
         means=(
             "Prioriteringarna bygger därför bara på Kolada-nyckeltal och på faktorkatalogens "
             "kunskapsstöd; faktorer som mäts i skolenkäten saknar lokal indikator."
