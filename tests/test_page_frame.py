@@ -67,3 +67,14 @@ def test_a_reading_guide_is_shown_only_with_its_section():
     assert text_of(report.guide(guide, pd.DataFrame())).strip() == ""
     assert text_of(report.guide(guide, False)).strip() == ""
     assert "en rad per part." in text_of(report.guide(guide, True))
+
+
+def test_the_comparison_report_lists_a_local_source_that_another_municipality_has(contexts):
+    """Gävle's step 0 shows the other municipalities' survey shares: the survey is a source
+    of that report although Gävle has none."""
+    page = report.Page(contexts["2180"], 0)
+    assert page.with_data(["bra", "skolenkat"]) == ["bra"]
+    assert page.with_data(["bra", "skolenkat"], regions=["2180", "2161"]) == ["bra", "skolenkat"]
+    assert "Skolenkät (lokal uppgift)" in text_of(
+        page.footer(["bra", "skolenkat"], regions=["2180", "2161"])
+    )

@@ -369,6 +369,12 @@ class Gap:
         return self.data
 
 
+def nothing():
+    """An empty display: ``if_empty`` of a table whose section has already said what is
+    missing (one notice per section)."""
+    return _html("")
+
+
 def guide(text: str, when: object):
     """A reading guide ("Så läser du tabellen: …") under a section's heading, shown only
     when the section is: ``when`` is the section's table (shown when it has rows) or a
@@ -454,15 +460,16 @@ class Page:
     def name(self) -> str:
         return self.context.name
 
-    def header(self, used: Iterable[str]):
+    def header(self, used: Iterable[str], *, regions: Iterable[str] | None = None):
         """Title, example-data banner and table-of-contents placeholder of a report.
 
         ``used`` lists the data sources the report rests on (keys of the manifest, and
         ``"registers"`` for a report that shows the registers, or the key of one register
         such as ``"goals"``), filtered by :meth:`with_data`: the banner names only the
-        sources with data here (registers when any of their rows shown is an example row).
+        sources with data here (registers when any of their rows shown is an example row);
+        ``regions`` as in :meth:`with_data`.
         """
-        used = self.with_data(used)
+        used = self.with_data(used, regions=regions)
         regs = getattr(self.context, "registers", None)
         extra = []
         if regs is not None and "registers" in used and registers_are_example(regs):
@@ -476,12 +483,15 @@ class Page:
             + '<div class="vp-toc-placeholder"></div>'
         )
 
-    def with_data(self, used: Iterable[str]) -> list[str]:
+    def with_data(
+        self, used: Iterable[str], *, regions: Iterable[str] | None = None
+    ) -> list[str]:
         """``used`` without what has no data for this municipality, so that the banner and
         the footer list only what a figure of the report rests on.
 
         A local source (:data:`~vpanalysis.config.LOCAL_SOURCES`) is left out when the
-        manifest's regions of it lack the municipality. ``"registers"`` stays only when
+        manifest's regions of it lack the municipality (or, with ``regions``, every one of
+        the municipalities whose values the report shows, as in the comparison report). ``"registers"`` stays only when
         the municipality has rows of its own in a register; without them it becomes
         ``"factors"`` (the factor catalogue, shared by the collaboration) when the catalogue
         has rows. The key of one register (``"goals"``, ``"training_log"``, a field of
@@ -489,12 +499,12 @@ class Page:
         register has rows here and is left out otherwise.
         """
         sources = self.context.manifest.get("sources", {})
-        code = self.context.municipality_code
+        shown = set(regions) if regions is not None else {self.context.municipality_code}
         regs = getattr(self.context, "registers", None)
         out = []
         for name in used:
-            regions = sources.get(name, {}).get("regions")
-            if name in LOCAL_SOURCES and regions is not None and code not in regions:
+            held = sources.get(name, {}).get("regions")
+            if name in LOCAL_SOURCES and held is not None and not shown & set(held):
                 continue
             if regs is not None and name in _register_names(regs) and name != "factors":
                 if _has_rows(getattr(regs, name)):
@@ -531,11 +541,11 @@ class Page:
             names += [need_name(k) for k in gap["needs"]] or [gap["what"]]
         return list(dict.fromkeys(names))
 
-    def footer(self, used: Iterable[str]):
-        """The provenance footer for the sources in ``used``, with the list of what the
-        report's sections lacked (:attr:`gaps`) as text and as a JSON element for the
-        runner's index page."""
-        foot = provenance(self.context.manifest, self.with_data(used)).data
+    def footer(self, used: Iterable[str], *, regions: Iterable[str] | None = None):
+        """The provenance footer for the sources in ``used`` (filtered by
+        :meth:`with_data`, with ``regions``), with the list of what the report's sections
+        lacked (:attr:`gaps`) as text and as a JSON element for the runner's index page."""
+        foot = provenance(self.context.manifest, self.with_data(used, regions=regions)).data
         names = self.gap_names()
         if names:
             foot += (

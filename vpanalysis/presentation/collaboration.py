@@ -239,7 +239,7 @@ LOCAL_SOURCE_NAMES = {
 }
 #: The public source about perpetrators, which the material does not hold.
 SUSPECTS_TEXT = (
-    "Polisens statistik över anmälda brott räknar brott, inte vilka som begår dem; Brås "
+    "Brås statistik över anmälda brott räknar brott, inte vilka som begår dem; dess "
     "statistik över misstänkta personer (efter kön och ålder) är den offentliga källan om "
     "dem som misstänks för brott, men den finns inte i underlaget."
 )
@@ -291,7 +291,7 @@ def leadership_summary(
             ("sämre än jämförelsen (säker skillnad)", basis == "flagged"),
             (f"{chosen}, utan säker skillnad mot jämförelsen", (basis != "flagged") & ~unknown),
             (
-                f"{chosen}; skolenkäten, som mäter dem, saknas för kommunen",
+                f"{chosen} (skolenkäten, som mäter dem, saknas för kommunen)",
                 (basis != "flagged") & lacking,
             ),
             (f"{chosen}, utan lokal indikator", (basis != "flagged") & unknown & ~lacking),

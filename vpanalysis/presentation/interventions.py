@@ -457,6 +457,12 @@ COVERAGE_GUIDE = (
     "när minst en insats med måttligt eller starkt kunskapsstöd påverkar den. Finns bara "
     "insatser med begränsat kunskapsstöd, eller ingen insats alls, är det en **lucka**."
 )
+#: Above the list of gaps.
+GAPS_GUIDE = (
+    "Listan namnger de prioriterade faktorer som saknar en insats med tillräckligt "
+    "kunskapsstöd. En lucka kan fyllas på två sätt: genom att införa en ny insats med bättre "
+    "kunskapsstöd, eller genom att utveckla och utvärdera en befintlig insats."
+)
 #: Above the chosen interventions' logic models.
 LOGIC_MODEL_GUIDE = (
     "Så läser du tabellerna: läs uppifrån och ned som ”om … så …”. Om resurserna finns kan "
@@ -554,6 +560,23 @@ def priority_basis(page: report.Page):
             "kunskapsstöd; faktorer som mäts i skolenkäten saknar lokal indikator."
         ),
     )
+
+
+def priority_sources(page: report.Page):
+    """The sentence on what step 3's priorities rest on, naming only the sources the
+    municipality has: the factor catalogue, and the school survey and Kolada where there
+    are data (:meth:`vpanalysis.report.Page.with_data`)."""
+    survey = bool(page.with_data(["skolenkat"]))
+    local = "skolenkäten och Kolada-nyckeltal" if survey else "Kolada-nyckeltal"
+    text = (
+        "De bygger på faktorkatalogen och på de lokala indikatorer som finns för kommunen "
+        f"({local}, jämförda med andra)."
+    )
+    text += (
+        " En faktor utan lokal indikator kan väljas på sitt kunskapsstöd och på hur påverkbar "
+        "den är."
+    )
+    return HTML(f"<p>{html.escape(text)}</p>")
 
 
 def coverage_missing(priorities: pd.DataFrame, interventions: pd.DataFrame, page: report.Page):
