@@ -39,8 +39,11 @@ def test_step_2_says_decided_for_ljusdal_and_not_decided_for_gavle():
     assert "Definitionen är beslutad av Styrgruppen för samverkan" in ljusdal
     assert "den 2021-11-15" in ljusdal and "Uppgifter saknas" not in ljusdal
     gavle = text_of(situation_view.definition_status(definition, page_for("2180", "Gävle")))
-    assert "Uppgifter saknas för Gävle" in gavle and "inte har beslutat om" in gavle
-    assert "beslutad av" not in gavle
+    assert "Uppgifter saknas för Gävle" in gavle and "beslutet gäller inte kommunen" in gavle
+    assert "Definitionen är beslutad av" not in gavle and "mallens exempeltext" not in gavle
+    template = replace(definition, decided_by="", decided_for=(), example=True)
+    fresh = text_of(situation_view.definition_status(template, page_for("2161", "Ljusdal")))
+    assert "mallens exempeltext" in fresh and "inte har beslutat om" in fresh
 
 
 def test_is_decided_every_branch():

@@ -214,7 +214,7 @@ def test_an_undecided_definition_is_not_called_agreed(contexts):
     page = report.Page(ctx, 2)
     assert not definitions.is_decided(ctx.definition, "2180")  # Gävle is not in the decision
     text = visible(shown(situation_view.definition_status(ctx.definition, page)))
-    assert "inte har beslutat om" in text and "beslutade definition av våld" in text
+    assert "beslutet gäller inte kommunen" in text and "beslutade definition av våld" in text
     decided = type(ctx.definition)(**{
         **vars(ctx.definition), "example": False,
         "decided_by": "Brottsförebyggande rådet", "decided_on": "2021-11-15",

@@ -236,13 +236,19 @@ def definition_status(definition: definitions.Definition, page: report.Page):
         return report.notice(
             [], ok=f"Definitionen är beslutad av {definition.decided_by}{decided}."
         )
+    why = (
+        "finns inte i underlaget: texten nedan är mallens exempeltext, som samverkan inte "
+        "har beslutat om."
+    )
+    if definition.decided_by and not definition.example:  # decided, for others
+        why = (
+            f"finns inte i underlaget: texten nedan har beslutats av {definition.decided_by}, "
+            "men beslutet gäller inte kommunen."
+        )
     return page.missing(
         "En beslutad definition av våld",
         "definition",
-        why=(
-            "finns inte i underlaget: texten nedan är mallens exempeltext, som samverkan inte "
-            "har beslutat om."
-        ),
+        why=why,
         means="Lägesbilden utgår från exempeltexten tills en egen definition är beslutad.",
     )
 
