@@ -43,9 +43,7 @@ def test_gavles_banner_and_footer_do_not_name_registers_it_lacks(contexts):
         assert "Faktorkatalogen (gemensam för samverkan)" in text
     assert "Faktorkatalogen (gemensam för samverkan): exempeldata" in foot
     ljusdal = report.Page(contexts["2161"], 1)
-    assert "Kommunens register för det våldsförebyggande arbetet" in text_of(
-        ljusdal.header(used)
-    )
+    assert "Kommunens register för det våldsförebyggande arbetet" in text_of(ljusdal.header(used))
 
 
 def test_no_file_name_in_a_missing_notice_or_the_footer(contexts):

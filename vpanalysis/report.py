@@ -483,16 +483,15 @@ class Page:
             + '<div class="vp-toc-placeholder"></div>'
         )
 
-    def with_data(
-        self, used: Iterable[str], *, regions: Iterable[str] | None = None
-    ) -> list[str]:
+    def with_data(self, used: Iterable[str], *, regions: Iterable[str] | None = None) -> list[str]:
         """``used`` without what has no data for this municipality, so that the banner and
         the footer list only what a figure of the report rests on.
 
         A local source (:data:`~vpanalysis.config.LOCAL_SOURCES`) is left out when the
         manifest's regions of it lack the municipality (or, with ``regions``, every one of
-        the municipalities whose values the report shows, as in the comparison report). ``"registers"`` stays only when
-        the municipality has rows of its own in a register; without them it becomes
+        the municipalities whose values the report shows, as in the comparison report).
+        ``"registers"`` stays only when the municipality has rows of its own in a register;
+        without them it becomes
         ``"factors"`` (the factor catalogue, shared by the collaboration) when the catalogue
         has rows. The key of one register (``"goals"``, ``"training_log"``, a field of
         :class:`vpanalysis.registers.Registers`) stands for ``"registers"`` when that
@@ -564,9 +563,7 @@ def _register_names(regs) -> list[str]:
     """The register tables of ``regs`` (:class:`vpanalysis.registers.Registers`)."""
     from dataclasses import fields as dc_fields
 
-    return [
-        f.name for f in dc_fields(regs) if isinstance(getattr(regs, f.name), pd.DataFrame)
-    ]
+    return [f.name for f in dc_fields(regs) if isinstance(getattr(regs, f.name), pd.DataFrame)]
 
 
 def _has_rows(table) -> bool:

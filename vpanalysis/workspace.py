@@ -395,7 +395,7 @@ vpanalysis lab
 _UNDECIDED = {
     "decided_by": '""     # vem som beslutade, t.ex. "Brottsförebyggande rådet, Ljusdals kommun"',
     "decided_on": '""     # när, t.ex. "2024-11-15"',
-    "decided_for": "[]     # för vilka kommuner (kommunkoder), t.ex. [\"2161\"]",
+    "decided_for": '[]     # för vilka kommuner (kommunkoder), t.ex. ["2161"]',
     "example": "true      # sätt till false när styrgruppen har beslutat om texten",
 }
 

@@ -282,8 +282,8 @@ def leadership_summary(
         basis = priorities["basis"]
         none = pd.Series("", index=priorities.index)
         unknown = priorities.get("judgement", none) == "no data"
-        survey = priorities.get("indicator", none).fillna("").astype(str).str.startswith(
-            "skolenkat:"
+        survey = (
+            priorities.get("indicator", none).fillna("").astype(str).str.startswith("skolenkat:")
         )
         lacking = unknown & survey & ("skolenkat" not in local)
         chosen = "valda utifrån kunskapsstöd och påverkbarhet"

@@ -154,6 +154,8 @@ def contacts_note(interventions: pd.DataFrame):
                 + "."
             )
     return HTML(f'<p class="vp-note">{html.escape(text)}</p>')
+
+
 COST_COLUMN = "Kostnad (kr/år)"
 #: A cost the inventory does not give. Costs are kronor, not counts of persons: nothing
 #: about them is withheld, so a missing cost is never shown as ``..``.
