@@ -65,6 +65,8 @@ def test_a_new_workspace_template_claims_no_decision(tmp_path):
     assert template.text == shared.text and template.forms.equals(shared.forms)
     text = path.read_text(encoding="utf-8")
     assert "Styrgruppen för samverkan Ljusdal" not in text and "2021-11-15" not in text
+    readme = (tmp_path / "ws" / workspace.README_FILE).read_text(encoding="utf-8")
+    assert "`decided_for`" in readme and "`example` till\n`false`" in readme
 
 
 def test_decided_for_must_be_municipality_codes(tmp_path):

@@ -366,7 +366,10 @@ låter någon räkna fram ett antal mellan 1 och {ws.threshold - 1}.
 
 Definitionen av våld som samverkan har beslutat om finns i
 `data/raw/definitions/violence_definition.yaml`, och hur källornas kategorier motsvarar den i
-`data/raw/definitions/category_mapping.csv`. Ändra dem efter ert eget beslut.
+`data/raw/definitions/category_mapping.csv`. Ändra dem efter ert eget beslut. När
+styrgruppen har beslutat om definitionen: skriv in vem som beslutade (`decided_by`), när
+(`decided_on`) och för vilka kommuner (`decided_for`, kommunkoder), och sätt `example` till
+`false`. Fram till dess säger rapporten för steg 2 att definitionen inte är beslutad.
 
 ## 4. Bygg data och rapporter
 
