@@ -76,3 +76,9 @@ def test_the_comparison_report_lists_a_local_source_that_another_municipality_ha
     assert "Skolenkät (lokal uppgift)" in text_of(
         page.footer(["bra", "skolenkat"], regions=["2180", "2161"])
     )
+
+
+def test_the_unknown_response_rate_names_no_file():
+    from vpanalysis.presentation import response
+
+    assert "LÄSMIG" not in response.UNKNOWN and "Arbetsytans instruktioner" in response.UNKNOWN
