@@ -77,7 +77,7 @@ def test_step4_names_only_what_is_missing(gavle):
 
 def test_step4_says_the_priorities_lack_the_survey_here(gavle):
     text = gavle[4]
-    assert "Skolenkäten har inga svar från kommunen" in text
+    assert "Skolenkäten finns inte i underlaget för kommunen" in text
     assert "bygger därför bara på Kolada-nyckeltal" in text
     assert "kommunens skolenkät" not in text  # no claim of a survey Gävle does not have
     footer = text[text.index("Rapporten är ofullständig") :]
@@ -91,5 +91,61 @@ def test_the_priority_basis_notice_only_without_a_survey(built_data):
     ljusdal = report.Page(context.load("2161", data_dir=built_data), 4)
     assert view.priority_basis(ljusdal).data == "" and ljusdal.gaps == []
     gavle = report.Page(context.load(GAVLE, data_dir=built_data), 4)
-    assert "har inga svar från kommunen" in view.priority_basis(gavle).data
+    assert "finns inte i underlaget för kommunen" in view.priority_basis(gavle).data
     assert gavle.gap_names() == ["skolenkäten"]
+
+
+def test_gavles_frame_names_only_sources_behind_a_figure(gavle):
+    """Review 5 and 29: Gävle has no registers (only the shared factor catalogue) and no
+    local source of its own; no report names a file."""
+    for step in (0, 1, 4):
+        text = gavle[step]
+        assert "Kommunens register för det våldsförebyggande arbetet" not in text, step
+        assert "LÄSMIG" not in text and ".md" not in text, step
+    for step in (1, 4):
+        assert "Faktorkatalogen (gemensam för samverkan)" in gavle[step]
+        assert "Skolenkät (lokal uppgift)" not in gavle[step]
+        assert "Arbetsytans instruktioner visar hur" in gavle[step]
+    # step 0 shows the other municipalities' survey shares: the survey is its source
+    assert "Skolenkät (lokal uppgift): exempeldata" in gavle[0]
+    assert "Brås (myndigheten Brottsförebyggande rådet)" in gavle[0] and "Brå:s" not in gavle[0]
+
+
+def test_reading_guides_are_hidden_with_their_sections(gavle):
+    """Review 31: no "how to read the table" for a table that is not there."""
+    step1, step4 = gavle[1], gavle[4]
+    for phrase in (
+        "Så läser du tabellen",
+        "Så läser du matrisen",
+        "Rapporten bygger på kommunens partnerregister",
+        "Kolumnen Avsatt tid",
+        "Kontrollen nedan listar",
+        "Loggen visar vilka dagar",
+    ):
+        assert phrase not in step1, phrase
+    for phrase in (
+        "Så läser du tabellen",
+        "Så läser du tabellerna",
+        "Tabellen visar vilka",
+        "Kontrollen nedan prövar",
+        "Här jämförs de prioriterade faktorerna",
+        "Listan namnger",
+    ):
+        assert phrase not in step4, phrase
+    # one notice for the inventory section, not one per table
+    section = step4[step4.rindex("Inventering av förebyggande arbete") :]  # after the contents
+    section = section[: section.index("Täcks de prioriterade faktorerna?")]
+    assert section.count("Inventeringen av insatser") == 1
+    assert "Logiska kedjor för valda insatser finns inte" not in step4  # said by the inventory's
+
+
+def test_step1_summary_says_that_gavle_lacks_local_sources(gavle):
+    """Review 12 and 37."""
+    text = gavle[1]
+    box = text[text.index("Sammanfattning för ledningen – Gävle") :]
+    box = box[: box.index("Parter i samverkan")]
+    assert "räknar de utsatta" not in box
+    assert "Lokala källor (socialtjänsten, kvinnojouren, skolenkäten) saknas" in box
+    assert "statistik över misstänkta personer" in box
+    assert "valda utifrån kunskapsstöd och påverkbarhet" in box
+    assert "valda på kunskapsstöd" not in box and "tydligt" not in box

@@ -37,20 +37,22 @@ def step4(regs, planted: int, protect: bool):
     frame = regs.interventions.copy()
     frame.loc[frame.index[1], "reach"] = planted
     inventory = interventions.published_interventions(frame, T) if protect else frame
-    local = dict(local=True, count_columns=[interventions_view.REACH_COLUMN], threshold=T)
+    local = dict(local=True, threshold=T)
     options = local if protect else {}
+    summary = dict(options, count_columns=[interventions_view.CONTACTS_COLUMN]) if protect else {}
+    each = dict(options, count_columns=[interventions_view.REACH_COLUMN]) if protect else {}
     tables = [
         report.table(
             interventions_view.inventory_summary_table(inventory),
             caption="Insatser per förvaltning",
             marks=interventions_view.inventory_summary_marks(inventory),
-            **options,
+            **summary,
         ),
         report.table(
             interventions_view.inventory_table(inventory),
             caption="Alla insatser i inventeringen",
             marks=interventions_view.inventory_marks(inventory),
-            **options,
+            **each,
         ),
     ]
     return tables, str(frame["intervention_id"].iloc[1]), inventory

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from vpanalysis import context, report
+from vpanalysis import context, definitions, report
 from vpanalysis.presentation import collaboration as collaboration_view
 from vpanalysis.presentation import factors as factors_view
 from vpanalysis.presentation import interventions as interventions_view
@@ -51,7 +51,9 @@ def test_missing_names_the_register_in_words_and_points_to_the_instructions():
     markup = shown(page.missing("Partnerregistret", "partners"))
     text = visible(markup)
     assert "Uppgifter saknas för Gävle" in text
-    assert "Kom igång" in text and "partnerregistret" in text and "LÄSMIG.md" in text
+    assert "Kom igång" in text and "partnerregistret" in text
+    assert "Arbetsytans instruktioner visar hur" in text
+    assert "LÄSMIG" not in text  # no file name in visible text (review 29)
     assert not PATHS.search(text)
 
 
@@ -210,12 +212,13 @@ def test_no_factor_catalogue_no_claim_about_priorities(contexts):
 def test_an_undecided_definition_is_not_called_agreed(contexts):
     ctx = contexts["2180"]
     page = report.Page(ctx, 2)
-    assert ctx.definition.example
+    assert not definitions.is_decided(ctx.definition, "2180")  # Gävle is not in the decision
     text = visible(shown(situation_view.definition_status(ctx.definition, page)))
-    assert "inte har beslutat om" in text and "beslutade definition av våld" in text
+    assert "beslutet gäller inte kommunen" in text and "beslutade definition av våld" in text
     decided = type(ctx.definition)(**{
         **vars(ctx.definition), "example": False,
         "decided_by": "Brottsförebyggande rådet", "decided_on": "2021-11-15",
+        "decided_for": (),
     })  # fmt: skip
     text = visible(shown(situation_view.definition_status(decided, fake_page())))
     assert "beslutad av Brottsförebyggande rådet den 2021-11-15" in text
@@ -343,7 +346,8 @@ def test_partial_reports_say_what_is_missing_and_how_to_start(partial_reports, c
         notices = re.findall(r'<div class="vp-(?:missing|incomplete)".*?</div>', markup, re.S)
         assert not PATHS.search(" ".join(map(page_text, notices))), step
         if "Uppgifter saknas" in text:
-            assert "Kom igång" in text and "LÄSMIG.md" in text, step
+            assert "Kom igång" in text and "Arbetsytans instruktioner" in text, step
+            assert "LÄSMIG" not in text, step
             assert "Rapporten är ofullständig" in text, step
             assert provenance.report_gaps(markup), step
     assert "ofullständig" in partial_reports[case]["index"]

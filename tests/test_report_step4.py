@@ -102,3 +102,20 @@ def test_logic_models_are_checked_for_fit(page, regs, priorities):
     assert "En rutin där personalen frågar alla i en grupp om våld" in page
     row = page[page.index("Rutin för att fråga om våld") :]
     assert row[: row.index("</tr>")].count("Selektiv") == 1
+
+
+def test_reach_is_contacts_without_venues(page):
+    """Review 23: the summary's reach is contacts (the same person can count several
+    times), and venues are not added to persons."""
+    assert pi.CONTACTS_COLUMN in page and "Räckvidd (personer/år)" not in page
+    assert "inte antalet unika personer" in page
+    assert "Insatser som når verksamheter i stället för personer räknas inte" in page
+    assert "Serveringsställen (räckvidden räknar dessa, inte personer)" in page
+
+
+def test_the_fit_guide_names_every_check(page):
+    """Review 10: the report says what the fit check tests, and says that every chain fits
+    only because the check found nothing (see test_logic_models_are_checked_for_fit)."""
+    assert "att varje långsiktig effekt har en indikator som mäter den" in page
+    assert "för en insats i åk 4–9 svarar bara de äldsta deltagarna" in page
+    assert "har en indikator för varje långsiktig effekt" in pi.LOGIC_MODELS_OK

@@ -199,7 +199,7 @@ def test_leadership_summary_every_branch():
         priorities, ["A"], ["X saknas."], "higher among boys", ["Våld mot äldre"]
     )
     text = " ".join(out)
-    assert "tydligt sämre än jämförelsen: A" in text
+    assert "sämre än jämförelsen (säker skillnad): A" in text and "tydligt" not in text
     assert "utan säker skillnad mot jämförelsen: B" in text
     assert "utan lokal indikator: C" in text
     assert "Ingen insats med måttligt eller starkt kunskapsstöd påverkar: A" in text
@@ -218,6 +218,33 @@ def test_leadership_summary_every_branch():
         assert len(pc.leadership_summary(priorities, [], [], verdict, [])) == len(
             pc.leadership_summary(priorities, [], [], "higher among boys", [])
         )
+
+
+def test_leadership_summary_without_local_sources_says_they_are_missing():
+    """Gävle (review 12, 37): no local source, so the summary does not say that the local
+    sources count the victims; it names Brå's statistics on suspects, and a factor
+    measured by the survey is said to lack the survey."""
+    priorities = pd.DataFrame(
+        {"name": ["A", "B", "C"], "basis": ["flagged", "not flagged", "not flagged"],
+         "judgement": ["worse", "no data", "no data"],
+         "indicator": ["kolada:N02904", "skolenkat:risk_normer", ""]}
+    )  # fmt: skip
+    text = " ".join(pc.leadership_summary(priorities, None, None, None, [], local_sources=[]))
+    assert "räknar de utsatta" not in text
+    assert "Lokala källor (socialtjänsten, kvinnojouren, skolenkäten) saknas" in text
+    assert "statistik över misstänkta personer" in text and "Brås statistik" in text
+    chosen = "valda utifrån kunskapsstöd och påverkbarhet"
+    assert f"{chosen} (skolenkäten, som mäter dem, saknas för kommunen): B" in text
+    assert "valda utifrån kunskapsstöd och påverkbarhet, utan lokal indikator: C" in text
+    assert "valda på kunskapsstöd" not in text
+    some = " ".join(
+        pc.leadership_summary(
+            priorities, None, None, None, [], local_sources=["socialtjanst", "skolenkat"]
+        )
+    )
+    assert "socialtjänsten räknar de utsatta" in some and "Lokala källor" not in some
+    assert "statistik över misstänkta personer" in some
+    assert "utan lokal indikator: B, C" in some  # with the survey, B has no local value
 
 
 def test_the_chart_of_data_sources_names_them_in_swedish(built_data):

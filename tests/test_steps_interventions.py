@@ -320,6 +320,10 @@ def test_check_fit_every_problem_and_the_fitting_case():
         ("PARENTS", "parents followed by pupil survey"),
         ("YOUNG", "ages outside survey"),
         ("FEW", "population indicator only"),
+        # åk 7–9 and 12–17 år only partly overlap the survey's 15–17, and these two have
+        # no indicator of their own participants
+        ("NOPRIO", "ages partly outside survey"),
+        ("FEW", "ages partly outside survey"),
     }
     assert set(found.loc[found["intervention_id"] == "FEW", "indicator"]) == {
         "kolada:N07403",
@@ -385,3 +389,105 @@ def test_example_registers_fit_their_priorities_and_levels():
         assert pi.fit_messages(mine, regs.logic_models, analysis.priorities) == [], code
         assert pi.logic_model_notices(mine, regs.logic_models, analysis.priorities) == [], code
     assert all(chosen.values()), chosen  # every example municipality has a chain to check
+
+
+def _chain(iid: str, outcomes: list[str], indicators: list[tuple]) -> pd.DataFrame:
+    """Logic-model rows: long-term outcomes and indicators ``(id or None, label)``."""
+    rows = [
+        {"intervention_id": iid, "stage": "long_term_outcomes", "position": n, "item": text,
+         "indicator": None}
+        for n, text in enumerate(outcomes, 1)
+    ] + [
+        {"intervention_id": iid, "stage": "indicators", "position": n, "item": label,
+         "indicator": indicator}
+        for n, (indicator, label) in enumerate(indicators, 1)
+    ]  # fmt: skip
+    return pd.DataFrame(rows).astype({"indicator": "string"})
+
+
+def test_a_target_group_that_only_partly_overlaps_the_survey_is_flagged():
+    """Sex education in åk 4–9 followed by the survey of åk 9 and gy 2 (review 10): half
+    of those asked are outside the group, the youngest are not asked."""
+    items = _fit_inventory(("SEX", "Elever i åk 4–9", "universell", ("F1",), True))
+    survey = ("skolenkat:norm_kontroll", "Andel elever som tycker att killen får bestämma")
+    counted = (None, "Andel elever i åk 9 som deltagit i hela lektionsserien")
+    found = iv.check_fit(items, _chain("SEX", [], [survey, counted]), ["F1"])
+    assert found["problem"].tolist() == ["ages partly outside survey"]
+    assert found["indicator"].tolist() == ["skolenkat:norm_kontroll"]
+    text = " ".join(pi.fit_messages(items, _chain("SEX", [], [survey, counted]), ["F1"]))
+    assert "överlappar bara delvis" in text and "elever i åk 4–9" in text
+    # an indicator of an effect among the participants themselves makes it fit
+    own = (None, "Andel elever i åk 6 och åk 9 som känner igen kontroll (lärarnas enkät)")
+    assert iv.check_fit(items, _chain("SEX", [], [survey, own]), ["F1"]).empty
+    # a group inside the survey's ages, or outside them, is not 'partly'
+    inside = _fit_inventory(("GY", "Elever i gy 1–2, 16–17 år", "universell", ("F1",), True))
+    assert iv.check_fit(inside, _chain("GY", [], [survey]), ["F1"]).empty
+
+
+def test_a_long_term_outcome_without_an_indicator_is_flagged():
+    items = _fit_inventory(("SEX", "Unga 15–17 år", "universell", ("F1",), True))
+    outcomes = [
+        "Färre unga accepterar våld och ojämlik makt i relationer",
+        "Färre unga utsätts för våld i sina parrelationer",
+        "Bättre samarbete mellan skola och socialtjänst",  # names no kind: not checked
+    ]
+    attitude = ("skolenkat:norm_kontroll", "Andel elever som tycker att killen får bestämma")
+    exposed = ("skolenkat:utsatt_fysiskt", "Andel elever som utsatts för fysiskt våld")
+    found = iv.check_fit(items, _chain("SEX", outcomes, [attitude]), ["F1"])
+    assert found["problem"].tolist() == ["long-term outcome without indicator"]
+    assert found["indicator"].tolist() == [outcomes[1]]
+    # violence in general does not measure violence from a partner
+    found = iv.check_fit(items, _chain("SEX", outcomes, [attitude, exposed]), ["F1"])
+    assert found["indicator"].tolist() == [outcomes[1]]
+    partner = (None, "Andel som utsatts för våld av en pojkvän eller flickvän (egen enkät)")
+    assert iv.check_fit(items, _chain("SEX", outcomes, [attitude, partner]), ["F1"]).empty
+    text = " ".join(pi.fit_messages(items, _chain("SEX", outcomes, [attitude]), ["F1"]))
+    assert "”Färre unga utsätts för våld i sina parrelationer” har ingen indikator" in text
+    assert iv.kinds("Färre elever utsätts för våld") == {"exposure"}
+    assert iv.kinds("x", "skolenkat:utovat_vald") == {"perpetration"}
+
+
+def test_the_old_example_chain_of_sex_education_is_found_not_to_fit():
+    """Ljusdal's sex education as it was (åk 4–9 followed by the survey, and its partner
+    outcome without an indicator): the check finds both problems, and the report does not
+    say that every chain fits."""
+    from vpanalysis import context
+
+    regs = context.load("2161", ["2161", "2183", "2181"], [2015, 2024], None, 5).registers
+    lm = regs.logic_models
+    added = (lm["intervention_id"] == "LJ-09") & lm["item"].str.contains(
+        "lärarnas enkät|ny fråga i skolenkäten", regex=True
+    )
+    assert added.sum() == 2  # the example's fix: the participants' own follow-up
+    old = lm[~added]
+    found = iv.check_fit(regs.interventions, old, ["F03", "F11", "F16"])
+    mine = found[found["intervention_id"] == "LJ-09"]
+    assert set(mine["problem"]) == {
+        "ages partly outside survey",
+        "long-term outcome without indicator",
+    }
+    notices = pi.logic_model_notices(regs.interventions, old, pd.DataFrame({"factor_id": ["F03"]}))
+    assert notices and pi.LOGIC_MODELS_OK not in notices
+    assert iv.check_fit(regs.interventions, lm, ["F03", "F11", "F16"]).empty
+
+
+def test_reach_sums_persons_only_and_are_called_contacts():
+    """Review 23: venues are not added to persons, and the sum is contacts, not unique
+    persons."""
+    frame = inventory(
+        ("A", "2161", "Skola", "universell", ("F1",), 2, 450, 1.0, True),
+        ("B", "2161", "Skola", "universell", ("F1",), 2, 900, 1.0, False),
+        ("C", "2161", "Ledning", "universell", ("F1",), 3, 25, 1.0, False),
+    )
+    frame["target_group"] = ["Elever i åk 7–9", "Elever i åk 4–9", "Serveringsställen"]
+    assert not iv.reaches_persons("Serveringsställen") and iv.reaches_persons("Unga 13–18 år")
+    total = iv.inventory_summary(frame).set_index("administration").loc["Totalt"]
+    assert total["reach"] == 1350 and total["n_reach_not_persons"] == 1
+    table = pi.inventory_summary_table(frame)
+    assert pi.CONTACTS_COLUMN in table and "Räckvidd (personer/år)" not in table
+    assert "samma person kan räknas flera gånger" in pi.CONTACTS_COLUMN
+    assert table.set_index("Förvaltning").loc["Ledning", pi.CONTACTS_COLUMN] is pd.NA
+    note = pi.contacts_note(frame).data
+    assert "inte antalet unika personer" in note and "Insats C" in note
+    each = pi.inventory_table(frame)
+    assert "inte personer" in each.loc[each["Insats"] == "Insats C", "Målgrupp"].iloc[0]

@@ -4,7 +4,8 @@ Everything is read from ``data/raw/definitions/`` (nothing is hard-coded here):
 
 ``violence_definition.yaml``
     ``definition`` (``name``, ``text``, ``reference``, ``decided_by``, ``decided_on``,
-    ``example``), and three vocabularies, each ``key: {label, description}``: ``forms``
+    ``decided_for``: the codes of the municipalities the decision covers, ``example``), and
+    three vocabularies, each ``key: {label, description}``: ``forms``
     (fysiskt, psykiskt, sexuellt, ...), ``relations`` (nära relation, mot barn, övrigt) and
     ``who_types`` (WHO's typology; ``parent`` links a subtype to its type). An entry with
     ``aggregate: true`` stands for "several or unspecified" (e.g. a crime category that
@@ -94,6 +95,8 @@ class Definition:
             columns=["key", "label", "description"], dtype="string"
         )
     )
+    #: The municipality codes the decision covers (empty: every municipality of the data).
+    decided_for: tuple[str, ...] = ()
 
     def keys(self, vocabulary: str) -> list[str]:
         return getattr(self, vocabulary)["key"].tolist()
@@ -102,6 +105,20 @@ class Definition:
         table = getattr(self, vocabulary)
         hit = table.loc[table["key"] == key, "label"]
         return str(hit.iloc[0]) if len(hit) else key
+
+
+#: The decision fields of ``definition`` in :data:`DEFINITION_FILE`: a template (a new
+#: workspace's) has them empty, so that it never claims a decision.
+DECISION_FIELDS = ("decided_by", "decided_on", "decided_for")
+
+
+def is_decided(definition: Definition, municipality: str) -> bool:
+    """Whether the definition is decided for ``municipality``: a decision is recorded
+    (``decided_by``), the text is not the template's example (``example`` false), and the
+    decision covers the municipality (``decided_for`` lists its code, or is empty)."""
+    if not definition.decided_by or definition.example:
+        return False
+    return not definition.decided_for or str(municipality) in definition.decided_for
 
 
 def definitions_dir(data_dir: str | os.PathLike | None = None) -> Path:
@@ -224,6 +241,19 @@ def load_definition(
             }
         )
     gap_table = pd.DataFrame(gap_rows, columns=["key", "label", "description"], dtype="string")
+    decided_for = head.get("decided_for") or []
+    if isinstance(decided_for, str | int):
+        decided_for = [c for c in re.split(r"[,\s]+", str(decided_for)) if c]
+    if not isinstance(decided_for, list):
+        raise fail("decided_for lists municipality codes", ("definition", "decided_for"))
+    codes = tuple(str(c).strip().zfill(4) for c in decided_for)
+    for code in codes:
+        if not re.fullmatch(r"\d{4}", code):
+            raise fail(
+                "decided_for lists municipality codes (four digits)",
+                ("definition", "decided_for"),
+                code,
+            )
     return Definition(
         name=str(head.get("name") or "").strip(),
         text=" ".join(str(head["text"]).split()),
@@ -236,6 +266,7 @@ def load_definition(
         who_types=tables["who_types"],
         path=path,
         gaps=gap_table,
+        decided_for=codes,
     )
 
 

@@ -369,6 +369,25 @@ class Gap:
         return self.data
 
 
+def nothing():
+    """An empty display: ``if_empty`` of a table whose section has already said what is
+    missing (one notice per section)."""
+    return _html("")
+
+
+def guide(text: str, when: object):
+    """A reading guide ("Så läser du tabellen: …") under a section's heading, shown only
+    when the section is: ``when`` is the section's table (shown when it has rows) or a
+    bool. ``**…**`` marks bold words; a leading "Så läser du …:" is set in italics."""
+    shown = not when.empty if isinstance(when, pd.DataFrame) else bool(when)
+    if not shown:
+        return _html("")
+    body = html.escape(text, quote=False)
+    body = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", body)
+    body = re.sub(r"^(Så läser du [^:]{1,40}:)", r"<em>\1</em>", body)
+    return _html(f'<p class="vp-guide">{body}</p>')
+
+
 def quote(text: str, source: str = ""):
     """A quoted definition or statement, with its source underneath."""
     cite = f'<footer class="vp-note">{html.escape(source)}</footer>' if source else ""
@@ -441,18 +460,22 @@ class Page:
     def name(self) -> str:
         return self.context.name
 
-    def header(self, used: Iterable[str]):
+    def header(self, used: Iterable[str], *, regions: Iterable[str] | None = None):
         """Title, example-data banner and table-of-contents placeholder of a report.
 
         ``used`` lists the data sources the report rests on (keys of the manifest, and
-        ``"registers"`` for a report that shows the registers: they join the banner when
-        any of their rows is an example row).
+        ``"registers"`` for a report that shows the registers, or the key of one register
+        such as ``"goals"``), filtered by :meth:`with_data`: the banner names only the
+        sources with data here (registers when any of their rows shown is an example row);
+        ``regions`` as in :meth:`with_data`.
         """
-        used = self.with_data(used)
-        regs = self.context.registers
-        shows_registers = "registers" in set(used)
-        example = shows_registers and regs is not None and registers_are_example(regs)
-        extra = ["registers"] if example else []
+        used = self.with_data(used, regions=regions)
+        regs = getattr(self.context, "registers", None)
+        extra = []
+        if regs is not None and "registers" in used and registers_are_example(regs):
+            extra.append("registers")
+        if regs is not None and "factors" in used and _example_rows(regs.factors):
+            extra.append("factors")
         title = f"{catalogue.get(self.report_id).title} – {self.name}"
         return _html(
             f'<h1 class="vp-title">{html.escape(title)}</h1>'
@@ -460,18 +483,43 @@ class Page:
             + '<div class="vp-toc-placeholder"></div>'
         )
 
-    def with_data(self, used: Iterable[str]) -> list[str]:
-        """``used`` without the local sources that have no data for this municipality
-        (the banner and the footer list only what the report rests on)."""
+    def with_data(self, used: Iterable[str], *, regions: Iterable[str] | None = None) -> list[str]:
+        """``used`` without what has no data for this municipality, so that the banner and
+        the footer list only what a figure of the report rests on.
+
+        A local source (:data:`~vpanalysis.config.LOCAL_SOURCES`) is left out when the
+        manifest's regions of it lack the municipality (or, with ``regions``, every one of
+        the municipalities whose values the report shows, as in the comparison report).
+        ``"registers"`` stays only when the municipality has rows of its own in a register;
+        without them it becomes
+        ``"factors"`` (the factor catalogue, shared by the collaboration) when the catalogue
+        has rows. The key of one register (``"goals"``, ``"training_log"``, a field of
+        :class:`vpanalysis.registers.Registers`) stands for ``"registers"`` when that
+        register has rows here and is left out otherwise.
+        """
         sources = self.context.manifest.get("sources", {})
-        code = self.context.municipality_code
+        shown = set(regions) if regions is not None else {self.context.municipality_code}
+        regs = getattr(self.context, "registers", None)
         out = []
         for name in used:
-            regions = sources.get(name, {}).get("regions")
-            if name in LOCAL_SOURCES and regions is not None and code not in regions:
+            held = sources.get(name, {}).get("regions")
+            if name in LOCAL_SOURCES and held is not None and not shown & set(held):
+                continue
+            if regs is not None and name in _register_names(regs) and name != "factors":
+                if _has_rows(getattr(regs, name)):
+                    out.append("registers")
+                continue
+            if name == "registers" and regs is not None:
+                own = [n for n in _register_names(regs) if n != "factors"]
+                if any(_has_rows(getattr(regs, n)) for n in own):
+                    out.append("registers")
+                elif _has_rows(regs.factors):
+                    out.append("factors")
+                continue
+            if name == "factors" and regs is not None and not _has_rows(regs.factors):
                 continue
             out.append(name)
-        return out
+        return list(dict.fromkeys(out))
 
     def missing(
         self,
@@ -492,23 +540,43 @@ class Page:
             names += [need_name(k) for k in gap["needs"]] or [gap["what"]]
         return list(dict.fromkeys(names))
 
-    def footer(self, used: Iterable[str]):
-        """The provenance footer for the sources in ``used``, with the list of what the
-        report's sections lacked (:attr:`gaps`) as text and as a JSON element for the
-        runner's index page."""
-        foot = provenance(self.context.manifest, self.with_data(used)).data
+    def footer(self, used: Iterable[str], *, regions: Iterable[str] | None = None):
+        """The provenance footer for the sources in ``used`` (filtered by
+        :meth:`with_data`, with ``regions``), with the list of what the report's sections
+        lacked (:attr:`gaps`) as text and as a JSON element for the runner's index page."""
+        foot = provenance(self.context.manifest, self.with_data(used, regions=regions)).data
         names = self.gap_names()
         if names:
             foot += (
                 '<div class="vp-incomplete"><strong>Rapporten är ofullständig.</strong> '
                 f"Uppgifter saknas: {html.escape(', '.join(names))}. "
-                f"Arbetsytans instruktioner ({INSTRUCTIONS}) visar hur de tas fram.</div>"
+                "Arbetsytans instruktioner visar hur de tas fram.</div>"
             )
         payload = json.dumps({"missing": names, "gaps": self.gaps}, ensure_ascii=False).replace(
             "</", "<\\/"
         )
         foot += f'<script type="application/json" class="{GAPS_CLASS}">{payload}</script>'
         return _html(foot)
+
+
+def _register_names(regs) -> list[str]:
+    """The register tables of ``regs`` (:class:`vpanalysis.registers.Registers`)."""
+    from dataclasses import fields as dc_fields
+
+    return [f.name for f in dc_fields(regs) if isinstance(getattr(regs, f.name), pd.DataFrame)]
+
+
+def _has_rows(table) -> bool:
+    return isinstance(table, pd.DataFrame) and not table.empty
+
+
+def _example_rows(table) -> bool:
+    """Whether any row of a register ``table`` is marked as an example row."""
+    return (
+        _has_rows(table)
+        and "example" in table.columns
+        and bool(table["example"].fillna(False).astype(bool).any())
+    )
 
 
 def chart(fig, what: str, how: str, *, alt: str | None = None, cells=None):

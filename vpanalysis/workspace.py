@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from vpanalysis import geography
+from vpanalysis import definitions, geography
 from vpanalysis.config import (
     COLLABORATING,
     DEFAULT_YEARS,
@@ -365,7 +366,10 @@ låter någon räkna fram ett antal mellan 1 och {ws.threshold - 1}.
 
 Definitionen av våld som samverkan har beslutat om finns i
 `data/raw/definitions/violence_definition.yaml`, och hur källornas kategorier motsvarar den i
-`data/raw/definitions/category_mapping.csv`. Ändra dem efter ert eget beslut.
+`data/raw/definitions/category_mapping.csv`. Ändra dem efter ert eget beslut. När
+styrgruppen har beslutat om definitionen: skriv in vem som beslutade (`decided_by`), när
+(`decided_on`) och för vilka kommuner (`decided_for`, kommunkoder), och sätt `example` till
+`false`. Fram till dess säger rapporten för steg 2 att definitionen inte är beslutad.
 
 ## 4. Bygg data och rapporter
 
@@ -387,6 +391,34 @@ vpanalysis lab
 öppnar JupyterLab här med en kopia av stegens anteckningsböcker i `notebooks/`, inställda på
 {geography.region_name(ws.municipalities[0])}. Kräver `pip install "vpanalysis[lab]"`.
 """
+
+
+#: The decision fields of a new workspace's definition template, as written there: empty,
+#: so that a new workspace never claims a decision it has not taken.
+_UNDECIDED = {
+    "decided_by": '""     # vem som beslutade, t.ex. "Brottsförebyggande rådet, Ljusdals kommun"',
+    "decided_on": '""     # när, t.ex. "2024-11-15"',
+    "decided_for": '[]     # för vilka kommuner (kommunkoder), t.ex. ["2161"]',
+    "example": "true      # sätt till false när styrgruppen har beslutat om texten",
+}
+
+
+def undecided_definition(text: str) -> str:
+    """The text of ``violence_definition.yaml`` as a template: its decision fields
+    (:data:`vpanalysis.definitions.DECISION_FIELDS`) empty and ``example: true``, the rest
+    (the text, the vocabularies, the comments) kept. Only the ``definition:`` block's own
+    lines change."""
+    out, inside = [], False
+    for line in text.splitlines(keepends=True):
+        if re.match(r"^\S", line):
+            inside = line.startswith("definition:")
+        key = re.match(r"^(\s+)(decided_by|decided_on|decided_for|example)\s*:", line)
+        if inside and key:
+            line = f"{key.group(1)}{key.group(2)}: {_UNDECIDED[key.group(2)]}\n"
+        elif inside and re.match(r"^\s+# (Beslutet:|samverkan Ljusdal)", line):
+            continue  # the example decision's own comment
+        out.append(line)
+    return "".join(out)
 
 
 def init(
@@ -436,6 +468,10 @@ def init(
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source / name, target)
+            if name == f"definitions/{definitions.DEFINITION_FILE}":
+                # the example collaboration's decision is not the new workspace's
+                text = target.read_text(encoding="utf-8")
+                target.write_text(undecided_definition(text), encoding="utf-8")
     folder = raw / "registers"
     folder.mkdir(parents=True, exist_ok=True)
     existing = [folder / f for f in [excel.WORKBOOK, *REGISTER_FILES.values()]]

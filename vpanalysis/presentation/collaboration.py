@@ -160,6 +160,40 @@ def sector_notices(missing: pd.DataFrame, departments: pd.DataFrame) -> list[str
     return missing_sector_messages(missing) + department_messages(departments)
 
 
+# ---------------------------------------------------------------- reading guides
+# Shown with :func:`vpanalysis.report.guide` only when their section has data.
+
+#: Under "Om steg 1", when the municipality has a partner register.
+BASIS_GUIDE = (
+    "Rapporten bygger på kommunens partnerregister. I registret står roller, aldrig personnamn."
+)
+#: Above the partner table.
+PARTNER_GUIDE = (
+    "Tabellen visar varje organisation, dess roll i strukturen, dess mandat och de resurser "
+    "som är avsatta. Så läser du tabellen: en organisation kan ha flera roller. Ett tomt "
+    "mandat eller tomma resurser betyder att det inte är bestämt än – det är en fråga för "
+    "styrgruppen."
+)
+#: Above the steering table.
+STEERING_GUIDE = (
+    "Kolumnen **Avsatt tid** summerar de resurser som angetts i timmar per år; ”ideell tid” "
+    "och liknande räknas inte."
+)
+#: Above the contribution matrix.
+MATRIX_GUIDE = (
+    "Matrisen visar vilken part som bidrar med vilken datakälla och vilka steg varje part "
+    "deltar i. Så läser du matrisen: en mörk ruta (✓) betyder att parten bidrar; en kolumn "
+    "utan markeringar är en datakälla som ingen ansvarar för."
+)
+#: Above the key-sector check.
+SECTORS_GUIDE = (
+    "Kontrollen nedan listar de nyckelsektorer som inte finns bland parterna, och de "
+    "förvaltningar som utbildar personal i våldsprevention eller har förebyggande insatser "
+    "utan att vara parter."
+)
+#: Above the training-day log.
+TRAINING_DAYS_GUIDE = "Loggen visar vilka dagar som genomförts och vilka steg de täckt."
+
 #: The line shown when :func:`sector_notices` is empty.
 SECTORS_OK = (
     "Alla nyckelsektorer finns med bland parterna, och alla förvaltningar som utbildar "
@@ -197,24 +231,47 @@ _PERPETRATION = {
 }
 
 
+#: Swedish names of the local sources, for the leadership summary.
+LOCAL_SOURCE_NAMES = {
+    "socialtjanst": "socialtjänsten",
+    "kvinnojour": "kvinnojouren",
+    "skolenkat": "skolenkäten",
+}
+#: The public source about perpetrators, which the material does not hold.
+SUSPECTS_TEXT = (
+    "Brås statistik över anmälda brott räknar brott, inte vilka som begår dem; dess "
+    "statistik över misstänkta personer (efter kön och ålder) är den offentliga källan om "
+    "dem som misstänks för brott, men den finns inte i underlaget."
+)
+
+
+def _names(keys) -> str:
+    names = [LOCAL_SOURCE_NAMES.get(k, k) for k in keys]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " och " + names[-1]
+
+
 def leadership_summary(
     priorities: pd.DataFrame | None,
     gap_names: list[str] | None,
     sector_messages: list[str] | None,
     perpetration: str | None,
     blind_spots: list[str],
+    local_sources: list[str] | None = None,
 ) -> list[str]:
     """The short page for the leadership, in Swedish: what the data suggest prioritising,
     the law, the children's perspective, what is known about perpetrators, the sectors
     and what the material does not cover. ``None`` for an input means its register or
     source is missing: the sentence then says what cannot be assessed.
 
-    ``priorities`` (step 3's, with ``name`` and ``basis``), ``gap_names`` (prioritised
-    factors without a well-supported intervention), ``sector_messages``
-    (:func:`sector_notices`), ``perpetration`` (a verdict of
-    :func:`~vpanalysis.steps.collaboration.perpetration_by_sex`), ``blind_spots`` (the
-    labels of the groups no source covers).
+    ``priorities`` (step 3's, with ``name``, ``basis`` and optionally ``judgement`` and
+    ``indicator``), ``gap_names`` (prioritised factors without a well-supported
+    intervention), ``sector_messages`` (:func:`sector_notices`), ``perpetration`` (a
+    verdict of :func:`~vpanalysis.steps.collaboration.perpetration_by_sex`),
+    ``blind_spots`` (the labels of the groups no source covers), ``local_sources`` (the
+    keys of :data:`~vpanalysis.config.LOCAL_SOURCES` with data for the municipality;
+    ``None``: not known, taken as all of them).
     """
+    local = list(LOCAL_SOURCE_NAMES) if local_sources is None else list(local_sources)
     out = []
     if priorities is None or priorities.empty:
         out.append(
@@ -223,17 +280,21 @@ def leadership_summary(
         )
     else:
         basis = priorities["basis"]
-        unknown = priorities.get("judgement", pd.Series("", index=priorities.index)) == "no data"
+        none = pd.Series("", index=priorities.index)
+        unknown = priorities.get("judgement", none) == "no data"
+        survey = (
+            priorities.get("indicator", none).fillna("").astype(str).str.startswith("skolenkat:")
+        )
+        lacking = unknown & survey & ("skolenkat" not in local)
+        chosen = "valda utifrån kunskapsstöd och påverkbarhet"
         groups = (
-            ("tydligt sämre än jämförelsen", basis == "flagged"),
+            ("sämre än jämförelsen (säker skillnad)", basis == "flagged"),
+            (f"{chosen}, utan säker skillnad mot jämförelsen", (basis != "flagged") & ~unknown),
             (
-                "valda på kunskapsstöd och påverkbarhet, utan säker skillnad mot jämförelsen",
-                (basis != "flagged") & ~unknown,
+                f"{chosen} (skolenkäten, som mäter dem, saknas för kommunen)",
+                (basis != "flagged") & lacking,
             ),
-            (
-                "valda på kunskapsstöd och påverkbarhet, utan lokal indikator",
-                (basis != "flagged") & unknown,
-            ),
+            (f"{chosen}, utan lokal indikator", (basis != "flagged") & unknown & ~lacking),
         )
         parts = [
             f"{label}: " + ", ".join(priorities.loc[mask, "name"])
@@ -258,11 +319,20 @@ def leadership_summary(
     out.append(CHILDREN_TEXT + (" " + CHILDREN_SURVEY_TEXT if perpetration else ""))
     if perpetration in _PERPETRATION:
         out.append(_PERPETRATION[perpetration])
-    out.append(
-        ("Utöver skolenkäten finns inga" if perpetration in _PERPETRATION else "Det finns inga")
-        + " lokala uppgifter om dem som utövar våld i underlaget: polisens statistik räknar "
-        "anmälda brott, inte vilka som begår dem, och de lokala källorna räknar de utsatta."
-    )
+    victims = [k for k in local if k in ("socialtjanst", "kvinnojour")]
+    if not local:
+        out.append(
+            "Lokala källor (socialtjänsten, kvinnojouren, skolenkäten) saknas i underlaget för "
+            "kommunen, så inget lokalt är känt om dem som utövar våld. " + SUSPECTS_TEXT
+        )
+    else:
+        survey = perpetration in _PERPETRATION
+        head = "Utöver skolenkäten finns inga" if survey else "Det finns inga"
+        counted = f" {_names(victims)} räknar de utsatta." if victims else ""
+        out.append(
+            f"{head} lokala uppgifter om dem som utövar våld i underlaget:{counted} "
+            + SUSPECTS_TEXT
+        )
     if sector_messages is None:
         out.append(
             "Vilka sektorer som är med kan inte bedömas: partnerregistret saknas för kommunen."
@@ -287,7 +357,8 @@ def leadership_points(
     """:func:`leadership_summary` for one municipality from its registers
     (:class:`vpanalysis.registers.Registers`), step 3's
     :class:`~vpanalysis.steps.factors.FactorAnalysis`, the publication's ``cells`` and the
-    violence definition (its ``gaps``)."""
+    violence definition (its ``gaps``); the local sources are those with cells of the
+    municipality in the publication."""
     partners = registers.partners
     mine = partners[partners["municipality_code"] == municipality]
     inventory = registers.interventions
@@ -303,10 +374,15 @@ def leadership_points(
     gap_names = None
     if not inventory.empty and priorities is not None:
         gap_names = interventions.gaps(priorities, inventory)["name"].tolist()
+    local = []
+    if cells is not None and not cells.empty:
+        here = set(cells.loc[cells["region"] == municipality, "source"])
+        local = [k for k in LOCAL_SOURCE_NAMES if k in here]
     return leadership_summary(
         priorities,
         gap_names,
         sectors,
         collaboration.perpetration_by_sex(cells, municipality, years),
         definition.gaps["label"].tolist(),
+        local_sources=local,
     )

@@ -231,7 +231,7 @@ def survey(shares: pd.DataFrame, page: report.Page):
     notice = page.missing(
         "Skolenkäten",
         "skolenkat",
-        why="har inga svar från kommunen.",
+        why="finns inte i underlaget för kommunen.",
         means="Tabellen visar bara de andra kommunerna; ingen jämförelse kan göras.",
     )
     return HTML(shown.data + notice.data)

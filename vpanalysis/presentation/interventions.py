@@ -25,6 +25,7 @@ from vpanalysis.steps.interventions import (
     gaps,
     inventory_summary,
     logic_model_table,
+    reaches_persons,
 )
 
 CHECK = "✓"
@@ -111,17 +112,50 @@ def inventory_table(
         {
             "Förvaltning": frame["administration"],
             "Insats": frame["name"],
-            "Målgrupp": frame["target_group"].fillna(""),
+            "Målgrupp": frame["target_group"].fillna("").map(_target_text),
             "Nivå": frame["prevention_level"].map(_level_label),
             "Kunskapsstöd": frame["evidence"].map(evidence_label),
-            "Räckvidd (personer/år)": frame["reach"].astype("Int64"),
+            REACH_COLUMN: frame["reach"].astype("Int64"),
             "Kostnad (kr/år)": frame["cost_sek"].map(cost_text),
             "Vald": chosen.map(lambda v: CHECK if bool(v) else ""),
         }
     ).reset_index(drop=True)
 
 
-REACH_COLUMN = "Räckvidd (personer/år)"
+#: The reach of one intervention per year: persons, or the target group's units (a venue)
+#: when the target group is not persons (the target group says so).
+REACH_COLUMN = "Räckvidd per år"
+#: The sum of reach per administration: contacts, not persons.
+CONTACTS_COLUMN = "Kontakter per år (samma person kan räknas flera gånger)"
+#: Added to a target group that is not persons, beside its reach.
+NOT_PERSONS = " (räckvidden räknar dessa, inte personer)"
+
+
+def _target_text(target_group: str) -> str:
+    return target_group + ("" if reaches_persons(target_group) else NOT_PERSONS)
+
+
+def contacts_note(interventions: pd.DataFrame):
+    """The note under the summary table: its reach is contacts (a person reached by
+    several interventions counts several times), without interventions that reach venues
+    or organisations rather than persons (named); nothing without an inventory."""
+    if interventions.empty:
+        return HTML("")
+    text = (
+        "Kontakter är summan av insatsernas räckvidd i personer: samma person kan nås av "
+        "flera insatser och räknas då flera gånger, så summan är inte antalet unika personer."
+    )
+    if "target_group" in interventions:
+        others = interventions.loc[~interventions["target_group"].map(reaches_persons), "name"]
+        if len(others):
+            text += (
+                " Insatser som når verksamheter i stället för personer räknas inte: "
+                + ", ".join(others)
+                + "."
+            )
+    return HTML(f'<p class="vp-note">{html.escape(text)}</p>')
+
+
 COST_COLUMN = "Kostnad (kr/år)"
 #: A cost the inventory does not give. Costs are kronor, not counts of persons: nothing
 #: about them is withheld, so a missing cost is never shown as ``..``.
@@ -169,7 +203,7 @@ def inventory_marks(interventions: pd.DataFrame) -> pd.DataFrame:
 
 def inventory_summary_marks(interventions: pd.DataFrame) -> pd.DataFrame:
     """The marks of :func:`inventory_summary_table` (same shape): each administration's
-    reach (a sum of published reach only) as a register cell ``reach:<administration>``."""
+    contacts (a sum of published reach only) as a register cell ``reach:<administration>``."""
     s = inventory_summary(interventions)
     cells = [
         [keys.register_cell(v, f"reach:{admin}", code)]
@@ -177,7 +211,7 @@ def inventory_summary_marks(interventions: pd.DataFrame) -> pd.DataFrame:
             s["reach"], s["administration"], s["municipality_code"], strict=True
         )
     ]
-    return pd.DataFrame({REACH_COLUMN: cells})
+    return pd.DataFrame({CONTACTS_COLUMN: cells})
 
 
 def intervention_factor_table(
@@ -206,7 +240,7 @@ def inventory_summary_table(interventions: pd.DataFrame) -> pd.DataFrame:
     for level in PREVENTION_LEVELS.values:
         out[PREVENTION_LEVELS.labels[level]] = s[f"n_{level}"]
     out["Valda"] = s["n_chosen"]
-    out["Räckvidd (personer/år)"] = s["reach"]
+    out[CONTACTS_COLUMN] = s["reach"]
     out[COST_COLUMN] = [
         cost_text(c, int(n)) for c, n in zip(s["cost_sek"], s["n_cost_missing"], strict=True)
     ]
@@ -321,6 +355,9 @@ def fit_messages(
     or their own indicators (:func:`~vpanalysis.steps.interventions.check_fit`)."""
     problems = check_fit(interventions, logic_models, priorities)
     low, high = SURVEY_AGES
+    targets = dict(
+        zip(interventions["intervention_id"], interventions["target_group"], strict=True)
+    )
     texts = {
         "no prioritised factor": "{name}: insatsen påverkar ingen av de prioriterade "
         "faktorerna från steg 3. Välj en annan insats, eller förklara varför den ändå ska "
@@ -334,13 +371,40 @@ def fit_messages(
         "population indicator only": "{name}: insatsen riktar sig till en avgränsad grupp, men "
         "indikatorn {indicator} mäter hela befolkningen eller alla elever. En förändring hos "
         "deltagarna syns knappast där. Lägg till en indikator för deltagarna.",
+        "ages partly outside survey": "{name}: målgruppen ({target}) och eleverna i "
+        "skolenkäten (åk 9 och gy 2, {low}–{high} år) överlappar bara delvis: de yngsta "
+        "deltagarna får inte frågan, och en del av dem som svarar har inte deltagit. "
+        "Skolenkätens svar ({indicator}) kan därför bara visa en del av effekten. Lägg till en "
+        "indikator för deltagarna själva, till exempel en enkät före och efter.",
+        "long-term outcome without indicator": "{name}: den långsiktiga effekten ”{indicator}” "
+        "har ingen indikator som mäter den. Lägg till en indikator, eller säg att effekten "
+        "inte kan följas upp med de data som finns.",
     }
-    return [
-        texts[r["problem"]].format(
-            name=r["name"], indicator=_indicator_name(r["indicator"]), low=low, high=high
+    out = []
+    done = set()
+    for _, r in problems.iterrows():
+        problem, iid = r["problem"], r["intervention_id"]
+        if problem == "long-term outcome without indicator":
+            indicator = r["indicator"]
+        elif problem == "ages partly outside survey":
+            # one sentence per intervention, naming all its survey indicators
+            if iid in done:
+                continue
+            done.add(iid)
+            same = problems[(problems["intervention_id"] == iid) & (problems["problem"] == problem)]
+            indicator = ", ".join(_indicator_name(i) for i in same["indicator"])
+        else:
+            indicator = _indicator_name(r["indicator"])
+        out.append(
+            texts[problem].format(
+                name=r["name"],
+                indicator=indicator,
+                target=str(targets.get(iid, "")).lower(),
+                low=low,
+                high=high,
+            )
         )
-        for _, r in problems.iterrows()
-    ]
+    return out
 
 
 def _indicator_name(indicator: object) -> str:
@@ -367,10 +431,62 @@ def logic_model_notices(
     )
 
 
+# ---------------------------------------------------------------- reading guides
+# Shown with :func:`vpanalysis.report.guide` only when their section has data.
+
+#: Above the inventory tables.
+INVENTORY_GUIDE = (
+    "Tabellen listar de insatser som förvaltningarna har rapporterat in. Så läser du "
+    "tabellen: **Nivå** är universell, selektiv eller indikerad. **Kunskapsstöd** anger hur "
+    "väl det är belagt att insatsen har effekt: stark, måttlig, begränsad eller saknas. "
+    "**Räckvidd** är hur många personer insatsen når per år, enligt inventeringen; för en "
+    "insats som når verksamheter (till exempel serveringsställen) räknar räckvidden dem, inte "
+    "personer. Summan per förvaltning räknar kontakter: samma person kan räknas i flera "
+    "insatser. **Kostnad** är vad insatsen kostar per år, i kronor. En räckvidd som visas som "
+    "”..” saknas i inventeringen eller redovisas inte, eftersom den är ett litet antal "
+    "personer. En kostnad som inventeringen inte anger står som ”uppgift saknas”, och en "
+    "summa där någon kostnad saknas som ”minst …”. **Vald** markerar de insatser som "
+    "samverkan har valt att utveckla."
+)
+#: Above the table of the factors each intervention addresses.
+FACTORS_GUIDE = (
+    "Varje insats är tänkt att påverka en eller flera risk- eller skyddsfaktorer i "
+    "faktorkatalogen från steg 3. Tabellen visar vilka."
+)
+#: Above the coverage table.
+COVERAGE_GUIDE = (
+    "Här jämförs de prioriterade faktorerna med insatserna. En faktor räknas som **täckt** "
+    "när minst en insats med måttligt eller starkt kunskapsstöd påverkar den. Finns bara "
+    "insatser med begränsat kunskapsstöd, eller ingen insats alls, är det en **lucka**."
+)
+#: Above the list of gaps.
+GAPS_GUIDE = (
+    "Listan namnger de prioriterade faktorer som saknar en insats med tillräckligt "
+    "kunskapsstöd. En lucka kan fyllas på två sätt: genom att införa en ny insats med bättre "
+    "kunskapsstöd, eller genom att utveckla och utvärdera en befintlig insats."
+)
+#: Above the chosen interventions' logic models.
+LOGIC_MODEL_GUIDE = (
+    "Så läser du tabellerna: läs uppifrån och ned som ”om … så …”. Om resurserna finns kan "
+    "aktiviteterna genomföras, och om aktiviteterna genomförs ger de prestationer, och så "
+    "vidare. En kedja där ett steg saknas går inte att följa upp."
+)
+#: Above the fit check of the logic models.
+FIT_GUIDE = (
+    "Kontrollen nedan prövar också om kedjan **passar**: att insatsen påverkar minst en av de "
+    "prioriterade faktorerna från steg 3, att varje långsiktig effekt har en indikator som "
+    "mäter den, och att indikatorerna mäter insatsens målgrupp. Skolenkäten frågar elever i "
+    "åk 9 och gy 2 (15–17 år). Den kan inte visa effekten av ett föräldrastöd till föräldrar "
+    "med yngre barn, och för en insats i åk 4–9 svarar bara de äldsta deltagarna. Anmälda "
+    "brott per 100 000 invånare eller en andel av alla elever kan inte visa effekten av en "
+    "insats som når en liten grupp. Där behövs indikatorer för deltagarna själva."
+)
+
 #: The report's line when :func:`logic_model_notices` is empty.
 LOGIC_MODELS_OK = (
-    "Alla valda insatser har en fullständig logisk kedja, påverkar minst en prioriterad faktor "
-    "och följs upp med indikatorer som passar målgruppen."
+    "Alla valda insatser har en fullständig logisk kedja, påverkar minst en prioriterad faktor, "
+    "har en indikator för varje långsiktig effekt och följs upp med indikatorer som passar "
+    "målgruppen."
 )
 
 
@@ -440,12 +556,29 @@ def priority_basis(page: report.Page):
     return page.missing(
         "Skolenkäten",
         "skolenkat",
-        why="har inga svar från kommunen.",
+        why="finns inte i underlaget för kommunen.",
         means=(
             "Prioriteringarna bygger därför bara på Kolada-nyckeltal och på faktorkatalogens "
             "kunskapsstöd; faktorer som mäts i skolenkäten saknar lokal indikator."
         ),
     )
+
+
+def priority_sources(page: report.Page):
+    """The sentence on what step 3's priorities rest on, naming only the sources the
+    municipality has: the factor catalogue, and the school survey and Kolada where there
+    are data (:meth:`vpanalysis.report.Page.with_data`)."""
+    survey = bool(page.with_data(["skolenkat"]))
+    local = "skolenkäten och Kolada-nyckeltal" if survey else "Kolada-nyckeltal"
+    text = (
+        "De bygger på faktorkatalogen och på de lokala indikatorer som finns för kommunen "
+        f"({local}, jämförda med andra)."
+    )
+    text += (
+        " En faktor utan lokal indikator kan väljas på sitt kunskapsstöd och på hur påverkbar "
+        "den är."
+    )
+    return HTML(f"<p>{html.escape(text)}</p>")
 
 
 def coverage_missing(priorities: pd.DataFrame, interventions: pd.DataFrame, page: report.Page):

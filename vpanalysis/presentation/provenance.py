@@ -30,6 +30,7 @@ SOURCE_LABELS = {
     "kvinnojour": "Kvinnojouren (lokal uppgift)",
     "skolenkat": "Skolenkät (lokal uppgift)",
     "registers": "Kommunens register för det våldsförebyggande arbetet",
+    "factors": "Faktorkatalogen (gemensam för samverkan)",
 }
 
 
@@ -38,7 +39,8 @@ SOURCE_LABELS = {
 #: (:func:`report_gaps`).
 GAPS_CLASS = "vp-gaps"
 
-#: The workspace's instructions that every "Kom igång" text points to.
+#: The workspace's instructions (file name) that every "Kom igång" text points to, in
+#: words ("arbetsytans instruktioner"): the reports name no files.
 INSTRUCTIONS = "LÄSMIG.md"
 
 #: What a report may lack and how to get it: key -> (Swedish name in words, how to get it).
@@ -125,7 +127,7 @@ def need_name(key: str) -> str:
 def get_started(keys: Iterable[str]) -> str:
     """The "Kom igång" sentence(s) for the registers or sources ``keys`` (plain text)."""
     steps = [NEEDS[k][1] for k in dict.fromkeys(keys) if k in NEEDS]
-    steps.append(f"Arbetsytans instruktioner ({INSTRUCTIONS}) visar hur.")
+    steps.append("Arbetsytans instruktioner visar hur.")
     return " ".join(steps)
 
 

@@ -13,7 +13,8 @@ UNKNOWN = (
     "Svarsfrekvensen är okänd: arbetsytan anger inte hur många elever som går i de "
     "årskurser som svarade (elevantalet per årskurs och år, t.ex. från Skolverkets "
     "statistik). Utan den går det inte att säga hur stor del av eleverna som svarade, och "
-    "därmed inte om svaren speglar hela årskursen. Se LÄSMIG.md för hur elevantalet anges."
+    "därmed inte om svaren speglar hela årskursen. Arbetsytans instruktioner visar hur "
+    "elevantalet anges."
 )
 
 

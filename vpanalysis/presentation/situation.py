@@ -237,19 +237,27 @@ def definition_tables(definition: definitions.Definition) -> dict[str, pd.DataFr
 
 def definition_status(definition: definitions.Definition, page: report.Page):
     """Who decided the definition and when; without that (the template's example text,
-    or no decision recorded), a notice that the collaboration has not decided on one."""
-    if definition.decided_by and not definition.example:
+    no decision recorded, or one that does not cover the municipality:
+    :func:`vpanalysis.definitions.is_decided`), a notice that the collaboration has not
+    decided on one."""
+    if definitions.is_decided(definition, page.context.municipality_code):
         decided = f" den {definition.decided_on}" if definition.decided_on else ""
         return report.notice(
             [], ok=f"Definitionen är beslutad av {definition.decided_by}{decided}."
         )
+    why = (
+        "finns inte i underlaget: texten nedan är mallens exempeltext, som samverkan inte "
+        "har beslutat om."
+    )
+    if definition.decided_by and not definition.example:  # decided, for others
+        why = (
+            f"finns inte i underlaget: texten nedan har beslutats av {definition.decided_by}, "
+            "men beslutet gäller inte kommunen."
+        )
     return page.missing(
         "En beslutad definition av våld",
         "definition",
-        why=(
-            "finns inte i underlaget: texten nedan är mallens exempeltext, som samverkan inte "
-            "har beslutat om."
-        ),
+        why=why,
         means="Lägesbilden utgår från exempeltexten tills en egen definition är beslutad.",
     )
 

@@ -46,6 +46,25 @@ def published_interventions(
     return disclosure.withhold_small(interventions, "reach", threshold)
 
 
+#: Target groups that are not persons (venues, workplaces, organisations): an
+#: intervention's ``reach`` then counts those, and a sum of persons leaves it out.
+NON_PERSON_TARGETS = re.compile(
+    r"\b(serveringsställen|ställen|verksamheter|arbetsplatser|butiker|restauranger|"
+    r"företag|skolor|förskolor|lokaler)\b",
+    re.IGNORECASE,
+)
+
+
+def reaches_persons(target_group: object) -> bool:
+    """Whether an intervention's target group is persons (``"Elever i åk 7–9"``), so that
+    its ``reach`` counts persons; ``False`` for venues and organisations
+    (``"Serveringsställen"``, :data:`NON_PERSON_TARGETS`). An unknown group counts as
+    persons."""
+    if target_group is None or bool(pd.isna(target_group)):
+        return True
+    return not NON_PERSON_TARGETS.search(str(target_group))
+
+
 def inventory_summary(
     interventions: pd.DataFrame, municipality: str | None = None, total: bool = True
 ) -> pd.DataFrame:
@@ -54,20 +73,27 @@ def inventory_summary(
     Columns: ``municipality_code``, ``administration``, ``n_interventions``,
     ``n_universell``, ``n_selektiv``, ``n_indikerad``, ``n_chosen``, ``reach`` and
     ``cost_sek`` (sums of the known values), ``n_reach_missing`` and ``n_cost_missing``
-    (how many lack them). With ``total``, each municipality ends with a row
+    (how many lack them), ``n_reach_not_persons`` (interventions whose target group is not
+    persons, :func:`reaches_persons`: their reach is left out of ``reach``). ``reach`` is a
+    number of contacts, not of persons: the same person can be reached by several
+    interventions. With ``total``, each municipality ends with a row
     ``administration == "Totalt"``.
     """
     frame = _select(interventions, municipality)
     chosen = frame["chosen"] if "chosen" in frame else pd.Series(False, index=frame.index)
+    targets = frame["target_group"] if "target_group" in frame else pd.Series(None, frame.index)
+    persons = targets.map(reaches_persons).astype(bool)
 
     def summarise(group: pd.DataFrame) -> dict:
         row = {"n_interventions": len(group)}
         for level in PREVENTION_LEVELS.values:
             row[f"n_{level}"] = int((group["prevention_level"] == level).sum())
         row["n_chosen"] = int(chosen.loc[group.index].sum())
-        row["reach"] = group["reach"].sum(min_count=1)
+        people = persons.loc[group.index]
+        row["reach"] = group.loc[people, "reach"].sum(min_count=1)
         row["cost_sek"] = group["cost_sek"].sum(min_count=1)
-        row["n_reach_missing"] = int(group["reach"].isna().sum())
+        row["n_reach_missing"] = int(group.loc[people, "reach"].isna().sum())
+        row["n_reach_not_persons"] = int((~people).sum())
         row["n_cost_missing"] = int(group["cost_sek"].isna().sum())
         return row
 
@@ -82,6 +108,7 @@ def inventory_summary(
     columns = ["municipality_code", "administration", "n_interventions"]
     columns += [f"n_{level}" for level in PREVENTION_LEVELS.values]
     columns += ["n_chosen", "reach", "cost_sek", "n_reach_missing", "n_cost_missing"]
+    columns += ["n_reach_not_persons"]
     out = pd.DataFrame(rows, columns=columns)
     ints = [c for c in columns if c.startswith("n_")] + ["reach"]
     return out.astype({**dict.fromkeys(ints, "Int64"), "cost_sek": "Float64"})
@@ -317,7 +344,25 @@ FIT_PROBLEMS = (
     "parents followed by pupil survey",
     "ages outside survey",
     "population indicator only",
+    "ages partly outside survey",
+    "long-term outcome without indicator",
 )
+#: What a long-term outcome or an indicator is about, from its words: being exposed to
+#: violence, using it (or crime), or attitudes and norms. A school-survey indicator's item
+#: name says it too (``utsatt_*``, ``utovat_*``, ``norm_*``).
+OUTCOME_KINDS = {
+    "exposure": re.compile(r"utsätts|utsatt|drabbas|mobbad|kränkt", re.IGNORECASE),
+    "perpetration": re.compile(
+        r"begår|begått|utövar|utövat|använder våld|misstänks|slår\b", re.IGNORECASE
+    ),
+    "attitudes": re.compile(r"accepterar|tycker|normer|attityd|ifrågasätter", re.IGNORECASE),
+}
+_ITEM_KINDS = {"utsatt_": "exposure", "utovat_": "perpetration", "norm_": "attitudes"}
+#: An outcome or indicator about partners (young people's relationships): an outcome
+#: about them needs an indicator about them.
+PARTNER = re.compile(r"parrelation|kärleksrelation|pojkvän|flickvän|partner", re.IGNORECASE)
+#: A free-text indicator that counts what was done (participants, lessons), not an effect.
+OUTPUT_MEASURE = re.compile(r"^\s*antal\b|deltagit|deltagare|genomför|fullföljt", re.IGNORECASE)
 _AGES = re.compile(r"(\d{1,2})\s*[–-]\s*(\d{1,2})\s*år")
 _AGE_FROM = re.compile(r"(\d{1,2})\s*år\s*(?:och äldre|\+)")
 _GRADES = re.compile(r"åk\s*(\d)\s*[–-]\s*(\d)", re.IGNORECASE)
@@ -347,6 +392,41 @@ def target_ages(target_group: object) -> tuple[int, int] | None:
     return None
 
 
+def kinds(text: object, indicator: object = None) -> set[str]:
+    """What an outcome or an indicator is about (keys of :data:`OUTCOME_KINDS`), from its
+    text and, for a school-survey indicator (``skolenkat:utsatt_fysiskt``), its item."""
+    words = "" if text is None or bool(pd.isna(text)) else str(text)
+    found = {kind for kind, pattern in OUTCOME_KINDS.items() if pattern.search(words)}
+    item = "" if indicator is None or bool(pd.isna(indicator)) else str(indicator)
+    if item.startswith("skolenkat:"):
+        measure = item.split(":", 1)[1]
+        found |= {kind for prefix, kind in _ITEM_KINDS.items() if measure.startswith(prefix)}
+    return found
+
+
+def unmeasured_outcomes(model: pd.DataFrame) -> list[str]:
+    """The long-term outcomes of one logic model (its rows) that no indicator measures:
+    the outcome is about exposure, perpetration or attitudes (:func:`kinds`) and no
+    indicator is about the same; an outcome about partners (:data:`PARTNER`) needs an
+    indicator about partners. An outcome whose words name none of the kinds cannot be
+    checked and is not listed."""
+    outcomes = model.loc[model["stage"] == "long_term_outcomes", "item"].dropna()
+    indicators = model[model["stage"] == "indicators"]
+    measured = [
+        (kinds(item, indicator), bool(PARTNER.search(str(item))))
+        for item, indicator in zip(indicators["item"], indicators["indicator"], strict=True)
+    ]
+    out = []
+    for outcome in outcomes:
+        wanted = kinds(outcome)
+        if not wanted:
+            continue
+        partner = bool(PARTNER.search(str(outcome)))
+        if not any(wanted & got and (about or not partner) for got, about in measured):
+            out.append(str(outcome))
+    return out
+
+
 def is_parent_group(target_group: object) -> bool:
     """Whether the target group is parents (``Föräldrar till barn 3–12 år``): its ages are
     the children's, not the participants'."""
@@ -373,7 +453,14 @@ def check_fit(
       everybody) whose every indicator with an id measures a whole population
       (:data:`POPULATION_SOURCES`: reported crime per 100 000 inhabitants, a share of all
       pupils) and which has no indicator of its own participants: a change among the
-      participants would hardly show.
+      participants would hardly show;
+    * ``ages partly outside survey``: the target group's ages overlap the survey's only in
+      part (pupils in åk 4–9 followed by a survey of åk 9 and gy 2: the younger
+      participants are not asked, and some of those asked did not take part), and no
+      free-text indicator measures an effect among the participants themselves (one that
+      only counts them, :data:`OUTPUT_MEASURE`, does not);
+    * ``long-term outcome without indicator``: a long-term outcome that no indicator
+      measures (:func:`unmeasured_outcomes`); ``indicator`` holds the outcome.
 
     Empty when everything fits (and when no intervention is chosen).
     """
@@ -403,5 +490,19 @@ def check_fit(
         targeted = row["prevention_level"] in ("selektiv", "indikerad")
         if targeted and population and own == 0 and len(population) == len(with_id):
             rows.extend((iid, name, "population indicator only", i) for i in population)
+        free = model.loc[model["indicator"].isna() | (model["indicator"].astype(str) == ""), "item"]
+        effects = [t for t in free.dropna().astype(str) if not OUTPUT_MEASURE.search(t)]
+        partly = (
+            not parents
+            and ages is not None
+            and ages[0] <= SURVEY_AGES[1]
+            and ages[1] >= SURVEY_AGES[0]
+            and (ages[0] < SURVEY_AGES[0] or ages[1] > SURVEY_AGES[1])
+        )
+        if partly and survey and not effects:
+            rows.extend((iid, name, "ages partly outside survey", i) for i in survey)
+        chain = logic_models[logic_models["intervention_id"] == iid]
+        for outcome in unmeasured_outcomes(chain):
+            rows.append((iid, name, "long-term outcome without indicator", outcome))
     out = pd.DataFrame(rows, columns=["intervention_id", "name", "problem", "indicator"])
     return out.astype("string")
