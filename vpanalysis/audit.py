@@ -41,6 +41,7 @@ import math
 import multiprocessing as mp
 import os
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -824,10 +825,12 @@ def _in_two(items: list, solve, weight) -> list:
 
     The components are independent, and each is solved by the same sequence of LPs as
     alone: the results are those of one process, in the same order. Where fork is
-    missing (or one core, or little work) everything is solved here.
+    missing, or this process has other threads (one could hold a lock), or one core, or
+    little work, everything is solved here.
     """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    if len(items) < PARALLEL_MIN or cores < 2 or "fork" not in mp.get_all_start_methods():
+    forkable = "fork" in mp.get_all_start_methods() and threading.active_count() == 1
+    if len(items) < PARALLEL_MIN or cores < 2 or not forkable:
         return solve(items)
     # the heaviest first, each into the lighter half so far
     halves: tuple[list[int], list[int]] = ([], [])

@@ -503,15 +503,18 @@ def _shared_stages(jobs: list[ReportJob]) -> dict[str, float]:
     """The stages before any notebook runs: the frozen baselines and the publication.
 
     Each is computed from the processed tables alone (neither reads the other), so where
-    the kernels are forked the baselines are frozen in a forked child while this process
-    builds the publication: on two cores the two take the time of the longer. Returns
+    the kernels are forked (and this process has no other thread) the baselines are frozen
+    in a forked child while this process builds the publication: on two cores the two take
+    the time of the longer. Returns
     the seconds of each, from the start of both.
     """
     start = time.perf_counter()
     stages: dict[str, float] = {}
     needed = any(job.step in baseline.STEPS for job in jobs)
     child = None
-    if needed and kernels.kernel_mode() == kernels.FORK and _cores() > 1:
+    # fork only without other threads (a Dask client's, say): one could hold a lock
+    alone = threading.active_count() == 1
+    if needed and alone and kernels.kernel_mode() == kernels.FORK and _cores() > 1:
         context = mp.get_context("fork")
         receiver, sender = context.Pipe(duplex=False)
         child = context.Process(target=_freeze_in_child, args=(jobs, sender), daemon=True)
