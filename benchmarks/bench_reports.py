@@ -20,7 +20,8 @@ Part two (``--national N``, default 5; 0 skips it) generates synthetic national-
 public data (BRÅ, SCB and Kolada for all 290 municipalities, ``benchmarks/national_data.py``),
 builds it, renders every step for N municipalities outside the example files (one per
 county, chosen with a fixed seed) with a zygote of its own, and extrapolates the time of
-``vpanalysis reports --all`` (290 municipalities) on this machine.
+``vpanalysis reports --all`` (290 municipalities) on this machine. ``--national-only``
+runs part two alone.
 
 Prints ``name: value`` lines: wall time, notebooks per minute, seconds per notebook and
 peak memory (resident set of the whole process tree, sampled) for each; where a worker's
@@ -270,6 +271,11 @@ def main() -> None:
         "--national", type=int, default=5, help="municipalities of the national run (0: none)"
     )
     parser.add_argument(
+        "--national-only",
+        action="store_true",
+        help="only the national run (no naive loop, no example-data run, no speedup)",
+    )
+    parser.add_argument(
         "--data-dir",
         type=Path,
         help="a built copy of the example data to use (its publication, if stored, too)",
@@ -286,6 +292,13 @@ def main() -> None:
     print(f"steps: {','.join(map(str, steps))}")
     print(f"notebooks: {n}")
     print(f"workers: {workers}")
+
+    if args.national_only:
+        with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
+            tmp = Path(tmp)
+            national(args.national or 5, steps, workers, tmp, import_seconds(steps, tmp))
+        print(f"load_after: {load()}")
+        return
 
     with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
         tmp = Path(tmp)
