@@ -7,10 +7,15 @@
 #
 # Installs the exact versions the reports were tested with: requirements.lock (runtime) and
 # requirements-dev.lock (runtime and the development extras), both plain pip requirement
-# files. With uv (from the PATH, or fetched from the package index into .venv/.uv) the
-# install takes seconds; without it pip installs the same files. Then the bytecode of what
-# the reports import is written once (python -m vpanalysis.zygote --compile), since
-# PYTHONDONTWRITEBYTECODE would otherwise make every process compile it again.
+# files. With uv the install takes seconds; without it pip installs the same files. uv is
+# taken from the PATH, else from a per-user cache ($(UV_DIR), shared by every clone, like
+# the package cache), else installed there by pip from the package index once.
+#
+# Bytecode: where the environment sets PYTHONDONTWRITEBYTECODE, every process would compile
+# what it imports again (uv installs none). make's own commands are run with bytecode
+# writing on, so the first run writes it once, as it imports: the data build for pandas and
+# pyarrow, the zygote for the kernels' modules while the run freezes the baselines.
+# `make compile` writes it without running anything (python -m vpanalysis.zygote --compile).
 PYTHON   ?= python3
 VENV     := .venv
 BIN      := $(VENV)/bin
@@ -18,20 +23,30 @@ LOCK     := requirements.lock
 DEV_LOCK := requirements-dev.lock
 STAMP    := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
-UV_PIN   := uv==0.13.9
+UV_VERSION := 0.13.9
+UV_DIR   ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/vpanalysis/uv-$(UV_VERSION)
 # never let uv download a Python of its own: the venv uses $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
+# write bytecode as the commands import (see above)
+unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install install-dev data reports test lint format docs bench clean pdf-deps lock
+.PHONY: install install-dev compile data reports test lint format docs bench bench-national clean pdf-deps lock
 
 # $(call uv_or_pip,LOCKFILE,TARGET): install LOCKFILE and TARGET into .venv, with uv when it
-# can be had (on the PATH, or installed by pip into .venv/.uv), with pip otherwise.
+# can be had (on the PATH, in $(UV_DIR), or installed there by pip), with pip otherwise.
+# uv goes into a folder of its own first and is moved into place whole (clones in parallel).
 define uv_or_pip
 	@uv=$$(command -v uv || true); \
-	if [ -z "$$uv" ] && { [ -x $(VENV)/.uv/bin/uv ] || $(PYTHON) -m pip install --quiet \
-	      --disable-pip-version-check --target $(VENV)/.uv $(UV_PIN) >/dev/null 2>&1; }; then \
-	    uv=$(VENV)/.uv/bin/uv; \
+	if [ -z "$$uv" ] && [ -x "$(UV_DIR)/bin/uv" ]; then uv="$(UV_DIR)/bin/uv"; fi; \
+	if [ -z "$$uv" ] && mkdir -p "$$(dirname "$(UV_DIR)")" 2>/dev/null \
+	    && tmp=$$(mktemp -d "$(UV_DIR).tmp-XXXXXX") \
+	    && $(PYTHON) -m pip install --quiet --disable-pip-version-check --no-deps \
+	        --target "$$tmp" uv==$(UV_VERSION) >/dev/null 2>&1 \
+	    && { [ -e "$(UV_DIR)" ] || mv "$$tmp" "$(UV_DIR)"; } \
+	    && [ -x "$(UV_DIR)/bin/uv" ]; then \
+	    uv="$(UV_DIR)/bin/uv"; \
 	fi; \
+	[ -z "$${tmp:-}" ] || rm -rf "$$tmp"; \
 	if [ -n "$$uv" ]; then \
 	    test -x $(BIN)/python || $$uv venv --quiet --allow-existing --python $(PYTHON) $(VENV); \
 	    $$uv pip install --quiet --python $(BIN)/python -r $(1) -e "$(2)"; \
@@ -44,7 +59,6 @@ endef
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(call uv_or_pip,$(LOCK),.)
-	$(BIN)/python -X frozen_modules=off -m vpanalysis.zygote --compile
 	touch $(STAMP)
 
 $(DEV_STAMP): pyproject.toml $(DEV_LOCK) $(STAMP)
@@ -54,6 +68,9 @@ $(DEV_STAMP): pyproject.toml $(DEV_LOCK) $(STAMP)
 install: $(STAMP)
 
 install-dev: $(DEV_STAMP)
+
+compile: install
+	$(BIN)/python -X frozen_modules=off -m vpanalysis.zygote --compile
 
 data: install
 	$(BIN)/vpanalysis data build
@@ -76,14 +93,20 @@ docs: install-dev
 test: lint docs
 	$(BIN)/python -m pytest
 
+# The benchmarks, small: the national sample (--national 5, 30 notebooks on synthetic
+# national-size data) takes several minutes more: make bench-national.
 bench: install-dev data
 	$(BIN)/python benchmarks/bench_indicators.py
-	$(BIN)/python benchmarks/bench_reports.py
+	$(BIN)/python benchmarks/bench_publication.py
+	$(BIN)/python benchmarks/bench_reports.py --municipalities 1 --national 0
+
+bench-national: install-dev data
+	$(BIN)/python benchmarks/bench_reports.py --municipalities 2 --national 5
 
 # The lock files from pyproject.toml; versions already pinned stay unless they no longer fit,
 # new packages get the newest fitting version. Needs uv (make install provides it).
 lock: install
-	uv=$$(command -v uv || echo $(VENV)/.uv/bin/uv); \
+	uv=$$(command -v uv || echo "$(UV_DIR)/bin/uv"); \
 	$$uv pip compile --quiet --python $(BIN)/python pyproject.toml -o $(LOCK) && \
 	$$uv pip compile --quiet --python $(BIN)/python pyproject.toml --extra dev -c $(LOCK) \
 	    -o $(DEV_LOCK)

@@ -88,11 +88,21 @@ def write_national(raw: Path) -> list[Path]:
                 counts[category] = rng.poisson(rate * inhabitants(code, year) / 100_000)
             for sub, (parent, first, last) in ex.BRA_SUBCATEGORIES.items():
                 counts[sub] = rng.binomial(counts[parent], ex.along(first, last, year))
+            # the categories added later, as the example data has them (from a year on)
+            for category, (first, last, since) in ex.BRA_EXTRA.items():
+                if year < since:
+                    continue
+                part = 0.5 if category == "Barnfridsbrott" and year == 2021 else 1.0
+                rate = ex.along(first, last, year) * level * part
+                counts[category] = rng.poisson(rate * inhabitants(code, year) / 100_000)
+            for sub, (parent, first, last) in ex.BRA_EXTRA_SUBCATEGORIES.items():
+                counts[sub] = rng.binomial(counts[parent], ex.along(first, last, year))
             crimes[(code, year)] = counts
     for region, members in groups.items():
         for year in ex.YEARS:
+            present = crimes[(members[0], year)]
             crimes[(region, year)] = {
-                c: sum(crimes[(m, year)][c] for m in members) for c in ex.BRA_ORDER
+                c: sum(crimes[(m, year)][c] for m in members) for c in ex.BRA_ORDER if c in present
             }
 
     regions = [*places, *counties, "00"]
@@ -111,7 +121,7 @@ def write_national(raw: Path) -> list[Path]:
         for year in ex.YEARS
     ]
     path = raw / "bra" / "exempel_anmalda_brott_riket_2015-2024.csv"
-    fmt.write_bra(path, rows, ex.BRA_ORDER, list(ex.BRA_CATEGORIES))
+    fmt.write_bra(path, rows, ex.BRA_ORDER, [*ex.BRA_CATEGORIES, *ex.BRA_EXTRA])
     paths.append(path)
 
     # Kolada v3, pages of 5000 values linked by next_url

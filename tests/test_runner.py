@@ -287,3 +287,27 @@ def test_the_zygote_reads_the_usual_kernel_arguments_as_traitlets_does(tmp_path)
     other = IPKernelApp()
     zygote._skip_argument_parser(other, ["--debug"])  # not one of the usual: parsed as usual
     assert "parse_command_line" not in vars(other)
+
+
+def test_longest_reports_first_by_their_charts_then_by_the_last_run(tmp_path):
+    from vpanalysis.batch import _save_state, longest_first
+
+    jobs = validate_jobs(["2161", "2183"], [1, 2, 4], tmp_path)
+    # no earlier run: the notebooks' charts (step 2 draws the most, step 1 the fewest)
+    assert [j.step for j in longest_first(jobs)] == [2, 2, 4, 4, 1, 1]
+    # an earlier run in the folder: what each step took there
+    for job in jobs:
+        _save_state(ReportResult(job, "ok", {1: 9.0, 2: 3.0, 4: 1.0}[job.step]), "k")
+    ordered = longest_first(jobs)
+    assert [j.step for j in ordered] == [1, 1, 2, 2, 4, 4]
+    assert sorted(ordered, key=jobs.index) == jobs  # the same jobs, only reordered
+
+
+def test_the_audit_split_in_two_processes_gives_the_results_of_one(monkeypatch):
+    from vpanalysis import audit
+
+    items = list(range(60))
+    solve = lambda part: [{("k", str(i)): (i, i * i)} for i in part]  # noqa: E731
+    alone = solve(items)
+    monkeypatch.setattr(audit, "PARALLEL_MIN", 2)
+    assert audit._in_two(items, solve, weight=lambda i: (i % 7) + 1) == alone

@@ -457,13 +457,9 @@ def run_reports(
     out = jobs[0].output_dir
     out.mkdir(parents=True, exist_ok=True)
     remove_stale_temporary_files(out)
-    stages: dict[str, float] = {}
-    t = time.perf_counter()
-    baseline.freeze_for(jobs)  # a stage of its own, before any notebook runs
-    stages["baseline"] = time.perf_counter() - t
-    t = time.perf_counter()
-    publication.ensure_for(jobs)  # the protected publication, likewise
-    stages["publication"] = time.perf_counter() - t
+    if executor == "local" and (force or not all(job.html_path.exists() for job in jobs)):
+        kernels.prepare()  # the zygote imports while the shared stages run
+    stages = _shared_stages(jobs)
     fingerprint = data_fingerprint(options.get("data_dir"))
     keys = {job: dependency_key(job, fingerprint) for job in jobs}
     results: list[ReportResult] = []
@@ -477,6 +473,7 @@ def run_reports(
             results.append(result)
         else:
             todo.append(job)
+    todo = longest_first(todo)
 
     tqdm.monitor_interval = 0  # no monitor thread: the local executor forks
     bar = tqdm(total=len(jobs), initial=len(results), unit="rapport", disable=not progress)
@@ -511,6 +508,104 @@ def run_reports(
     checked = audit.audit(out)
     stages["audit"] = time.perf_counter() - t
     return RunSummary(results, time.perf_counter() - start, index, checked, stages)
+
+
+def _shared_stages(jobs: list[ReportJob]) -> dict[str, float]:
+    """The stages before any notebook runs: the frozen baselines and the publication.
+
+    Each is computed from the processed tables alone (neither reads the other), so where
+    the kernels are forked (and this process has no other thread) the baselines are frozen
+    in a forked child while this process builds the publication: on two cores the two take
+    the time of the longer. Returns
+    the seconds of each, from the start of both.
+    """
+    start = time.perf_counter()
+    stages: dict[str, float] = {}
+    needed = any(job.step in baseline.STEPS for job in jobs)
+    child = None
+    # fork only without other threads (a Dask client's, say): one could hold a lock
+    alone = threading.active_count() == 1
+    if needed and alone and kernels.kernel_mode() == kernels.FORK and _cores() > 1:
+        context = mp.get_context("fork")
+        receiver, sender = context.Pipe(duplex=False)
+        child = context.Process(target=_freeze_in_child, args=(jobs, sender), daemon=True)
+        child.start()
+        sender.close()
+    else:
+        baseline.freeze_for(jobs)
+        stages["baseline"] = time.perf_counter() - start
+    try:
+        publication.ensure_for(jobs)
+        stages["publication"] = time.perf_counter() - start
+    finally:
+        if child is not None:
+            try:
+                problem = receiver.recv()
+            except EOFError:
+                problem = RuntimeError(f"freezing the baselines died ({child.exitcode})")
+            child.join()
+            receiver.close()
+            stages = {"baseline": time.perf_counter() - start, **stages}
+    if child is not None and problem is not None:
+        raise problem
+    return stages
+
+
+def _freeze_in_child(jobs: list[ReportJob], conn) -> None:
+    """Freeze the baselines (in a forked child); sends None, or the exception raised."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides about Ctrl-C
+    try:
+        baseline.freeze_for(jobs)
+        problem = None
+    except Exception as exc:
+        problem = exc
+    try:
+        conn.send(problem)
+    except Exception:  # not picklable: its text
+        conn.send(RuntimeError(f"{type(problem).__name__}: {problem}"))
+    conn.close()
+
+
+def longest_first(jobs: list[ReportJob]) -> list[ReportJob]:
+    """The jobs in the order that finishes a parallel run soonest: the slowest first.
+
+    The estimate of a report's time is what the same step took in this output folder last
+    time (its state file), else the number of charts its notebook draws (they take most of
+    a report's time). Ties keep their order. The order changes no report.
+    """
+    if len(jobs) < 3:
+        return list(jobs)
+    recorded: dict[int, list[float]] = {}
+    for job in jobs:
+        seconds = read_state(job).get("seconds")
+        if isinstance(seconds, int | float) and seconds > 0:
+            recorded.setdefault(job.step, []).append(float(seconds))
+    charts = {
+        step: _charts(jobs[0].notebook.parent / catalogue.get(step).notebook_name)
+        for step in {job.step for job in jobs}
+    }
+
+    def estimate(job: ReportJob) -> tuple[float, float]:
+        times = recorded.get(job.step)
+        return (sum(times) / len(times) if times else 0.0, charts[job.step])
+
+    if recorded and len(recorded) < len(charts):  # partly recorded: charts alone compare all
+        return sorted(jobs, key=lambda job: -charts[job.step])
+    return sorted(jobs, key=lambda job: tuple(-x for x in estimate(job)))
+
+
+def _charts(path: Path) -> int:
+    """How many charts a notebook's code cells draw (``chart`` calls), 0 when unreadable."""
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return 0
+    code = "".join(
+        "".join(cell.get("source", ""))
+        for cell in nb.get("cells", [])
+        if cell.get("cell_type") == "code"
+    )
+    return code.count("chart(")
 
 
 def _cores() -> int:

@@ -64,6 +64,12 @@ INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 #: Seconds the zygote may take to import everything before the runner gives up on it.
 ZYGOTE_START_TIMEOUT = 180
 
+#: Milliseconds between a client socket's attempts to connect to a kernel that has not bound
+#: its sockets yet (ZeroMQ's default is 100): the client connects as soon as the kernel is
+#: launched, a forked kernel binds some 0.05-0.2 s later, and the default made every kernel
+#: start wait up to 0.1 s more for the next attempt.
+RECONNECT_MS = 5
+
 
 class ZygoteUnavailable(RuntimeError):
     """No zygote can serve this process; kernels start the portable way."""
@@ -547,7 +553,11 @@ def _classes() -> dict[str, type]:
         jupyter_client's own check ends by draining IOPub until nothing came for 0.2 s;
         this one stops draining at the ``idle`` status of its own request, after which
         nothing of the start-up is left on IOPub (messages on one socket keep their order).
+        Its sockets retry connecting every :data:`RECONNECT_MS` milliseconds.
         """
+
+        def _create_connected_socket(self, channel, identity=None):
+            return _quick_reconnect(super()._create_connected_socket, channel, identity)
 
         async def wait_for_ready(self, timeout: float | None = None) -> None:
             deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
@@ -591,6 +601,9 @@ def _classes() -> dict[str, type]:
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
             self.client_factory = ReportKernelClient
+
+        def _create_connected_socket(self, channel, identity=None):
+            return _quick_reconnect(super()._create_connected_socket, channel, identity)
 
         async def _async_cleanup_resources(self, restart: bool = False) -> None:
             await super()._async_cleanup_resources(restart)
@@ -664,6 +677,29 @@ def _classes() -> dict[str, type]:
     }
 
 
+def _quick_reconnect(create, channel: str, identity):
+    """A socket from jupyter_client's ``create``, retrying its connection every few ms.
+
+    ZeroMQ takes the interval from the socket's options when the connection starts, inside
+    ``create``: it is put among the context's default options for the duration of the call
+    (the managers and clients of this module make their sockets under one lock).
+    """
+    import zmq
+
+    defaults = create.__self__.context.sockopts
+    with _RECONNECT_LOCK:
+        before = defaults.get(zmq.RECONNECT_IVL)
+        defaults[zmq.RECONNECT_IVL] = RECONNECT_MS
+        try:
+            return create(channel, identity)
+        finally:
+            if before is None:
+                defaults.pop(zmq.RECONNECT_IVL, None)
+            else:
+                defaults[zmq.RECONNECT_IVL] = before
+
+
+_RECONNECT_LOCK = threading.Lock()
 _PORT_NAMES = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
 
 
