@@ -10,6 +10,7 @@ their own ports), forced with VPANALYSIS_KERNEL_MODE.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -331,3 +332,27 @@ def test_the_summary_table_calls_an_incomplete_report_what_the_index_calls_it(tm
     assert any("2 rapporter är ofullständiga" in line for line in lines)
     index = runner.write_index(tmp_path, results).read_text(encoding="utf-8")
     assert index.count("ofullständig") == 2
+
+
+def test_an_interrupt_swallowed_where_it_arrived_still_stops_the_run():
+    """Ctrl-C that lands in an at-fork hook (where Python prints and ignores it) still ends
+    the run: the handler remembers it and the run's loop raises it again."""
+    previous = batch._handle_interrupts()
+    try:
+        try:  # what a hook that ignores the exception does
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.1)
+        except KeyboardInterrupt:
+            pass
+        with pytest.raises(KeyboardInterrupt):
+            batch._check_interrupted()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    assert signal.getsignal(signal.SIGINT) is previous[signal.SIGINT]
+    batch._handle_interrupts()  # a new run starts without the old interrupt
+    try:
+        batch._check_interrupted()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -252,6 +252,7 @@ def _run_local(jobs, workers: int, timeout: int, pdf: bool, on_done) -> None:
     limit = timeout + WATCHDOG_GRACE
     try:
         while pending or running:
+            _check_interrupted()
             while pending and len(running) < workers:
                 job = pending.popleft()
                 log_tmp = _temporary_log(job)
@@ -261,9 +262,12 @@ def _run_local(jobs, workers: int, timeout: int, pdf: bool, on_done) -> None:
                     args=(job, log_tmp, timeout, pdf, os.getpid(), sender, mode, render),
                     daemon=False,
                 )
-                process.start()
-                sender.close()
-                running[receiver] = (job, process, time.perf_counter(), log_tmp)
+                try:
+                    process.start()
+                finally:  # a worker forked before an interrupt is killed with the others
+                    sender.close()
+                    if process.pid is not None:
+                        running[receiver] = (job, process, time.perf_counter(), log_tmp)
             for conn in wait(list(running), timeout=0.5):
                 job, process, started, log_tmp = running.pop(conn)
                 try:
@@ -484,7 +488,7 @@ def run_reports(
         bar.set_postfix_str(f"{result.job.stem}: {result.status}", refresh=False)
         bar.update()
 
-    previous = _terminate_like_ctrl_c()
+    previous = _handle_interrupts()
     t = time.perf_counter()
     try:
         if executor == "dask":
@@ -494,8 +498,8 @@ def run_reports(
     finally:
         stages["reports"] = time.perf_counter() - t
         bar.close()
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         if executor == "local":  # every worker is gone: what they left half-written goes too
             remove_stale_temporary_files(out)
         this_run = {r.job.stem for r in results}
@@ -624,13 +628,35 @@ def _print_pdf(result: ReportResult) -> None:
         result.status, result.message = "failed", f"PDF: {exc}"
 
 
-def _terminate_like_ctrl_c():
-    """Let SIGTERM clean up like Ctrl-C (kill workers, write the index); main thread only."""
+#: Set by Ctrl-C or SIGTERM during a run (:func:`_handle_interrupts`).
+_INTERRUPTED = threading.Event()
 
-    def handler(signum, frame):
+
+def _on_interrupt(signum, frame):
+    _INTERRUPTED.set()
+    raise KeyboardInterrupt
+
+
+def _check_interrupted() -> None:
+    """Raise the interrupt again if it was swallowed where it was first raised.
+
+    The parent forks a worker per report, and Python runs its at-fork hooks (logging's
+    lock release, for one) at each fork: a signal that arrives while such a hook runs raises
+    KeyboardInterrupt inside the hook, where it is printed and ignored, and the run would go
+    on to the end. The flag set by the handler makes the run's loop stop all the same.
+    """
+    if _INTERRUPTED.is_set():
         raise KeyboardInterrupt
 
-    try:
-        return signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread
-        return None
+
+def _handle_interrupts() -> dict:
+    """Let Ctrl-C and SIGTERM stop a run (kill workers, write the index), remembered as
+    well as raised; returns the handlers to restore. Main thread only: elsewhere nothing."""
+    _INTERRUPTED.clear()
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[signum] = signal.signal(signum, _on_interrupt)
+        except ValueError:  # not the main thread
+            break
+    return previous
