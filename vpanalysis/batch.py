@@ -378,13 +378,14 @@ class RunSummary:
                 lines.append(f"{'':<19}{r.message[:200]}")
         counts = {s: sum(r.status == s for r in self.results) for s in ("ok", "skipped", "failed")}
         lines.append(
-            f"{len(self.results)} rapporter: {counts['ok']} klara, "
+            f"{len(self.results)} rapporter: {counts['ok']} gjorda, "
             f"{counts['skipped']} oförändrade, {counts['failed']} misslyckade; "
             f"{self.seconds:.1f} s"
         )
         if incomplete:
             lines.append(
-                f"{incomplete} rapporter är ofullständiga: uppgifter saknas (se index.html)."
+                f"{incomplete} rapporter är ofullständiga (inte klara): uppgifter saknas "
+                "(se index.html)."
             )
         if self.audit is not None:
             lines.extend(self.audit.lines())
