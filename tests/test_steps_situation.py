@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from vpanalysis import baseline, data, definitions
+from vpanalysis import baseline, data, definitions, verdicts
 from vpanalysis.presentation import situation as view
 from vpanalysis.publication import keys
-from vpanalysis.steps import situation
+from vpanalysis.steps import comparison, situation
 
 
 @pytest.fixture(scope="module")
@@ -43,16 +43,34 @@ def test_police_summary_compares_with_county_and_sweden(tables):
         & (rolled["category"] == "Misshandel inkl. grov")
         & (rolled["year_to"] == 2024)
     ]["value"].iloc[0]
-    assert row["I länet"] == pytest.approx(county)
-    expected = (
-        "lägre"
-        if row["Övre gräns"] < county
-        else "högre"
-        if row["Nedre gräns"] > county
-        else "ingen säker skillnad"
+    raw = situation.police_summary(rated, "2161", "0021").set_index("category")
+    assert raw.loc["Misshandel inkl. grov", "county_value"] == pytest.approx(county)
+    # compared with the rest of the county (the county without Ljusdal), both uncertain
+    window = rolled[(rolled["category"] == "Misshandel inkl. grov") & (rolled["year_to"] == 2024)]
+    mine = window[window["region_code"] == "2161"].iloc[0]
+    whole = window[window["region_code"] == "0021"].iloc[0]
+    rest = comparison.rest_of_county(mine, whole)
+    assert row["I övriga länet"] == pytest.approx(rest["value"])
+    assert rest["value"] != pytest.approx(county)
+    expected = verdicts.rates_differ(
+        mine["count"], mine["population"], rest["count"], rest["population"]
     )
-    assert row["Jämfört med länet"] == expected
+    assert raw.loc["Misshandel inkl. grov", "rest_comparison"] == expected
+    assert row["Jämfört med övriga länet"] == view.comparison_word(expected)
+    assert "Jämfört med länet" not in summary.columns
     assert row["Period"] == "2022–2024"
+
+
+def test_police_summary_rest_of_county_every_branch(tables):
+    rated = situation.police_rates(
+        tables, situation.comparison_regions("2180", []), range(2015, 2025)
+    )
+    summary = situation.police_summary(rated, "2180", "0021")
+    said = set(summary["rest_comparison"])
+    assert "too_few" in said  # e.g. mord och dråp
+    assert said <= {"higher", "lower", "no_difference", "too_few"}
+    # Gävle is a large part of the county: the rest is clearly not the whole county
+    assert (summary["county_share"] > 0.3).all()
 
 
 def test_police_summary_empty_for_a_municipality_without_data(tables):

@@ -331,8 +331,8 @@ def police_table(summary: pd.DataFrame, definition: definitions.Definition) -> p
                 "Per 100 000 och år": r["value"],
                 "Nedre gräns": r["lower"],
                 "Övre gräns": r["upper"],
-                "I länet": r["county_value"],
-                "Jämfört med länet": comparison_word(r["county_comparison"]),
+                "I övriga länet": r["rest_value"],
+                "Jämfört med övriga länet": comparison_word(r["rest_comparison"]),
                 "I riket": r["sweden_value"],
                 "Jämfört med riket": comparison_word(r["sweden_comparison"]),
                 "Trend (årsvärden)": trend_text(r["trend"], r["trend_rate_ratio"]),
@@ -587,7 +587,7 @@ def assault_chart(series: pd.DataFrame, page: report.Page):
         how=(
             "Den tjocka linjen är kommunen i fokus. Det skuggade bandet är 95 % "
             "konfidensintervall. Att två band överlappar betyder inte att det saknas "
-            "skillnad; jämförelsen med länet och riket i tabellen ovan är testad."
+            "skillnad; jämförelsen med övriga länet och riket i tabellen ovan är testad."
         ),
     )
 

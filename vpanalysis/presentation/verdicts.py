@@ -102,6 +102,7 @@ def methods_appendix_text() -> str:
         "kommunens 95 % konfidensintervall (samma regel som Fingertips, Storbritanniens "
         "folkhälsostatistik).\n"
         "* **Jämförelse mellan två osäkra värden** (tjejer och killar, två kommuner, "
+        "kommunen och övriga länet, kommunen och jämförelsegruppen i skolenkäten, "
         "baslinjen och nu): för antal ett exakt test av två Poissonfördelade antal "
         "(villkorat på summan), för andelar ett z-test av två andelar; där bara värdena och "
         "deras intervall finns, ett test av skillnaden med medelfelen räknade ur "
