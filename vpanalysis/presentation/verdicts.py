@@ -22,7 +22,8 @@ TREND_WORDS = {
     "up": "ökar",
     "down": "minskar",
     "no_change": "ingen säker förändring",
-    "too_few": "för få år eller fall för en bedömning",
+    "too_few_years": "för få år för en bedömning",
+    "too_few_cases": "för få fall för en bedömning",
 }
 #: A goal's status in words (keys: :data:`vpanalysis.verdicts.GOAL_STATUSES`).
 STATUS_WORDS = {
