@@ -419,14 +419,20 @@ def break_notes(summary: pd.DataFrame) -> list[str]:
     return out
 
 
-def police_reading_text() -> str:
-    """What police statistics measure, and what they do not (Markdown)."""
+def police_reading_text(survey: bool = True) -> str:
+    """What police statistics measure, and what they do not (Markdown). ``survey``: whether
+    the municipality's school survey is in the data (else the text says it is not)."""
+    closest = (
+        "för unga i åk 9 och gy 2 är skolenkäten den närmaste motsvarigheten"
+        if survey
+        else "för unga i åk 9 och gy 2 är en skolenkät den närmaste motsvarigheten, men "
+        "skolenkätens svar för kommunen finns inte i underlaget"
+    )
     return (
         "**Så läser du polisens statistik.** De flesta våldsbrott anmäls aldrig, särskilt "
         "inte våld i nära relationer och sexuellt våld (mörkertalet). Hur många som "
         "*utsätts* mäter Brå med Nationella trygghetsundersökningen (NTU), där ett urval "
-        "av befolkningen själv berättar; för en kommun är skolenkätens svar den närmaste "
-        "motsvarigheten. Statistiken räknar **brott, inte personer**: en person som utsätts "
+        f"av befolkningen 16–84 år själv berättar; {closest}. Statistiken räknar **brott, inte personer**: en person som utsätts "
         "flera gånger kan stå för många anmälda brott. Brotten räknas i den kommun där de "
         "begicks, inte där den utsatta bor. Lagändringar kan bryta en serie; sådana brott "
         "nämns under tabellen."
@@ -1336,6 +1342,6 @@ def baseline_followup(saved: pd.DataFrame, current: pd.DataFrame, page: report.P
     return with_frozen_notice(shown, saved)
 
 
-def police_reading():
+def police_reading(survey: bool = True):
     """:func:`police_reading_text` for a notebook's output."""
-    return report.markdown(police_reading_text())
+    return report.markdown(police_reading_text(survey))
