@@ -176,6 +176,31 @@ def test_baseline_display_separates_counts_from_rates():
     assert shown["Antal"].tolist() == ["", "", "17", ".."]
 
 
+def test_baseline_shows_police_counts_real_units_and_flags_few_cases(tables):
+    table = situation.baseline_table(tables, "2180", 5)
+    counts = situation.baseline_counts(tables, table, "2180")
+    assert set(counts.index) == set(table.loc[table["source"] == "bra", "indicator"])
+    shown = view.baseline_display(table, counts).set_index("Indikator")
+    police = shown[shown.index.str.startswith("Anmälda brott: ")]
+    assert (police["Anmälda brott (antal)"] != "").all()  # Brå's counts are public
+    assert (police["Antal"] == "").all()  # "Antal" stays the local counts of persons
+    few = counts[counts < 10]
+    assert len(few)  # e.g. mord och dråp in Gävle
+    for indicator in few.index:
+        row = shown.loc[f"Anmälda brott: {indicator.removeprefix('bra:')}"]
+        assert row["Anmärkning"].startswith("för få fall för en bedömning")
+    many = counts[counts >= 10].index[0]
+    assert "för få fall" not in shown.loc[f"Anmälda brott: {many.removeprefix('bra:')}",
+                                          "Anmärkning"]  # fmt: skip
+    kolada = shown[shown.index.str.startswith("Kolada: ")]
+    assert len(kolada) and set(kolada["Enhet"]) == {"per 100 000 invånare"}
+    assert "enligt Kolada" not in set(shown["Enhet"])
+    both = shown.loc[[i for i in shown.index if "kvinnofridskränkning" in i]]
+    assert len(both) == 2 and all("per 100 000 invånare" in n for n in both["Anmärkning"])
+    assert view.kpi_unit("Andel elever, %") == "%"
+    assert view.kpi_unit("Något konstigt") == "enligt nyckeltalets definition i Kolada"
+
+
 def test_trend_label_in_swedish():
     years = np.arange(2015, 2025)
     pop = np.full(10, 20_000.0)
@@ -208,7 +233,7 @@ def test_baseline_is_frozen_once_saved(built_copy):
     current = situation.baseline_table(changed, "2161", 5)
     changes = view.baseline_changes(again, current).set_index("Indikator")
     assert changes.loc["Anmälda brott: Misshandel inkl. grov", "Förändring"] == "högre"
-    assert changes.loc["Anmälda våldsbrott, antal/100 000 inv", "Förändring"] == "–"
+    assert changes.loc["Kolada: Anmälda våldsbrott", "Förändring"] == "–"
     assert view.baseline_caption(again).startswith("Baslinje (sparad 20")
 
 

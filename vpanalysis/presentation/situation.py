@@ -1181,8 +1181,8 @@ def baseline_labels(table: pd.DataFrame) -> pd.DataFrame:
             labels.append(f"Anmälda brott: {r.name}")
             units.append(f"per 100 000 {population_label(r.sex, r.age_group)} och år")
         elif r.kind == "kpi":
-            labels.append(str(r.name))
-            units.append("enligt Kolada")
+            labels.append(kpi_label(r.name))
+            units.append(kpi_unit(r.name))
         elif r.kind == "share":
             labels.append(f"Skolenkät: {item_label(r.measure)}")
             units.append("% av eleverna")
@@ -1192,6 +1192,42 @@ def baseline_labels(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(
         label=pd.array(labels, dtype="string"), unit=pd.array(units, dtype="string")
     )
+
+
+def kpi_unit(title: object) -> str:
+    """A Kolada KPI's unit from its title (Kolada writes it after the last comma,
+    ``"…, antal/100 000 inv"``): ``"per 100 000 invånare"``, ``"%"``; ``"enligt
+    nyckeltalets definition i Kolada"`` when the title gives none."""
+    tail = str(title).rpartition(",")[2].strip().casefold()
+    if "/100 000 inv" in tail:
+        return "per 100 000 invånare"
+    if "/1 000 inv" in tail:
+        return "per 1 000 invånare"
+    if tail.startswith("andel") or "(%)" in tail or tail == "%":
+        return "%"
+    return "enligt nyckeltalets definition i Kolada"
+
+
+def kpi_label(title: object) -> str:
+    """A Kolada KPI's title without its unit (:func:`kpi_unit` names it): ``"Kolada:
+    Anmälda våldsbrott"``."""
+    text = str(title)
+    head, sep, tail = text.rpartition(",")
+    unit = kpi_unit(text)
+    name = head.strip() if sep and unit != "enligt nyckeltalets definition i Kolada" else text
+    return f"Kolada: {name}"
+
+
+#: Notes beside a baseline row (by indicator): the same offence at another denominator.
+BASELINE_NOTES = {
+    "kolada:N07402": (
+        "Kolada räknar per 100 000 invånare, Brå-raden om grov kvinnofridskränkning per "
+        "100 000 kvinnor: värdena är inte jämförbara rakt av"
+    ),
+    "bra:Grov kvinnofridskränkning": (
+        "per 100 000 kvinnor; Kolada-raden om samma brott räknar per 100 000 invånare"
+    ),
+}
 
 
 def baseline_caption(baseline: pd.DataFrame) -> str:
@@ -1204,10 +1240,16 @@ def baseline_caption(baseline: pd.DataFrame) -> str:
     return f"Baslinje (sparad {baseline['saved_on'].iloc[0]})"
 
 
-def baseline_display(table: pd.DataFrame) -> pd.DataFrame:
+def baseline_display(table: pd.DataFrame, counts: pd.Series | None = None) -> pd.DataFrame:
     """The baseline for the report: rates and shares in ``Värde`` with their interval
-    (``–`` where the source gives none), local counts of persons in ``Antal``."""
+    (``–`` where the source gives none), local counts of persons in ``Antal``, and the
+    police-reported crimes behind a rate in ``Anmälda brott (antal)`` (public counts, not
+    persons) where ``counts`` (by indicator,
+    :func:`~vpanalysis.steps.situation.baseline_counts`) has them. ``Anmärkning`` flags a
+    rate from fewer than :data:`vpanalysis.verdicts.MIN_EVENTS` crimes ("för få fall för
+    en bedömning") and the notes of :data:`BASELINE_NOTES`."""
     table = baseline_labels(table)
+    counts = pd.Series(dtype="float64") if counts is None else counts
     is_count = table["unit"] == "antal"
     value = [
         "" if counted else number(v, 1) for v, counted in zip(table["value"], is_count, strict=True)
@@ -1231,9 +1273,26 @@ def baseline_display(table: pd.DataFrame) -> pd.DataFrame:
             "Antal": [
                 "" if not c else number(v, 0) for v, c in zip(table["value"], is_count, strict=True)
             ],
+            "Anmälda brott (antal)": [_police_count(counts, i) for i in table["indicator"]],
             "Enhet": table["unit"],
+            "Anmärkning": [_baseline_note(counts, ind) for ind in table["indicator"]],
         }
     )
+
+
+def _police_count(counts: pd.Series, indicator: object) -> str:
+    value = counts.get(indicator, math.nan) if len(counts) else math.nan
+    return "" if pd.isna(value) else number(value, 0)
+
+
+def _baseline_note(counts: pd.Series, indicator: object) -> str:
+    notes = []
+    value = counts.get(indicator, math.nan) if len(counts) else math.nan
+    if not pd.isna(value) and verdicts.too_few(value):
+        notes.append(f"för få fall för en bedömning (under {verdicts.MIN_EVENTS} brott)")
+    if indicator in BASELINE_NOTES:
+        notes.append(BASELINE_NOTES[str(indicator)])
+    return "; ".join(notes)
 
 
 def baseline_marks(table: pd.DataFrame) -> pd.DataFrame:
@@ -1276,13 +1335,13 @@ def with_frozen_notice(shown, table: pd.DataFrame):
     return HTML(warning.data + shown.data)
 
 
-def baseline(table: pd.DataFrame, page: report.Page):
+def baseline(table: pd.DataFrame, page: report.Page, counts: pd.Series | None = None):
     """The baseline table (from :func:`~vpanalysis.steps.situation.report_baseline`, its
     local rows from the publication by
     :func:`~vpanalysis.steps.situation.published_baseline`), after a warning when it is
     computed now rather than frozen."""
     shown = report.table(
-        baseline_display(table),
+        baseline_display(table, counts),
         caption=baseline_caption(table),
         local=True,
         count_columns=["Antal"],

@@ -1257,6 +1257,20 @@ def baseline_table(
     )
 
 
+def baseline_counts(tables: Tables, baseline: pd.DataFrame, region: str) -> pd.Series:
+    """The police-reported crimes behind each ``bra:`` row of ``baseline`` (public
+    counts, :func:`police_window_count` over the row's period), indexed by ``indicator``;
+    NaN where a year is missing. Other rows (Kolada, local sources) are not included:
+    local counts come from the publication."""
+    out = {}
+    if baseline.empty:
+        return pd.Series(out, dtype="float64")
+    for r in baseline.itertuples(index=False):
+        if r.source == "bra":
+            out[r.indicator] = police_window_count(tables, region, r.measure, r.period)
+    return pd.Series(out, dtype="float64")
+
+
 def report_baseline(
     frozen: pd.DataFrame | None,
     tables: Tables,
