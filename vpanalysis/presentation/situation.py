@@ -364,9 +364,10 @@ SERIES_BREAKS = (
         "category": "Barnfridsbrott",
         "date": "2021-07-01",
         "note": (
-            "Barnfridsbrott (att låta ett barn bevittna våld mellan närstående) blev brott "
-            "den 1 juli 2021; det finns inga jämförbara tal före det, och 2021 gäller bara "
-            "ett halvår."
+            "Barnfridsbrott blev brott den 1 juli 2021. Brottet begår den som utsätter en "
+            "närstående för ett brott (till exempel misshandel eller olaga hot) som ett barn "
+            "bevittnar; barnet räknas då som brottsoffer. Det finns inga jämförbara tal före "
+            "det, och 2021 gäller bara ett halvår."
         ),
         "source": "lag om ändring i brottsbalken, SFS 2021:389 (prop. 2020/21:170), i kraft "
         "den 1 juli 2021; Brå, kommentarer till statistiken över anmälda brott",
@@ -400,7 +401,9 @@ CATEGORY_NOTES = {
 
 def break_notes(summary: pd.DataFrame) -> list[str]:
     """Sentences for the categories of :func:`~vpanalysis.steps.situation.police_summary`
-    whose trend years cross a break of :data:`SERIES_BREAKS` (with its source), and the
+    whose trend years cross a break of :data:`SERIES_BREAKS` or start with it (a new
+    offence: the years before have no figures), with its source; one table for step 2
+    and step 5 (:func:`vpanalysis.presentation.followup.baseline_break_notes`), and the
     notes of :data:`CATEGORY_NOTES` for the categories shown."""
     if summary.empty:
         return []
@@ -411,9 +414,11 @@ def break_notes(summary: pd.DataFrame) -> list[str]:
             if b["category"] != r["category"] or first is None or pd.isna(first):
                 continue
             year = int(b["date"][:4])
-            if int(first) < year <= int(last) or (int(first) == year and b["date"][5:] != "01-01"):
+            if int(first) <= year <= int(last):  # crossed, or the series starts with it
                 cited = b["source"][:1].upper() + b["source"][1:]
-                out.append(f"{r['category']}: {b['note']} (Källa: {cited}.)")
+                named = b["note"].startswith(r["category"])
+                said = b["note"] if named else f"{r['category']}: {b['note']}"
+                out.append(f"{said} (Källa: {cited}.)")
         if r["category"] in CATEGORY_NOTES:
             out.append(CATEGORY_NOTES[r["category"]])
     return out
@@ -1174,7 +1179,13 @@ def baseline_labels(table: pd.DataFrame) -> pd.DataFrame:
     indicator's Swedish ``label`` and ``unit``; a table that has them already (a baseline
     frozen before they were left to the report) is returned as it is."""
     if {"label", "unit"} <= set(table.columns):
-        return table
+        vague = (table["kind"] == "kpi") & (table["unit"] == "enligt Kolada")
+        if not vague.any():
+            return table
+        fixed = table.copy()  # a baseline frozen before Kolada's units were named
+        fixed["unit"] = fixed["unit"].astype("string")
+        fixed.loc[vague, "unit"] = [kpi_unit(n) for n in fixed.loc[vague, "name"]]
+        return fixed
     labels, units = [], []
     for r in table.itertuples(index=False):
         if r.kind == "rate":
