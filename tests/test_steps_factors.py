@@ -520,7 +520,7 @@ def test_priority_table_and_profile_never_show_a_withheld_share(built_data):
     leaky = dataclasses.replace(analysis, indicators=ind)
     shown = pf.priority_table(leaky, 5).set_index("Faktor")
     name = analysis.priorities.set_index("factor_id").loc[chosen, "name"]
-    assert pd.isna(shown.loc[name, "Kommunen"])
+    assert shown.loc[name, "Kommunen"] == ".."  # withheld, not absent
     assert pf.spine_data(leaky, 5)["factor"].str.startswith(name[:10]).sum() == 0
     survey = pf.survey_indicator_table(leaky, 5)
     assert not survey.astype(str).apply(lambda c: c.str.contains("1,0")).any().any()
@@ -802,9 +802,7 @@ def test_catalogue_says_when_the_municipality_lacks_the_indicator_source(built_d
 
 def _judged(num, den, yes, answered, polarity="higher_worse", kind="risk"):
     """survey_judgements on one survey indicator against a pool with the given counts."""
-    factors = pd.DataFrame(
-        {"factor_id": ["F1"], "indicator_polarity": [polarity], "type": [kind]}
-    )
+    factors = pd.DataFrame({"factor_id": ["F1"], "indicator_polarity": [polarity], "type": [kind]})
     ind = pd.DataFrame(
         {"factor_id": ["F1"], "source": ["skolenkat"], "numerator": [num], "denominator": [den]}
     )
@@ -833,7 +831,9 @@ def test_survey_judgement_is_a_two_sample_test_every_branch():
 def test_judgement_words_by_type_and_why_a_value_is_missing():
     analysis = analysis_of()
     words = dict(
-        zip(analysis.scored["factor_id"], pf.judgement_words(analysis, analysis.scored["factor_id"]))
+        zip(
+            analysis.scored["factor_id"], pf.judgement_words(analysis, analysis.scored["factor_id"])
+        )
     )
     assert words["F1"] == "högre (sämre) än jämförelsen"
     assert words["F3"] == pf.NO_INDICATOR  # no indicator in the catalogue
@@ -844,7 +844,8 @@ def test_judgement_words_by_type_and_why_a_value_is_missing():
         "2161", analysis.catalogue, analysis.indicators[analysis.indicators["factor_id"] != "F1"],
         scored, analysis.priorities,
     )  # fmt: skip
-    said = dict(zip(gone.scored["factor_id"], pf.judgement_words(gone, gone.scored["factor_id"])))
+    ids = gone.scored["factor_id"]
+    said = dict(zip(ids, pf.judgement_words(gone, ids), strict=True))
     assert said["F1"] == "indikator finns, men skolenkäten saknas för kommunen"
     assert said["F3"] == "ingen lokal indikator"
     assert pf.indicator_counts(gone)["source_missing"] == 1
@@ -882,3 +883,14 @@ def test_a_tie_at_the_edge_of_the_priorities_is_stated():
     table = pf.score_table(tied)
     assert table.loc[outside, "Lika poäng"].startswith("lika med rang")
     assert pf.tie_note(analysis) is None or "samma poäng" in pf.tie_note(analysis)
+
+
+def test_priority_table_says_uppgift_saknas_where_the_data_are_absent():
+    analysis = analysis_of()
+    gone = fx.FactorAnalysis(
+        "2161", analysis.catalogue, analysis.indicators.iloc[0:0], analysis.scored,
+        analysis.priorities,
+    )  # fmt: skip
+    table = pf.priority_table(gone)
+    assert set(table["Kommunen"]) == {"uppgift saknas"}  # absent, not withheld ("..")
+    assert pf.survey_source(analysis) == "Skolenkäten 2024 (senaste undersökningsåret)"

@@ -22,7 +22,7 @@ from vpanalysis.registers import (
     VIOLENCE_FORMS,
     parse_cutoff,
 )
-from vpanalysis.report import interval
+from vpanalysis.report import SUPPRESSED, interval
 from vpanalysis.steps.factors import (
     COMPONENTS,
     CUTOFF_OPS,
@@ -88,6 +88,8 @@ def indicator_counts(analysis: FactorAnalysis) -> dict[str, int]:
     none = sum(w == NO_INDICATOR for w in words)
     return {"measured": len(words) - missing - none, "source_missing": missing,
             "no_indicator": none}  # fmt: skip
+
+
 BASIS_LABELS = {
     ("risk", True): "förhöjd risk",
     ("skydd", True): "försvagat skydd",
@@ -110,8 +112,9 @@ SHORT_COMPONENT_LABELS = {
     "shared": "Delad",
 }
 _COMPONENT_HOW = {
-    "difference": "Bara om kommunen är sämre än jämförelsen och jämförelsevärdet ligger utanför "
-    "kommunens konfidensintervall: den relativa skillnaden, där 50 % sämre eller mer ger 1. "
+    "difference": "Bara om kommunen är sämre än jämförelsen med en säker skillnad (för "
+    "skolenkäten ett test av två andelar, för Kolada när jämförelsevärdet ligger utanför "
+    "kommunens intervall): den relativa skillnaden, där 50 % sämre eller mer ger 1. "
     "Annars 0.",
     "evidence": "Kunskapsstödet för sambandet med våld: begränsat 1/3, måttligt 2/3, starkt 1.",
     "changeability": "Hur mycket parterna kan påverka faktorn: liten 1/3, viss 2/3, stor 1.",
@@ -336,6 +339,16 @@ def survey_indicator_table(
             "Bedömning": judgement_words(analysis, ind["factor_id"]),
         }
     ).reset_index(drop=True)
+
+
+def survey_source(analysis: FactorAnalysis) -> str:
+    """The source line of the survey tables, with the survey's year: ``"Skolenkäten 2024
+    (senaste undersökningsåret)"``."""
+    ind = analysis.indicators[analysis.indicators["source"] == "skolenkat"]
+    years = sorted({int(y) for y in ind["year"].dropna()}) if "year" in ind else []
+    if not years:
+        return "Skolenkäten, senaste undersökningsåret"
+    return f"Skolenkäten {', '.join(map(str, years))} (senaste undersökningsåret)"
 
 
 def recall_period(analysis: FactorAnalysis, item: object) -> str:
@@ -628,10 +641,10 @@ def tie_note(analysis: FactorAnalysis) -> str | None:
         for v, i, o in pairs
     )
     return (
-        f"Lika poäng: {said}. Vid lika poäng går en faktor där kommunen är säkert sämre än "
-        "jämförelsen först; annars avgör faktorns ordning i faktorkatalogen (dess id), "
-        "vilket inte säger något om vilken som är viktigast. Styrgruppen kan byta mellan "
-        "dem."
+        f"Lika poäng: {said} med två decimaler. Då avgör först en säker skillnad åt det "
+        "sämre hållet mot jämförelsen, sedan den oavrundade poängen och sist faktorns "
+        "ordning i faktorkatalogen – inget av det säger vilken faktor som är viktigast. "
+        "Styrgruppen kan byta mellan dem."
     )
 
 
@@ -644,6 +657,15 @@ def priority_table(analysis: FactorAnalysis, threshold: int = DISCLOSURE_THRESHO
     def shown(fid, column):
         return ind[column].get(fid, pd.NA) if column in ind else pd.NA
 
+    measured = set(analysis.indicators["factor_id"])
+
+    def absent(fid, value):
+        """A value, or why it is not shown: no data for the municipality ("uppgift
+        saknas") is not a withheld value (``..``)."""
+        if not _blank(value):
+            return report.number(value, 1)
+        return SUPPRESSED if fid in measured else "uppgift saknas"
+
     return pd.DataFrame(
         {
             "Prioritet": p["priority"].astype("Int64"),
@@ -651,8 +673,10 @@ def priority_table(analysis: FactorAnalysis, threshold: int = DISCLOSURE_THRESHO
             "Nivå": p["level"].map(_level_label),
             "Typ": p["type"].map(lambda t: _TYPE_LABELS.get(t, t)),
             "Grund": basis_labels(p),
-            "Kommunen": pd.array([shown(f, "value") for f in p["factor_id"]], dtype="Float64"),
-            "Jämförelse": p["comparator"].astype("Float64"),
+            "Kommunen": [absent(f, shown(f, "value")) for f in p["factor_id"]],
+            "Jämförelse": [
+                absent(f, v) for f, v in zip(p["factor_id"], p["comparator"], strict=True)
+            ],  # fmt: skip
             "Jämförs med": [
                 "uppgift saknas" if _blank(v := shown(f, "comparator_label")) else v
                 for f in p["factor_id"]
