@@ -830,11 +830,8 @@ def test_survey_judgement_is_a_two_sample_test_every_branch():
 
 def test_judgement_words_by_type_and_why_a_value_is_missing():
     analysis = analysis_of()
-    words = dict(
-        zip(
-            analysis.scored["factor_id"], pf.judgement_words(analysis, analysis.scored["factor_id"])
-        )
-    )
+    ids = analysis.scored["factor_id"]
+    words = dict(zip(ids, pf.judgement_words(analysis, ids), strict=True))
     assert words["F1"] == "högre (sämre) än jämförelsen"
     assert words["F3"] == pf.NO_INDICATOR  # no indicator in the catalogue
     # an indicator in the catalogue whose survey has no answers for the municipality
