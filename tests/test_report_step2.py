@@ -67,8 +67,9 @@ def test_police_table_has_every_category_with_interval(page, tables):
         assert row["Brottskategori"] in page
         assert number(row["Per 100 000 och år"], 1) in page  # the rate, one decimal
     assert "Fysiskt våld" in set(summary["Form av våld"])
-    assert "Jämfört med länet" in page and "likvärdig" not in page
-    said = set(summary["Jämfört med länet"]) | set(summary["Jämfört med riket"])
+    assert "Jämfört med övriga länet" in page and "likvärdig" not in page
+    assert "Jämfört med länet" not in page  # never with a region that contains it
+    said = set(summary["Jämfört med övriga länet"]) | set(summary["Jämfört med riket"])
     assert said <= {"högre", "lägre", "ingen säker skillnad", "för få fall för en bedömning"}
     assert "för få fall för en bedömning" in said  # e.g. mord och dråp: few cases
 
@@ -166,3 +167,16 @@ def test_respondents_are_shown_as_a_published_lower_bound(page):
     table = table[: table.index("</table>")]
     assert re.search(r"minst \d", table)
     assert "minst N" in page and "hoppade över frågan" in page
+
+
+def test_police_reading_and_baseline_on_the_page(page):
+    """Review 20, 27, 28: the survey is the nearest to NTU for pupils only; the baseline
+    has Brå's counts, Kolada's unit and the few-cases flag; the new offence's break."""
+    assert "för unga i åk 9 och gy 2 är skolenkäten den närmaste motsvarigheten" in page
+    assert "för en kommun är skolenkätens svar" not in page
+    assert "Anmälda brott (antal)" in page and "enligt Kolada</td>" not in page
+    assert "per 100 000 invånare</td>" in page
+    assert "för få fall för en bedömning (under 10 brott)" in page
+    assert "Olaga integritetsintrång blev ett eget brott" in page
+    assert "Barnfridsbrott: Barnfridsbrott" not in page
+    assert "kommunen och övriga länet" in page  # the methods appendix

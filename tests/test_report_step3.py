@@ -180,7 +180,8 @@ def test_gender_inequality_has_no_local_indicator_and_the_norms_are_split_by_sex
     says so plainly and names what can be used instead, and the gender-norm factors (F15,
     F16) and the norm accepting violence (F03) are shown for girls and boys with a verdict."""
     assert "ingen lokal indikator</strong>" in page
-    assert "rapporten använder inga okontrollerade nyckeltal" in page
+    assert "det finns ännu inget nyckeltal för jämställdhet i underlaget" in page
+    assert "kunnat kontrolleras" not in page  # no internal process (review 32)
     for name in ("Stereotypa maskulinitetsnormer", "Normer om ojämlik makt i parrelationer"):
         assert f"<em>{name}</em>" in page
     assert "F11" not in set(analysis.indicators["factor_id"])  # no indicator for F11
@@ -191,3 +192,29 @@ def test_gender_inequality_has_no_local_indicator_and_the_norms_are_split_by_sex
     for name in ("Normer som accepterar våld", "Stereotypa maskulinitetsnormer",
                  "Normer om ojämlik makt i parrelationer"):  # fmt: skip
         assert table.loc[name, "Tjejer jämfört med killar"] in set(pf.SEX_VERDICTS.values())
+
+
+def test_one_vocabulary_and_the_two_sample_rule_on_the_page(page, analysis):
+    """Review 14, 16, 17, 35: the comparison group is a sample, so step 3 tests the
+    difference; the words are the box's; Kolada shares are called full counts; the
+    survey's year stands beside its shares; the Kolada id is not in the visible label."""
+    assert "tydligt" not in page
+    assert "test av två andelar" in page
+    assert "ligger helt utanför intervallet" not in page
+    words = set(pf.judgement_words(analysis, analysis.scored["factor_id"]))
+    assert words & {"högre (sämre) än jämförelsen", "lägre (sämre) än jämförelsen"}
+    assert "totalräkning" in page and "varierar av en slump" not in page
+    year = int(analysis.indicators.loc[analysis.indicators["source"] == "skolenkat", "year"].max())
+    assert f"Skolenkäten {year} (senaste undersökningsåret)" in page
+    kolada = analysis.indicators[analysis.indicators["source"] == "kolada"].iloc[0]
+    assert f"{kolada['item']} {kolada['question']}" not in page
+    assert "Kolada-id" in page
+    assert "Röda och gröna punkter är säkra skillnader" in page
+
+
+def test_the_judgement_against_the_group_is_the_two_sample_test(analysis):
+    ind = analysis.indicators[analysis.indicators["source"] == "skolenkat"]
+    expected = fx.survey_judgements(ind, analysis.shares, analysis.catalogue)
+    scored = analysis.scored.set_index("factor_id")
+    for i, row in ind.iterrows():
+        assert scored.loc[row["factor_id"], "judgement"] == expected[i]

@@ -243,3 +243,26 @@ def test_the_girls_and_boys_note_only_under_a_table():
     assert view.survey_sex_note(pd.DataFrame()).data == ""
     shown = _prevalence((45, 150), (25, 160)).assign(value=pd.NA, lower=pd.NA, upper=pd.NA)
     assert "Tjejer jämfört med killar" in view.survey_sex_note(shown).data
+
+
+def test_a_new_offence_gets_its_break_note_where_its_series_starts():
+    # olaga integritetsintrång's figures start in 2018: step 2's trend years (2018–2024)
+    # and step 5's (2015–2024) give the same note from the one table (review 27)
+    for first in (2015, 2018):
+        summary = pd.DataFrame(
+            [{"category": "Olaga integritetsintrång", "trend_from": first, "trend_to": 2024}]
+        )
+        (note,) = view.break_notes(summary)
+        assert note.startswith("Olaga integritetsintrång blev ett eget brott"), note
+    late = pd.DataFrame(
+        [{"category": "Olaga integritetsintrång", "trend_from": 2019, "trend_to": 2024}]
+    )
+    assert view.break_notes(late) == []
+
+
+def test_the_barnfridsbrott_note_names_who_commits_it_once():
+    summary = pd.DataFrame([{"category": "Barnfridsbrott", "trend_from": 2021, "trend_to": 2024}])
+    (note,) = view.break_notes(summary)
+    assert note.count("Barnfridsbrott") == 1 and "Barnfridsbrott: Barnfridsbrott" not in note
+    assert "den som utsätter en närstående" in note and "bevittnar" in note
+    assert "låta" not in note

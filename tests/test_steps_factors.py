@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vpanalysis import context
+from vpanalysis import context, verdicts
+from vpanalysis.indicators import proportion
 from vpanalysis.presentation import factors as pf
 from vpanalysis.steps import factors as fx
 
@@ -410,7 +411,7 @@ def test_survey_indicator_table_shows_shares_not_counts_and_suppresses_small_one
     assert not any("numerator" in c or "Antal i" in c for c in table.columns)
     row = table.set_index("Faktor").loc["Faktor F1"]
     assert row["Andel i kommunen (%)"] == pytest.approx(40.0)
-    assert row["Bedömning"] == "sämre än jämförelsen"
+    assert row["Bedömning"] == "högre (sämre) än jämförelsen"
     assert row["Räknas"] == "Ja"
     survey = small_survey()
     survey.loc[(survey["region_code"] == "2161") & (survey["year"] == 2024), "bin"] = 0
@@ -422,7 +423,7 @@ def test_survey_indicator_table_shows_shares_not_counts_and_suppresses_small_one
     assert small.loc["Faktor F1", "Antal svarande"] == 100
 
 
-def test_spine_data_and_profile_chart():
+def test_spine_data_and_profile_chart(monkeypatch):
     analysis = analysis_of()
     spine = pf.spine_data(analysis)
     assert list(spine.columns) == [
@@ -434,6 +435,11 @@ def test_spine_data_and_profile_chart():
         "judgement",
     ]
     assert len(spine) == 2 and spine["factor"].str.endswith(("(risk)", "(skydd)")).all()
+    # two factors: no chart (review 38), and the report says why instead
+    assert pf.profile_chart(analysis) is None
+    said = pf.profile_missing(analysis, None).data
+    assert "bara 2 faktorer" in said and "från 3" in said
+    monkeypatch.setattr(pf, "PROFILE_MINIMUM", 2)
     assert pf.profile_chart(analysis).get_size_inches()[0] == pf.PROFILE_WIDTH
     empty = fx.FactorAnalysis(
         "Z", analysis.catalogue, fx._empty_indicators(), analysis.scored, analysis.priorities
@@ -464,7 +470,8 @@ def test_priority_notes_and_key_figures():
     assert any("Bara 1 faktor" in n for n in notes)
     assert any("Faktor F3" in n for n in notes)  # the factor without an indicator
     figures = dict((label, value) for label, value in pf.key_figures(analysis))
-    assert figures["med lokal indikator"] == "2" and figures["tydligt sämre än jämförelsen"] == "1"
+    assert figures["med lokal indikator"] == "2"
+    assert figures["sämre än jämförelsen (säker skillnad)"] == "1"
     none = fx.FactorAnalysis(
         "Z", analysis.catalogue, fx._empty_indicators(),
         fx.score_factors(analysis.catalogue), analysis.priorities,
@@ -513,7 +520,7 @@ def test_priority_table_and_profile_never_show_a_withheld_share(built_data):
     leaky = dataclasses.replace(analysis, indicators=ind)
     shown = pf.priority_table(leaky, 5).set_index("Faktor")
     name = analysis.priorities.set_index("factor_id").loc[chosen, "name"]
-    assert pd.isna(shown.loc[name, "Kommunen"])
+    assert shown.loc[name, "Kommunen"] == ".."  # withheld, not absent
     assert pf.spine_data(leaky, 5)["factor"].str.startswith(name[:10]).sum() == 0
     survey = pf.survey_indicator_table(leaky, 5)
     assert not survey.astype(str).apply(lambda c: c.str.contains("1,0")).any().any()
@@ -791,3 +798,96 @@ def test_catalogue_says_when_the_municipality_lacks_the_indicator_source(built_d
     labels = set(pf.catalogue_table(ctx.registers.factors, analysis)["Lokal indikator"])
     assert "Skolenkät (saknas för kommunen)" in labels and "Kolada" in labels
     assert "Skolenkät" not in labels and shown
+
+
+def _judged(num, den, yes, answered, polarity="higher_worse", kind="risk"):
+    """survey_judgements on one survey indicator against a pool with the given counts."""
+    factors = pd.DataFrame({"factor_id": ["F1"], "indicator_polarity": [polarity], "type": [kind]})
+    ind = pd.DataFrame(
+        {"factor_id": ["F1"], "source": ["skolenkat"], "numerator": [num], "denominator": [den]}
+    )
+    shares = pd.DataFrame(
+        {"factor_id": ["F1"], "region": ["pool:2181+2183"], "yes": [yes], "answered": [answered]}
+    )
+    return fx.survey_judgements(ind, shares, factors).iloc[0]
+
+
+def test_survey_judgement_is_a_two_sample_test_every_branch():
+    # 66/200 (33 %) against a pool of 50/200 (25 %): the pool's 25 lies outside the
+    # municipality's Wilson interval, so the fixed-reference rule would say "worse"; the
+    # two-sample test finds no sure difference, since the pool is a sample too (review 14)
+    low, up = proportion(pd.Series([66]), pd.Series([200]), per=100)[["lower", "upper"]].iloc[0]
+    assert fx.judgement(low, up, 25.0) == "worse"
+    assert verdicts.shares_differ(66, 200, 50, 200) == "no_difference"
+    assert _judged(66, 200, 50, 200) == "similar"
+    assert _judged(120, 200, 50, 200) == "worse"
+    assert _judged(20, 200, 50, 200) == "better"
+    assert _judged(120, 200, 50, 200, "higher_better", "skydd") == "better"
+    assert _judged(20, 200, 50, 200, "higher_better", "skydd") == "worse"
+    assert _judged(5, 20, 50, 200) == "too few"
+    assert _judged(pd.NA, 200, 50, 200) == "no data"  # a withheld count: no verdict
+
+
+def test_judgement_words_by_type_and_why_a_value_is_missing():
+    analysis = analysis_of()
+    ids = analysis.scored["factor_id"]
+    words = dict(zip(ids, pf.judgement_words(analysis, ids), strict=True))
+    assert words["F1"] == "högre (sämre) än jämförelsen"
+    assert words["F3"] == pf.NO_INDICATOR  # no indicator in the catalogue
+    # an indicator in the catalogue whose survey has no answers for the municipality
+    scored = analysis.scored.copy()
+    scored.loc[scored["factor_id"] == "F1", "judgement"] = "no data"
+    gone = fx.FactorAnalysis(
+        "2161", analysis.catalogue, analysis.indicators[analysis.indicators["factor_id"] != "F1"],
+        scored, analysis.priorities,
+    )  # fmt: skip
+    ids = gone.scored["factor_id"]
+    said = dict(zip(ids, pf.judgement_words(gone, ids), strict=True))
+    assert said["F1"] == "indikator finns, men skolenkäten saknas för kommunen"
+    assert said["F3"] == "ingen lokal indikator"
+    assert pf.indicator_counts(gone)["source_missing"] == 1
+    assert dict(pf.key_figures(gone))["med indikator, men källan saknas för kommunen"] == "1"
+    notes = " ".join(pf.priority_notes(gone))
+    assert "1 av 3 faktorer har en indikator, men" in notes
+    assert "1 av 3 faktorer har ingen lokal indikator: Faktor F3" in notes
+    counts = pf.indicator_counts(analysis)
+    figures = dict(pf.key_figures(analysis))
+    assert figures["med lokal indikator"] == str(counts["measured"])
+    assert sum(counts.values()) == len(analysis.scored)
+    for code, kind, phrase in [
+        ("worse", "skydd", "lägre (sämre) än jämförelsen"),
+        ("better", "skydd", "högre (bättre) än jämförelsen"),
+        ("better", "risk", "lägre (bättre) än jämförelsen"),
+    ]:
+        assert pf._SIDED_LABELS[(code, kind)] == phrase
+    assert pf.JUDGEMENT_LABELS["too few"] == "för få svar för en bedömning"
+    assert not any("tydligt" in w for w in pf.JUDGEMENT_LABELS.values())
+
+
+def test_a_tie_at_the_edge_of_the_priorities_is_stated():
+    analysis = analysis_of()
+    scored = analysis.scored.copy()
+    chosen = set(analysis.priorities["factor_id"])
+    inside = scored[scored["factor_id"].isin(chosen)].index[-1]
+    outside = scored[~scored["factor_id"].isin(chosen)].index[0]
+    scored.loc[outside, "score"] = scored.loc[inside, "score"]
+    tied = fx.FactorAnalysis(
+        "2161", analysis.catalogue, analysis.indicators, scored, analysis.priorities
+    )
+    note = pf.tie_note(tied)
+    assert note and "samma poäng" in note and "ordning i faktorkatalogen" in note
+    assert any(n == note for n in pf.priority_notes(tied))
+    table = pf.score_table(tied)
+    assert table.loc[outside, "Lika poäng"].startswith("lika med rang")
+    assert pf.tie_note(analysis) is None or "samma poäng" in pf.tie_note(analysis)
+
+
+def test_priority_table_says_uppgift_saknas_where_the_data_are_absent():
+    analysis = analysis_of()
+    gone = fx.FactorAnalysis(
+        "2161", analysis.catalogue, analysis.indicators.iloc[0:0], analysis.scored,
+        analysis.priorities,
+    )  # fmt: skip
+    table = pf.priority_table(gone)
+    assert set(table["Kommunen"]) == {"uppgift saknas"}  # absent, not withheld ("..")
+    assert pf.survey_source(analysis) == "Skolenkäten 2024 (senaste undersökningsåret)"

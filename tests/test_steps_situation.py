@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from vpanalysis import baseline, data, definitions
+from vpanalysis import baseline, data, definitions, verdicts
 from vpanalysis.presentation import situation as view
 from vpanalysis.publication import keys
-from vpanalysis.steps import situation
+from vpanalysis.steps import comparison, situation
 
 
 @pytest.fixture(scope="module")
@@ -43,16 +43,34 @@ def test_police_summary_compares_with_county_and_sweden(tables):
         & (rolled["category"] == "Misshandel inkl. grov")
         & (rolled["year_to"] == 2024)
     ]["value"].iloc[0]
-    assert row["I länet"] == pytest.approx(county)
-    expected = (
-        "lägre"
-        if row["Övre gräns"] < county
-        else "högre"
-        if row["Nedre gräns"] > county
-        else "ingen säker skillnad"
+    raw = situation.police_summary(rated, "2161", "0021").set_index("category")
+    assert raw.loc["Misshandel inkl. grov", "county_value"] == pytest.approx(county)
+    # compared with the rest of the county (the county without Ljusdal), both uncertain
+    window = rolled[(rolled["category"] == "Misshandel inkl. grov") & (rolled["year_to"] == 2024)]
+    mine = window[window["region_code"] == "2161"].iloc[0]
+    whole = window[window["region_code"] == "0021"].iloc[0]
+    rest = comparison.rest_of_county(mine, whole)
+    assert row["I övriga länet"] == pytest.approx(rest["value"])
+    assert rest["value"] != pytest.approx(county)
+    expected = verdicts.rates_differ(
+        mine["count"], mine["population"], rest["count"], rest["population"]
     )
-    assert row["Jämfört med länet"] == expected
+    assert raw.loc["Misshandel inkl. grov", "rest_comparison"] == expected
+    assert row["Jämfört med övriga länet"] == view.comparison_word(expected)
+    assert "Jämfört med länet" not in summary.columns
     assert row["Period"] == "2022–2024"
+
+
+def test_police_summary_rest_of_county_every_branch(tables):
+    rated = situation.police_rates(
+        tables, situation.comparison_regions("2180", []), range(2015, 2025)
+    )
+    summary = situation.police_summary(rated, "2180", "0021")
+    said = set(summary["rest_comparison"])
+    assert "too_few" in said  # e.g. mord och dråp
+    assert said <= {"higher", "lower", "no_difference", "too_few"}
+    # Gävle is a large part of the county: the rest is clearly not the whole county
+    assert (summary["county_share"] > 0.3).all()
 
 
 def test_police_summary_empty_for_a_municipality_without_data(tables):
@@ -158,6 +176,31 @@ def test_baseline_display_separates_counts_from_rates():
     assert shown["Antal"].tolist() == ["", "", "17", ".."]
 
 
+def test_baseline_shows_police_counts_real_units_and_flags_few_cases(tables):
+    table = situation.baseline_table(tables, "2180", 5)
+    counts = situation.baseline_counts(tables, table, "2180")
+    assert set(counts.index) == set(table.loc[table["source"] == "bra", "indicator"])
+    shown = view.baseline_display(table, counts).set_index("Indikator")
+    police = shown[shown.index.str.startswith("Anmälda brott: ")]
+    assert (police["Anmälda brott (antal)"] != "").all()  # Brå's counts are public
+    assert (police["Antal"] == "").all()  # "Antal" stays the local counts of persons
+    few = counts[counts < 10]
+    assert len(few)  # e.g. mord och dråp in Gävle
+    for indicator in few.index:
+        row = shown.loc[f"Anmälda brott: {indicator.removeprefix('bra:')}"]
+        assert row["Anmärkning"].startswith("för få fall för en bedömning")
+    many = counts[counts >= 10].index[0]
+    assert "för få fall" not in shown.loc[f"Anmälda brott: {many.removeprefix('bra:')}",
+                                          "Anmärkning"]  # fmt: skip
+    kolada = shown[shown.index.str.startswith("Kolada: ")]
+    assert len(kolada) and set(kolada["Enhet"]) == {"per 100 000 invånare"}
+    assert "enligt Kolada" not in set(shown["Enhet"])
+    both = shown.loc[[i for i in shown.index if "kvinnofridskränkning" in i]]
+    assert len(both) == 2 and all("per 100 000 invånare" in n for n in both["Anmärkning"])
+    assert view.kpi_unit("Andel elever, %") == "%"
+    assert view.kpi_unit("Något konstigt") == "enligt nyckeltalets definition i Kolada"
+
+
 def test_trend_label_in_swedish():
     years = np.arange(2015, 2025)
     pop = np.full(10, 20_000.0)
@@ -172,7 +215,7 @@ def test_trend_label_in_swedish():
     flat_counts = np.random.default_rng(3).poisson(np.full(10, 200))
     flat = situation.indicators.trend_test(years, flat_counts, pop)
     assert view.trend_label(flat) == "ingen säker förändring"
-    assert view.trend_label(None) == "för få år eller fall för en bedömning"
+    assert view.trend_label(None) == "för få år för en bedömning"
 
 
 def test_baseline_is_frozen_once_saved(built_copy):
@@ -190,7 +233,7 @@ def test_baseline_is_frozen_once_saved(built_copy):
     current = situation.baseline_table(changed, "2161", 5)
     changes = view.baseline_changes(again, current).set_index("Indikator")
     assert changes.loc["Anmälda brott: Misshandel inkl. grov", "Förändring"] == "högre"
-    assert changes.loc["Anmälda våldsbrott, antal/100 000 inv", "Förändring"] == "–"
+    assert changes.loc["Kolada: Anmälda våldsbrott", "Förändring"] == "–"
     assert view.baseline_caption(again).startswith("Baslinje (sparad 20")
 
 

@@ -153,9 +153,11 @@ def test_trend_verdict_every_branch():
     assert verdicts.trend_verdict(up, 3000) == "up"
     assert verdicts.trend_verdict(down, 1000) == "down"
     assert verdicts.trend_verdict(flat, 2000) == "no_change"
-    assert verdicts.trend_verdict(None) == "too_few"  # fewer than 5 years
+    assert verdicts.trend_verdict(None) == "too_few_years"  # fewer than 5 years
+    assert verdicts.trend_verdict(None, 500) == "too_few_years"
     few = indicators.trend_test(*_series(1.3, 1, level=1.0, n=5))
-    assert verdicts.trend_verdict(few, 8) == "too_few"  # fewer than 10 events in all
+    assert verdicts.trend_verdict(few, 8) == "too_few_cases"  # fewer than 10 events in all
+    assert verdicts.trend_verdict(None, 3) == "too_few_cases"  # more years would not help
 
 
 def test_trend_verdict_needs_the_quasi_poisson_test_to_agree():
@@ -432,7 +434,7 @@ def test_two_uncertain_rates_in_words(first, second, phrase):
         (1.1, 7, 200.0, 10, 3000, r"ökar \(\+\d+,\d % per år\)"),
         (0.9, 7, 200.0, 10, 1000, r"minskar \(-\d+,\d % per år\)"),
         (1.0, 3, 200.0, 10, 2000, r"ingen säker förändring"),
-        (1.3, 1, 1.0, 5, 8, r"för få år eller fall för en bedömning"),
+        (1.3, 1, 1.0, 5, 8, r"för få fall för en bedömning"),
     ],
 )
 def test_a_trend_in_words(growth, seed, level, n, total, phrase):
@@ -442,7 +444,9 @@ def test_a_trend_in_words(growth, seed, level, n, total, phrase):
 
 
 def test_too_few_years_for_a_trend_in_words():
-    assert words.trend_word(verdicts.trend_verdict(None)) == "för få år eller fall för en bedömning"
+    assert words.trend_word(verdicts.trend_verdict(None)) == "för få år för en bedömning"
+    assert words.trend_word(verdicts.trend_verdict(None, 4)) == "för få fall för en bedömning"
+    assert "eller fall" not in " ".join(words.TREND_WORDS.values())
 
 
 @pytest.mark.parametrize(

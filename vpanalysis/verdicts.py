@@ -28,9 +28,9 @@ difference between them is certain):
 **Trends** (:data:`TRENDS`) have one rule, :func:`trend_verdict`, used by step 2 and
 step 5 alike: ``up``/``down`` only when the Poisson regression of the yearly counts
 (:func:`vpanalysis.indicators.trend_test`) is significant at 5 % *and* its quasi-Poisson
-version (variance scaled by the over-dispersion) agrees; ``too_few`` with fewer than
-:data:`vpanalysis.indicators.MIN_TREND_POINTS` years or fewer than :data:`MIN_EVENTS`
-events in all.
+version (variance scaled by the over-dispersion) agrees; ``too_few_years`` with fewer
+than :data:`vpanalysis.indicators.MIN_TREND_POINTS` years, ``too_few_cases`` with fewer
+than :data:`MIN_EVENTS` events in all (the report says which).
 
 **Goal status** (:data:`GOAL_STATUSES`): :func:`goal_verdict`.
 """
@@ -76,7 +76,7 @@ ALPHA = 0.05
 #: Verdicts of a comparison, in the order reports list them.
 COMPARISONS = ("higher", "lower", "no_difference", "too_few", "not_compared")
 #: Verdicts of a trend.
-TRENDS = ("up", "down", "no_change", "too_few")
+TRENDS = ("up", "down", "no_change", "too_few_years", "too_few_cases")
 #: Statuses of a goal.
 GOAL_STATUSES = ("reached", "on_track", "within_margin", "not_on_track", "no_data")
 #: Notes a goal's status can carry: its value has no interval; only one value after the
@@ -216,13 +216,15 @@ def estimates_differ(
 
 def trend_verdict(result: indicators.TrendResult | None, total_count=None) -> str:
     """The one trend rule: ``up``/``down`` when the Poisson test is significant and the
-    quasi-Poisson test agrees, ``no_change`` otherwise; ``too_few`` without a result
-    (fewer than 5 years with data) or with fewer than :data:`MIN_EVENTS` events in all
-    (``total_count``)."""
-    if result is None or (isinstance(result, float) and np.isnan(result)):
-        return "too_few"
+    quasi-Poisson test agrees, ``no_change`` otherwise; ``too_few_years`` without a result
+    (fewer than 5 years with data) unless the events are too few anyway, and
+    ``too_few_cases`` with fewer than :data:`MIN_EVENTS` events in all (``total_count``):
+    more years would not help a series with almost no events, so the cases are named
+    first."""
     if too_few(total_count):
-        return "too_few"
+        return "too_few_cases"
+    if result is None or (isinstance(result, float) and np.isnan(result)):
+        return "too_few_years"
     if not (result.significant and result.agree):
         return "no_change"
     return "up" if result.rate_ratio > 1 else "down"

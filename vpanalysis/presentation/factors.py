@@ -22,7 +22,7 @@ from vpanalysis.registers import (
     VIOLENCE_FORMS,
     parse_cutoff,
 )
-from vpanalysis.report import interval
+from vpanalysis.report import SUPPRESSED, interval
 from vpanalysis.steps.factors import (
     COMPONENTS,
     CUTOFF_OPS,
@@ -37,8 +37,59 @@ JUDGEMENT_LABELS = {
     "worse": "sämre än jämförelsen",
     "similar": "ingen säker skillnad",
     "better": "bättre än jämförelsen",
+    "too few": "för få svar för en bedömning",
     "no data": "uppgift saknas",
 }
+#: A judgement in words by the factor's type: for a risk factor worse is higher, for a
+#: protective factor worse is lower (the one vocabulary, :mod:`vpanalysis.verdicts`).
+_SIDED_LABELS = {
+    ("worse", "risk"): "högre (sämre) än jämförelsen",
+    ("better", "risk"): "lägre (bättre) än jämförelsen",
+    ("worse", "skydd"): "lägre (sämre) än jämförelsen",
+    ("better", "skydd"): "högre (bättre) än jämförelsen",
+}
+#: Why a factor has no judgement: no local indicator at all, or an indicator whose
+#: source (the school survey, Kolada) has no data for the municipality.
+NO_INDICATOR = "ingen lokal indikator"
+SOURCE_MISSING = {
+    "skolenkat": "indikator finns, men skolenkäten saknas för kommunen",
+    "kolada": "indikator finns, men nyckeltalet saknas för kommunen",
+}
+
+
+def judgement_words(analysis: FactorAnalysis, factor_ids) -> list[str]:
+    """Each factor's judgement in words (:data:`_SIDED_LABELS`: "högre (sämre) än
+    jämförelsen" …); a factor without a judgement says why: :data:`NO_INDICATOR`, or
+    :data:`SOURCE_MISSING` when its indicator's source has nothing for the municipality."""
+    scored = analysis.scored.set_index("factor_id")
+    measured = set(analysis.indicators["factor_id"])
+    out = []
+    for fid in factor_ids:
+        row = scored.loc[fid]
+        code, kind = str(row["judgement"]), str(row["type"])
+        if code in ("worse", "better"):
+            out.append(_SIDED_LABELS.get((code, kind), JUDGEMENT_LABELS[code]))
+        elif code != "no data" or fid in measured:
+            out.append(JUDGEMENT_LABELS.get(code, code))
+        elif _blank(row["indicator"]) or not str(row["indicator"]).strip():
+            out.append(NO_INDICATOR)
+        else:
+            source = str(row["indicator"]).partition(":")[0]
+            out.append(SOURCE_MISSING.get(source, "uppgift saknas för kommunen"))
+    return out
+
+
+def indicator_counts(analysis: FactorAnalysis) -> dict[str, int]:
+    """How many factors have a local value (``measured``), an indicator whose source is
+    missing for the municipality (``source_missing``), and no local indicator
+    (``no_indicator``): the headline and the text count the same way as the tables."""
+    words = judgement_words(analysis, analysis.scored["factor_id"])
+    missing = sum(w in SOURCE_MISSING.values() or w == "uppgift saknas för kommunen" for w in words)
+    none = sum(w == NO_INDICATOR for w in words)
+    return {"measured": len(words) - missing - none, "source_missing": missing,
+            "no_indicator": none}  # fmt: skip
+
+
 BASIS_LABELS = {
     ("risk", True): "förhöjd risk",
     ("skydd", True): "försvagat skydd",
@@ -61,8 +112,9 @@ SHORT_COMPONENT_LABELS = {
     "shared": "Delad",
 }
 _COMPONENT_HOW = {
-    "difference": "Bara om kommunen är sämre än jämförelsen och jämförelsevärdet ligger utanför "
-    "kommunens konfidensintervall: den relativa skillnaden, där 50 % sämre eller mer ger 1. "
+    "difference": "Bara om kommunen är sämre än jämförelsen med en säker skillnad (för "
+    "skolenkäten ett test av två andelar, för Kolada när jämförelsevärdet ligger utanför "
+    "kommunens intervall): den relativa skillnaden, där 50 % sämre eller mer ger 1. "
     "Annars 0.",
     "evidence": "Kunskapsstödet för sambandet med våld: begränsat 1/3, måttligt 2/3, starkt 1.",
     "changeability": "Hur mycket parterna kan påverka faktorn: liten 1/3, viss 2/3, stor 1.",
@@ -200,11 +252,11 @@ def level_overview(factors: pd.DataFrame) -> pd.DataFrame:
                 "Nivå": _level_label(level),
                 "Riskfaktorer": int((here["type"] == "risk").sum()),
                 "Skyddsfaktorer": int((here["type"] == "skydd").sum()),
-                "Med lokal indikator": int(here["indicator"].notna().sum()),
+                "Med indikator i katalogen": int(here["indicator"].notna().sum()),
             }
         )
     return pd.DataFrame(rows).astype(
-        {"Riskfaktorer": "Int64", "Skyddsfaktorer": "Int64", "Med lokal indikator": "Int64"}
+        {"Riskfaktorer": "Int64", "Skyddsfaktorer": "Int64", "Med indikator i katalogen": "Int64"}
     )
 
 
@@ -284,9 +336,19 @@ def survey_indicator_table(
                 interval(lo, up) for lo, up in zip(ind["lower"], ind["upper"], strict=True)
             ],
             "Jämförelse (%)": ind["comparator"].astype("Float64"),
-            "Bedömning": ind["factor_id"].map(scored["judgement"]).map(JUDGEMENT_LABELS),
+            "Bedömning": judgement_words(analysis, ind["factor_id"]),
         }
     ).reset_index(drop=True)
+
+
+def survey_source(analysis: FactorAnalysis) -> str:
+    """The source line of the survey tables, with the survey's year: ``"Skolenkäten 2024
+    (senaste undersökningsåret)"``."""
+    ind = analysis.indicators[analysis.indicators["source"] == "skolenkat"]
+    years = sorted({int(y) for y in ind["year"].dropna()}) if "year" in ind else []
+    if not years:
+        return "Skolenkäten, senaste undersökningsåret"
+    return f"Skolenkäten {', '.join(map(str, years))} (senaste undersökningsåret)"
 
 
 def recall_period(analysis: FactorAnalysis, item: object) -> str:
@@ -459,7 +521,7 @@ def kolada_indicator_table(analysis: FactorAnalysis) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Faktor": ind["factor_id"].map(scored["name"]),
-            "Nyckeltal i Kolada": ind["item"] + " " + ind["question"],
+            "Nyckeltal i Kolada": ind["question"],
             "År": ind["year"].astype("Int64").astype("string"),
             "Kommunen": ind["value"].astype("Float64"),
             "95 % konfidensintervall": [
@@ -468,9 +530,10 @@ def kolada_indicator_table(analysis: FactorAnalysis) -> pd.DataFrame:
             ],
             "Jämförelse": ind["comparator"].astype("Float64"),
             "Jämförs med": comparator_labels(ind).fillna("uppgift saknas").to_numpy(),
-            "Bedömning": ind["factor_id"].map(scored["judgement"]).map(JUDGEMENT_LABELS),
+            "Bedömning": judgement_words(analysis, ind["factor_id"]),
             "Länet": ind["county_value"].astype("Float64"),
             "Riket": ind["sweden_value"].astype("Float64"),
+            "Kolada-id": ind["item"].astype("string"),
         }
     ).reset_index(drop=True)
 
@@ -537,12 +600,52 @@ def score_table(analysis: FactorAnalysis) -> pd.DataFrame:
             "Rang": s["rank"].astype("Int64"),
             "Faktor": s["name"],
             "Typ": s["type"].map(lambda t: _TYPE_LABELS.get(t, t)),
-            "Bedömning": s["judgement"].map(JUDGEMENT_LABELS),
+            "Bedömning": judgement_words(analysis, s["factor_id"]),
             **{SHORT_COMPONENT_LABELS[k]: s[f"c_{k}"].astype("Float64") for k in COMPONENTS},
             "Poäng": s["score"].astype("Float64"),
             "Prioriterad": s["factor_id"].map(lambda f: "✓" if f in chosen else ""),
+            "Lika poäng": _ties(s),
         }
     ).reset_index(drop=True)
+
+
+def _ties(scored: pd.DataFrame) -> list[str]:
+    """For each factor the ranks it shares its score with (two decimals, as shown), e.g.
+    ``"lika med rang 3"``; empty when its score is its own."""
+    shown = scored["score"].astype(float).round(2).to_numpy()
+    ranks = scored["rank"].astype(int).to_numpy()
+    out = []
+    for i, value in enumerate(shown):
+        others = [str(r) for j, r in enumerate(ranks) if j != i and shown[j] == value]
+        out.append(f"lika med rang {', '.join(others)}" if others else "")
+    return out
+
+
+def tie_note(analysis: FactorAnalysis) -> str | None:
+    """The rule for a tie at the edge of the priorities: a chosen factor whose score (as
+    shown, two decimals) equals an unchosen one's. ``None`` without such a tie."""
+    s = analysis.scored
+    chosen = set(analysis.priorities["factor_id"])
+    shown = s["score"].astype(float).round(2)
+    pairs = []
+    for value in sorted(set(shown[s["factor_id"].isin(chosen)])):
+        tied = s[shown == value]
+        inside = tied[tied["factor_id"].isin(chosen)]["name"].tolist()
+        outside = tied[~tied["factor_id"].isin(chosen)]["name"].tolist()
+        if inside and outside:
+            pairs.append((value, inside, outside))
+    if not pairs:
+        return None
+    said = "; ".join(
+        f"{', '.join(i)} och {', '.join(o)} har samma poäng ({f'{v:.2f}'.replace('.', ',')})"
+        for v, i, o in pairs
+    )
+    return (
+        f"Lika poäng: {said} med två decimaler. Då avgör först en säker skillnad åt det "
+        "sämre hållet mot jämförelsen, sedan den oavrundade poängen och sist faktorns "
+        "ordning i faktorkatalogen – inget av det säger vilken faktor som är viktigast. "
+        "Styrgruppen kan byta mellan dem."
+    )
 
 
 def priority_table(analysis: FactorAnalysis, threshold: int = DISCLOSURE_THRESHOLD) -> pd.DataFrame:
@@ -554,6 +657,15 @@ def priority_table(analysis: FactorAnalysis, threshold: int = DISCLOSURE_THRESHO
     def shown(fid, column):
         return ind[column].get(fid, pd.NA) if column in ind else pd.NA
 
+    measured = set(analysis.indicators["factor_id"])
+
+    def absent(fid, value):
+        """A value, or why it is not shown: no data for the municipality ("uppgift
+        saknas") is not a withheld value (``..``)."""
+        if not _blank(value):
+            return report.number(value, 1)
+        return SUPPRESSED if fid in measured else "uppgift saknas"
+
     return pd.DataFrame(
         {
             "Prioritet": p["priority"].astype("Int64"),
@@ -561,8 +673,10 @@ def priority_table(analysis: FactorAnalysis, threshold: int = DISCLOSURE_THRESHO
             "Nivå": p["level"].map(_level_label),
             "Typ": p["type"].map(lambda t: _TYPE_LABELS.get(t, t)),
             "Grund": basis_labels(p),
-            "Kommunen": pd.array([shown(f, "value") for f in p["factor_id"]], dtype="Float64"),
-            "Jämförelse": p["comparator"].astype("Float64"),
+            "Kommunen": [absent(f, shown(f, "value")) for f in p["factor_id"]],
+            "Jämförelse": [
+                absent(f, v) for f, v in zip(p["factor_id"], p["comparator"], strict=True)
+            ],  # fmt: skip
             "Jämförs med": [
                 "uppgift saknas" if _blank(v := shown(f, "comparator_label")) else v
                 for f in p["factor_id"]
@@ -637,17 +751,31 @@ def priority_notes(analysis: FactorAnalysis) -> list[str]:
         )
     elif n_flagged < 2:
         notes.append(
-            f"Bara {n_flagged} faktor{'' if n_flagged == 1 else 'er'} är tydligt sämre än "
-            "jämförelsen. Resten av prioriteringarna är valda på poäng och är markerade "
-            "”ej flaggad – vald på poäng”."
+            f"Bara {n_flagged} faktor{'' if n_flagged == 1 else 'er'} har en säker skillnad "
+            "åt det sämre hållet mot jämförelsen. Resten av prioriteringarna är valda på "
+            "poäng och är markerade ”ej flaggad – vald på poäng”."
         )
-    without = analysis.scored[analysis.scored["judgement"] == "no data"]
-    if n_data and len(without):
-        notes.append(
-            f"{len(without)} av {len(analysis.scored)} faktorer saknar lokal indikator: "
-            + ", ".join(without["name"])
-            + ". De kan bara väljas på poäng."
-        )
+    if n_data:
+        s = analysis.scored
+        words = pd.Series(judgement_words(analysis, s["factor_id"]), index=s.index)
+        missing = s[words.isin([*SOURCE_MISSING.values(), "uppgift saknas för kommunen"])]
+        none = s[words == NO_INDICATOR]
+        if len(missing):
+            notes.append(
+                f"{len(missing)} av {len(s)} faktorer har en indikator, men dess källa "
+                "(oftast skolenkäten) har inga uppgifter för kommunen i underlaget: "
+                + ", ".join(missing["name"])
+                + ". De kan bara väljas på poäng tills uppgifterna finns."
+            )
+        if len(none):
+            notes.append(
+                f"{len(none)} av {len(s)} faktorer har ingen lokal indikator: "
+                + ", ".join(none["name"])
+                + ". De kan bara väljas på poäng."
+            )
+    tie = tie_note(analysis)
+    if tie:
+        notes.append(tie)
     return notes
 
 
@@ -687,21 +815,47 @@ def priority_notice(analysis: FactorAnalysis, page, *, ok: str):
 def key_figures(analysis: FactorAnalysis) -> list[tuple[str, str]]:
     """Key figures for the report's top: factors, with local data, flagged, priorities."""
     s = analysis.scored
-    return [
+    counts = indicator_counts(analysis) if len(s) else {"measured": 0, "source_missing": 0}
+    figures = [
         ("faktorer i katalogen", str(len(s))),
-        ("med lokal indikator", str(int(s["judgement"].ne("no data").sum()))),
-        ("tydligt sämre än jämförelsen", str(int(s["flagged"].sum()))),
+        ("med lokal indikator", str(counts["measured"])),
+    ]
+    if counts["source_missing"]:
+        figures.append(("med indikator, men källan saknas för kommunen",
+                        str(counts["source_missing"])))  # fmt: skip
+    return [
+        *figures,
+        ("sämre än jämförelsen (säker skillnad)", str(int(s["flagged"].sum()))),
         ("prioriterade faktorer", str(len(analysis.priorities))),
     ]
 
 
+#: The profile chart is drawn from this many factors with a local value; with fewer a
+#: chart says nothing the table does not.
+PROFILE_MINIMUM = 3
+
+
 def profile_chart(analysis: FactorAnalysis, title: str = "", threshold: int = DISCLOSURE_THRESHOLD):
     """The spine chart of :func:`spine_data` (:func:`vpanalysis.plots.spine`), widened so
-    the factor labels fit; ``None`` when no factor has a publishable local value."""
+    the factor labels fit; ``None`` when fewer than :data:`PROFILE_MINIMUM` factors have a
+    publishable local value (:func:`profile_missing` says why)."""
     data = spine_data(analysis, threshold)
-    if data.empty:
+    if len(data) < PROFILE_MINIMUM:
         return None
     fig = plots.spine(data, title=title)
     height = fig.get_size_inches()[1]
     fig.set_size_inches(PROFILE_WIDTH, height)
     return fig
+
+
+def profile_missing(analysis: FactorAnalysis, page, threshold: int = DISCLOSURE_THRESHOLD):
+    """Why the profile chart is left out: no factor with a local value (a missing-data
+    notice), or fewer than :data:`PROFILE_MINIMUM` (the tables above show them)."""
+    n = len(spine_data(analysis, threshold))
+    if n == 0:
+        return page.missing("Lokala indikatorer för faktorerna", ["skolenkat", "kolada"])
+    return report.markdown(
+        f"Profildiagrammet visas inte: bara {n} faktor{'' if n == 1 else 'er'} har ett lokalt "
+        f"värde att jämföra, och diagrammet ritas först från {PROFILE_MINIMUM}. Värdena står "
+        "i tabellerna ovan."
+    )

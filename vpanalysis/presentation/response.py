@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import HTML
 
-from vpanalysis import report
+from vpanalysis import geography, report
 from vpanalysis.presentation.situation import GRADE_LABELS, respondents_cell
 from vpanalysis.steps.response import LOW_RESPONSE
 
@@ -58,9 +58,14 @@ def _which(rows: pd.DataFrame) -> str:
 
 
 def section(rates: pd.DataFrame, enrolment: pd.DataFrame | None, region: str) -> HTML:
-    """The response-rate table and its warnings, or why the rate is unknown."""
+    """The response-rate table and its warnings, or why the rate is unknown (without the
+    municipality's survey answers: that they are not in the data, not that there is no
+    survey)."""
     if rates.empty:
-        return HTML("<p>Ingen skolenkät finns för kommunen, så ingen svarsfrekvens.</p>")
+        return HTML(
+            f"<p>Skolenkätens svar för {geography.region_name(region)} finns inte i "
+            "underlaget, så svarsfrekvensen kan inte räknas.</p>"
+        )
     if enrolment is None or rates["enrolled"].isna().all():
         return HTML(f"<p>{UNKNOWN}</p>")
     frame, marks = response_table(rates, region)

@@ -339,8 +339,8 @@ def police_table(summary: pd.DataFrame, definition: definitions.Definition) -> p
                 "Per 100 000 och år": r["value"],
                 "Nedre gräns": r["lower"],
                 "Övre gräns": r["upper"],
-                "I länet": r["county_value"],
-                "Jämfört med länet": comparison_word(r["county_comparison"]),
+                "I övriga länet": r["rest_value"],
+                "Jämfört med övriga länet": comparison_word(r["rest_comparison"]),
                 "I riket": r["sweden_value"],
                 "Jämfört med riket": comparison_word(r["sweden_comparison"]),
                 "Trend (årsvärden)": trend_text(r["trend"], r["trend_rate_ratio"]),
@@ -372,9 +372,10 @@ SERIES_BREAKS = (
         "category": "Barnfridsbrott",
         "date": "2021-07-01",
         "note": (
-            "Barnfridsbrott (att låta ett barn bevittna våld mellan närstående) blev brott "
-            "den 1 juli 2021; det finns inga jämförbara tal före det, och 2021 gäller bara "
-            "ett halvår."
+            "Barnfridsbrott blev brott den 1 juli 2021. Brottet begår den som utsätter en "
+            "närstående för ett brott (till exempel misshandel eller olaga hot) som ett barn "
+            "bevittnar; barnet räknas då som brottsoffer. Det finns inga jämförbara tal före "
+            "det, och 2021 gäller bara ett halvår."
         ),
         "source": "lag om ändring i brottsbalken, SFS 2021:389 (prop. 2020/21:170), i kraft "
         "den 1 juli 2021; Brå, kommentarer till statistiken över anmälda brott",
@@ -408,7 +409,9 @@ CATEGORY_NOTES = {
 
 def break_notes(summary: pd.DataFrame) -> list[str]:
     """Sentences for the categories of :func:`~vpanalysis.steps.situation.police_summary`
-    whose trend years cross a break of :data:`SERIES_BREAKS` (with its source), and the
+    whose trend years cross a break of :data:`SERIES_BREAKS` or start with it (a new
+    offence: the years before have no figures), with its source; one table for step 2
+    and step 5 (:func:`vpanalysis.presentation.followup.baseline_break_notes`), and the
     notes of :data:`CATEGORY_NOTES` for the categories shown."""
     if summary.empty:
         return []
@@ -419,22 +422,31 @@ def break_notes(summary: pd.DataFrame) -> list[str]:
             if b["category"] != r["category"] or first is None or pd.isna(first):
                 continue
             year = int(b["date"][:4])
-            if int(first) < year <= int(last) or (int(first) == year and b["date"][5:] != "01-01"):
+            if int(first) <= year <= int(last):  # crossed, or the series starts with it
                 cited = b["source"][:1].upper() + b["source"][1:]
-                out.append(f"{r['category']}: {b['note']} (Källa: {cited}.)")
+                named = b["note"].startswith(r["category"])
+                said = b["note"] if named else f"{r['category']}: {b['note']}"
+                out.append(f"{said} (Källa: {cited}.)")
         if r["category"] in CATEGORY_NOTES:
             out.append(CATEGORY_NOTES[r["category"]])
     return out
 
 
-def police_reading_text() -> str:
-    """What police statistics measure, and what they do not (Markdown)."""
+def police_reading_text(survey: bool = True) -> str:
+    """What police statistics measure, and what they do not (Markdown). ``survey``: whether
+    the municipality's school survey is in the data (else the text says it is not)."""
+    closest = (
+        "för unga i åk 9 och gy 2 är skolenkäten den närmaste motsvarigheten"
+        if survey
+        else "för unga i åk 9 och gy 2 är en skolenkät den närmaste motsvarigheten, men "
+        "skolenkätens svar för kommunen finns inte i underlaget"
+    )
     return (
         "**Så läser du polisens statistik.** De flesta våldsbrott anmäls aldrig, särskilt "
         "inte våld i nära relationer och sexuellt våld (mörkertalet). Hur många som "
         "*utsätts* mäter Brå med Nationella trygghetsundersökningen (NTU), där ett urval "
-        "av befolkningen själv berättar; för en kommun är skolenkätens svar den närmaste "
-        "motsvarigheten. Statistiken räknar **brott, inte personer**: en person som utsätts "
+        f"av befolkningen 16–84 år själv berättar; {closest}. Statistiken räknar "
+        "**brott, inte personer**: en person som utsätts "
         "flera gånger kan stå för många anmälda brott. Brotten räknas i den kommun där de "
         "begicks, inte där den utsatta bor. Lagändringar kan bryta en serie; sådana brott "
         "nämns under tabellen."
@@ -595,7 +607,7 @@ def assault_chart(series: pd.DataFrame, page: report.Page):
         how=(
             "Den tjocka linjen är kommunen i fokus. Det skuggade bandet är 95 % "
             "konfidensintervall. Att två band överlappar betyder inte att det saknas "
-            "skillnad; jämförelsen med länet och riket i tabellen ovan är testad."
+            "skillnad; jämförelsen med övriga länet och riket i tabellen ovan är testad."
         ),
     )
 
@@ -1176,15 +1188,21 @@ def baseline_labels(table: pd.DataFrame) -> pd.DataFrame:
     indicator's Swedish ``label`` and ``unit``; a table that has them already (a baseline
     frozen before they were left to the report) is returned as it is."""
     if {"label", "unit"} <= set(table.columns):
-        return table
+        vague = (table["kind"] == "kpi") & (table["unit"] == "enligt Kolada")
+        if not vague.any():
+            return table
+        fixed = table.copy()  # a baseline frozen before Kolada's units were named
+        fixed["unit"] = fixed["unit"].astype("string")
+        fixed.loc[vague, "unit"] = [kpi_unit(n) for n in fixed.loc[vague, "name"]]
+        return fixed
     labels, units = [], []
     for r in table.itertuples(index=False):
         if r.kind == "rate":
             labels.append(f"Anmälda brott: {r.name}")
             units.append(f"per 100 000 {population_label(r.sex, r.age_group)} och år")
         elif r.kind == "kpi":
-            labels.append(str(r.name))
-            units.append("enligt Kolada")
+            labels.append(kpi_label(r.name))
+            units.append(kpi_unit(r.name))
         elif r.kind == "share":
             labels.append(f"Skolenkät: {item_label(r.measure)}")
             units.append("% av eleverna")
@@ -1194,6 +1212,42 @@ def baseline_labels(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(
         label=pd.array(labels, dtype="string"), unit=pd.array(units, dtype="string")
     )
+
+
+def kpi_unit(title: object) -> str:
+    """A Kolada KPI's unit from its title (Kolada writes it after the last comma,
+    ``"…, antal/100 000 inv"``): ``"per 100 000 invånare"``, ``"%"``; ``"enligt
+    nyckeltalets definition i Kolada"`` when the title gives none."""
+    tail = str(title).rpartition(",")[2].strip().casefold()
+    if "/100 000 inv" in tail:
+        return "per 100 000 invånare"
+    if "/1 000 inv" in tail:
+        return "per 1 000 invånare"
+    if tail.startswith("andel") or "(%)" in tail or tail == "%":
+        return "%"
+    return "enligt nyckeltalets definition i Kolada"
+
+
+def kpi_label(title: object) -> str:
+    """A Kolada KPI's title without its unit (:func:`kpi_unit` names it): ``"Kolada:
+    Anmälda våldsbrott"``."""
+    text = str(title)
+    head, sep, tail = text.rpartition(",")
+    unit = kpi_unit(text)
+    name = head.strip() if sep and unit != "enligt nyckeltalets definition i Kolada" else text
+    return f"Kolada: {name}"
+
+
+#: Notes beside a baseline row (by indicator): the same offence at another denominator.
+BASELINE_NOTES = {
+    "kolada:N07402": (
+        "Kolada räknar per 100 000 invånare, Brå-raden om grov kvinnofridskränkning per "
+        "100 000 kvinnor: värdena är inte jämförbara rakt av"
+    ),
+    "bra:Grov kvinnofridskränkning": (
+        "per 100 000 kvinnor; Kolada-raden om samma brott räknar per 100 000 invånare"
+    ),
+}
 
 
 def baseline_caption(baseline: pd.DataFrame) -> str:
@@ -1206,10 +1260,16 @@ def baseline_caption(baseline: pd.DataFrame) -> str:
     return f"Baslinje (sparad {baseline['saved_on'].iloc[0]})"
 
 
-def baseline_display(table: pd.DataFrame) -> pd.DataFrame:
+def baseline_display(table: pd.DataFrame, counts: pd.Series | None = None) -> pd.DataFrame:
     """The baseline for the report: rates and shares in ``Värde`` with their interval
-    (``–`` where the source gives none), local counts of persons in ``Antal``."""
+    (``–`` where the source gives none), local counts of persons in ``Antal``, and the
+    police-reported crimes behind a rate in ``Anmälda brott (antal)`` (public counts, not
+    persons) where ``counts`` (by indicator,
+    :func:`~vpanalysis.steps.situation.baseline_counts`) has them. ``Anmärkning`` flags a
+    rate from fewer than :data:`vpanalysis.verdicts.MIN_EVENTS` crimes ("för få fall för
+    en bedömning") and the notes of :data:`BASELINE_NOTES`."""
     table = baseline_labels(table)
+    counts = pd.Series(dtype="float64") if counts is None else counts
     is_count = table["unit"] == "antal"
     value = [
         "" if counted else number(v, 1) for v, counted in zip(table["value"], is_count, strict=True)
@@ -1233,9 +1293,26 @@ def baseline_display(table: pd.DataFrame) -> pd.DataFrame:
             "Antal": [
                 "" if not c else number(v, 0) for v, c in zip(table["value"], is_count, strict=True)
             ],
+            "Anmälda brott (antal)": [_police_count(counts, i) for i in table["indicator"]],
             "Enhet": table["unit"],
+            "Anmärkning": [_baseline_note(counts, ind) for ind in table["indicator"]],
         }
     )
+
+
+def _police_count(counts: pd.Series, indicator: object) -> str:
+    value = counts.get(indicator, math.nan) if len(counts) else math.nan
+    return "" if pd.isna(value) else number(value, 0)
+
+
+def _baseline_note(counts: pd.Series, indicator: object) -> str:
+    notes = []
+    value = counts.get(indicator, math.nan) if len(counts) else math.nan
+    if not pd.isna(value) and verdicts.too_few(value):
+        notes.append(f"för få fall för en bedömning (under {verdicts.MIN_EVENTS} brott)")
+    if indicator in BASELINE_NOTES:
+        notes.append(BASELINE_NOTES[str(indicator)])
+    return "; ".join(notes)
 
 
 def baseline_marks(table: pd.DataFrame) -> pd.DataFrame:
@@ -1278,13 +1355,13 @@ def with_frozen_notice(shown, table: pd.DataFrame):
     return HTML(warning.data + shown.data)
 
 
-def baseline(table: pd.DataFrame, page: report.Page):
+def baseline(table: pd.DataFrame, page: report.Page, counts: pd.Series | None = None):
     """The baseline table (from :func:`~vpanalysis.steps.situation.report_baseline`, its
     local rows from the publication by
     :func:`~vpanalysis.steps.situation.published_baseline`), after a warning when it is
     computed now rather than frozen."""
     shown = report.table(
-        baseline_display(table),
+        baseline_display(table, counts),
         caption=baseline_caption(table),
         local=True,
         count_columns=["Antal"],
@@ -1344,6 +1421,6 @@ def baseline_followup(saved: pd.DataFrame, current: pd.DataFrame, page: report.P
     return with_frozen_notice(shown, saved)
 
 
-def police_reading():
+def police_reading(survey: bool = True):
     """:func:`police_reading_text` for a notebook's output."""
-    return report.markdown(police_reading_text())
+    return report.markdown(police_reading_text(survey))

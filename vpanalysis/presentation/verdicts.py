@@ -22,7 +22,8 @@ TREND_WORDS = {
     "up": "ökar",
     "down": "minskar",
     "no_change": "ingen säker förändring",
-    "too_few": "för få år eller fall för en bedömning",
+    "too_few_years": "för få år för en bedömning",
+    "too_few_cases": "för få fall för en bedömning",
 }
 #: A goal's status in words (keys: :data:`vpanalysis.verdicts.GOAL_STATUSES`).
 STATUS_WORDS = {
@@ -97,11 +98,13 @@ def methods_appendix_text() -> str:
         "## Metodbilaga\n\n"
         "* **Antal per 100 000 invånare**: konfidensintervallet är exakt (Poisson) under "
         "10 händelser och enligt Byars metod från 10. **Andelar**: Wilsons intervall.\n"
-        "* **Jämförelse med länet och riket**: deras osäkerhet är liten, så kommunens värde "
-        "är högre eller lägre än länets eller rikets när det värdet ligger utanför "
-        "kommunens 95 % konfidensintervall (samma regel som Fingertips, Storbritanniens "
-        "folkhälsostatistik).\n"
+        "* **Jämförelse med riket** (och med ett nyckeltal från Kolada, som är en "
+        "totalräkning): rikets osäkerhet är liten, så kommunens värde är högre eller lägre "
+        "när rikets värde ligger utanför kommunens 95 % konfidensintervall (samma regel som "
+        "Fingertips, Storbritanniens folkhälsostatistik). Kommunen jämförs aldrig med länet "
+        "som helhet, som innehåller kommunen själv, utan med övriga länet.\n"
         "* **Jämförelse mellan två osäkra värden** (tjejer och killar, två kommuner, "
+        "kommunen och övriga länet, kommunen och jämförelsegruppen i skolenkäten, "
         "baslinjen och nu): för antal ett exakt test av två Poissonfördelade antal "
         "(villkorat på summan), för andelar ett z-test av två andelar; där bara värdena och "
         "deras intervall finns, ett test av skillnaden med medelfelen räknade ur "

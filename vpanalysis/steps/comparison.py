@@ -24,6 +24,7 @@ from vpanalysis.steps.situation import (
     police_rolling,
     published_prevalence,
     region_label,
+    rest_of_county,
     survey_prevalence,
 )
 
@@ -94,30 +95,6 @@ def funnel_limits(baseline: float, populations: Sequence[float], years: int = 3)
 #: county's value that a comparison with the county itself leans towards "no
 #: difference"; the report says so (the tests compare with the rest of the county anyway).
 LARGE_SHARE = 0.20
-
-
-def rest_of_county(row: pd.Series | dict, county_row: pd.Series | dict) -> dict:
-    """The county without one municipality in the same 3-year window: ``count`` and
-    ``population`` (person-years) of the county minus the municipality's, with the rate
-    and its interval (:func:`vpanalysis.indicators.rate`), and ``share``, the
-    municipality's share of the county's population. Missing (NaN) values where either
-    count or population is missing or the rest would be negative."""
-    count = float(county_row["count"]) - float(row["count"])
-    population = float(county_row["population"]) - float(row["population"])
-    share = float(row["population"]) / float(county_row["population"])
-    if not (np.isfinite(count) and np.isfinite(population)) or count < 0 or population <= 0:
-        nan = float("nan")
-        return {"count": nan, "population": nan, "value": nan, "lower": nan, "upper": nan,
-                "share": share}  # fmt: skip
-    r = indicators.rate([count], [population], per=100_000).iloc[0]
-    return {
-        "count": count,
-        "population": population,
-        "value": float(r["value"]),
-        "lower": float(r["lower"]),
-        "upper": float(r["upper"]),
-        "share": share,
-    }
 
 
 def side_by_side(

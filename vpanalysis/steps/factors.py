@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from vpanalysis import disclosure, geography
+from vpanalysis import disclosure, geography, verdicts
 from vpanalysis.config import DISCLOSURE_THRESHOLD, SWEDEN_CODE
 from vpanalysis.data import Tables, population_totals
 from vpanalysis.indicators import proportion
@@ -59,7 +59,7 @@ COMPONENTS = ("difference", "evidence", "changeability", "shared")
 #: A local value this much worse (relative) than the comparator gives difference = 1.
 DIFFERENCE_CAP = 0.5
 
-JUDGEMENTS = ("worse", "similar", "better", "no data")
+JUDGEMENTS = ("worse", "similar", "better", "too few", "no data")
 #: Accepted spellings of a judgement given by the caller (the registers may use Swedish).
 _JUDGEMENT_ALIASES = {
     "sämre": "worse",
@@ -68,6 +68,7 @@ _JUDGEMENT_ALIASES = {
     "liknande": "similar",
     "lika": "similar",
     "no_data": "no data",
+    "too_few": "too few",
     "": "no data",
 }
 
@@ -1030,6 +1031,53 @@ class FactorAnalysis:
     by_sex: pd.DataFrame | None = None
 
 
+#: A two-sample verdict (:data:`vpanalysis.verdicts.COMPARISONS`) as a judgement, for a
+#: risk factor (``higher_worse``); a protective factor swaps worse and better.
+_SIDE_JUDGEMENT = {
+    "higher": "worse",
+    "lower": "better",
+    "no_difference": "similar",
+    "too_few": "too few",
+    "not_compared": "no data",
+}
+
+
+def survey_judgements(
+    indicators: pd.DataFrame, shares: pd.DataFrame, factors: pd.DataFrame
+) -> pd.Series:
+    """The judgement of each survey indicator against its comparison group by a two-sample
+    test: the comparison group (the other collaborating municipalities' pupils) is a sample
+    too, so the fixed-reference rule (:func:`judgement`) would overstate certainty.
+
+    :func:`vpanalysis.verdicts.shares_differ` on the published yes- and answered-counts of
+    the municipality and of the pooled comparison group (``shares``,
+    :attr:`FactorAnalysis.shares`), turned into ``worse``/``better`` by the factor's
+    polarity; ``similar`` for no certain difference, ``too few`` under
+    :data:`vpanalysis.verdicts.MIN_DENOMINATOR` answers, ``no data`` where a count is
+    withheld. Other indicators (Kolada) get ``<NA>``: :func:`score_factors` judges them
+    against the comparator's value. Indexed like ``indicators``.
+    """
+    polarity = dict(zip(factors["factor_id"], factors["indicator_polarity"], strict=True))
+    pools = shares[shares["region"].astype(str).str.startswith(_POOL_PREFIX)]
+    pool = {str(r["factor_id"]): r for _, r in pools.iterrows()}
+    out = pd.Series(pd.NA, index=indicators.index, dtype="string")
+    for i, row in indicators.iterrows():
+        if row["source"] != SURVEY_SOURCE:
+            continue
+        theirs = pool.get(str(row["factor_id"]))
+        if theirs is None:
+            out[i] = "no data"
+            continue
+        side = verdicts.shares_differ(
+            row["numerator"], row["denominator"], theirs["yes"], theirs["answered"]
+        )
+        verdict = _SIDE_JUDGEMENT[side]
+        if polarity.get(row["factor_id"]) == "higher_better" and verdict in ("worse", "better"):
+            verdict = "better" if verdict == "worse" else "worse"
+        out[i] = verdict
+    return out
+
+
 def analyse(
     factors: pd.DataFrame,
     tables: Tables,
@@ -1050,6 +1098,8 @@ def analyse(
     only ``years`` (first and last) are used. Survey indicators compare with the other
     collaborating municipalities (:func:`survey_indicators`), Kolada indicators with Sweden
     (:func:`kolada_factor_indicators`). A factor measured both ways keeps the survey value.
+    With ``cells`` a survey indicator is judged by a two-sample test against the pooled
+    comparison group (:func:`survey_judgements`).
     Step 4 calls this again to get the same priorities.
 
     ``cells`` (the ``cells`` of the protected publication,
@@ -1097,6 +1147,8 @@ def analyse(
         _typed_indicators(pd.concat(parts, ignore_index=True)) if parts else _empty_indicators()
     )
     local = indicators[["factor_id", "value", "lower", "upper", "comparator"]]
+    if shares is not None and not indicators.empty:
+        local = local.assign(judgement=survey_judgements(indicators, shares, factors).to_numpy())
     scored = score_factors(factors, local, weights)
     priorities = select_priorities(scored, minimum, maximum)
     return FactorAnalysis(

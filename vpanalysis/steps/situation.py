@@ -235,18 +235,47 @@ def rate_population(rate_table: pd.DataFrame) -> pd.DataFrame:
     return rate_table.drop_duplicates("category").set_index("category")[["sex", "age_group"]]
 
 
+def rest_of_county(row: pd.Series | dict, county_row: pd.Series | dict) -> dict:
+    """The county without one municipality in the same 3-year window: ``count`` and
+    ``population`` (person-years) of the county minus the municipality's, with the rate
+    and its interval (:func:`vpanalysis.indicators.rate`), and ``share``, the
+    municipality's share of the county's population. Missing (NaN) values where either
+    count or population is missing or the rest would be negative."""
+    count = float(county_row["count"]) - float(row["count"])
+    population = float(county_row["population"]) - float(row["population"])
+    share = float(row["population"]) / float(county_row["population"])
+    if not (np.isfinite(count) and np.isfinite(population)) or count < 0 or population <= 0:
+        nan = float("nan")
+        return {"count": nan, "population": nan, "value": nan, "lower": nan, "upper": nan,
+                "share": share}  # fmt: skip
+    r = indicators.rate([count], [population], per=100_000).iloc[0]
+    return {
+        "count": count,
+        "population": population,
+        "value": float(r["value"]),
+        "lower": float(r["lower"]),
+        "upper": float(r["upper"]),
+        "share": share,
+    }
+
+
 def police_summary(
     rate_table: pd.DataFrame, focus: str, county: str, sweden: str = SWEDEN_CODE
 ) -> pd.DataFrame:
     """One row per BRÅ category: the latest 3-year rate of ``focus`` with its interval,
-    the county's and Sweden's rates and the comparisons with them, and the trend.
+    the rest of the county's (the county without ``focus``, :func:`rest_of_county`) and
+    Sweden's rates and the comparisons with them, and the trend.
 
     Columns: ``category``, ``form`` (key of the definition's forms, ``<NA>`` when the
     rates carry none), ``year_from``, ``year_to``, ``count``, ``value``, ``lower``,
-    ``upper``, ``county_value``, ``county_comparison``, ``sweden_value``,
-    ``sweden_comparison`` (codes of :data:`vpanalysis.verdicts.COMPARISONS`, by
-    :func:`vpanalysis.verdicts.against_reference`: ``too_few`` under 10 crimes in the
-    three years), ``trend`` (:func:`trend_direction`), ``trend_rate_ratio``,
+    ``upper``, ``county_value`` (the whole county, for context), ``rest_count``,
+    ``rest_value``, ``county_share`` (``focus``'s share of the county's population),
+    ``rest_comparison`` (by :func:`vpanalysis.verdicts.rates_differ`: both values are
+    uncertain, and a municipality is never compared with a region that contains it),
+    ``sweden_value``, ``sweden_comparison`` (by
+    :func:`vpanalysis.verdicts.against_reference`; codes of
+    :data:`vpanalysis.verdicts.COMPARISONS`, ``too_few`` under 10 crimes in the three
+    years), ``trend`` (:func:`trend_direction`), ``trend_rate_ratio``,
     ``trend_from``/``trend_to`` (the years the trend covers), and ``sex`` and ``age_group`` (who the
     rate is per). Empty when ``focus`` has no rate.
     """
@@ -275,11 +304,24 @@ def police_summary(
         }
         for code, name in ((county, "county"), (sweden, "sweden")):
             other = last[(last["region_code"] == code) & (last["category"] == category)]
-            value = other["value"].iloc[0] if len(other) else np.nan
-            record[f"{name}_value"] = value
-            record[f"{name}_comparison"] = verdicts.against_reference(
-                row["lower"], row["upper"], value, count=row["count"]
-            )
+            record[f"{name}_value"] = other["value"].iloc[0] if len(other) else np.nan
+            if name == "sweden":
+                record["sweden_comparison"] = verdicts.against_reference(
+                    row["lower"], row["upper"], record["sweden_value"], count=row["count"]
+                )
+            elif len(other):
+                rest = rest_of_county(row, other.iloc[0])
+                record.update(
+                    rest_count=rest["count"],
+                    rest_value=rest["value"],
+                    county_share=rest["share"],
+                    rest_comparison=verdicts.rates_differ(
+                        row["count"], row["population"], rest["count"], rest["population"]
+                    ),
+                )
+            else:
+                record.update(rest_count=np.nan, rest_value=np.nan, county_share=np.nan,
+                              rest_comparison="not_compared")  # fmt: skip
         series = rate_table[
             (rate_table["region_code"] == focus) & (rate_table["category"] == category)
         ]
@@ -1213,6 +1255,20 @@ def baseline_table(
             **dict.fromkeys(("value", "lower", "upper"), "Float64"),
         }
     )
+
+
+def baseline_counts(tables: Tables, baseline: pd.DataFrame, region: str) -> pd.Series:
+    """The police-reported crimes behind each ``bra:`` row of ``baseline`` (public
+    counts, :func:`police_window_count` over the row's period), indexed by ``indicator``;
+    NaN where a year is missing. Other rows (Kolada, local sources) are not included:
+    local counts come from the publication."""
+    out = {}
+    if baseline.empty:
+        return pd.Series(out, dtype="float64")
+    for r in baseline.itertuples(index=False):
+        if r.source == "bra":
+            out[r.indicator] = police_window_count(tables, region, r.measure, r.period)
+    return pd.Series(out, dtype="float64")
 
 
 def report_baseline(
