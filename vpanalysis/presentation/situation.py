@@ -1188,6 +1188,8 @@ def baseline_labels(table: pd.DataFrame) -> pd.DataFrame:
     indicator's Swedish ``label`` and ``unit``; a table that has them already (a baseline
     frozen before they were left to the report) is returned as it is."""
     if {"label", "unit"} <= set(table.columns):
+        if not {"kind", "name"} <= set(table.columns):
+            return table  # frozen with labels but without kinds: shown as frozen
         vague = (table["kind"] == "kpi") & (table["unit"] == "enligt Kolada")
         if not vague.any():
             return table
