@@ -149,19 +149,23 @@ def count_cell(row) -> dict:
 def respondents_cell(row) -> dict:
     """The cell of a published number of respondents (a row of
     :func:`~vpanalysis.steps.situation.respondent_counts`)."""
-    n = row["respondents"]
+    return _pupil_count_cell(row, row["respondents"], "respondents", "")
+
+
+def _pupil_count_cell(row, n, measure: str, answer: str) -> dict:
+    """A survey count of pupils in the group of ``row`` (region, year, sex, grade)."""
     return keys.cell(
         "withheld" if pd.isna(n) else "count",
         None if pd.isna(n) else n,
         source="skolenkat",
-        measure="respondents",
+        measure=measure,
         parent="",
         region=row["region_code"],
         year=int(row["year"]),
         sex=row["sex"],
         age=keys.ALL,
         grade=row["grade"],
-        answer="",
+        answer=answer,
     )
 
 
@@ -940,19 +944,7 @@ def respondents_marks(respondents: pd.DataFrame) -> pd.DataFrame:
 def answered_cell(row) -> dict:
     """The published answered count a ``minst N`` shows (a row of
     :func:`~vpanalysis.steps.situation.respondents_at_least`), as a count."""
-    return keys.cell(
-        "count",
-        row["at_least"],
-        source="skolenkat",
-        measure=row["at_least_item"],
-        parent="",
-        region=row["region_code"],
-        year=int(row["year"]),
-        sex=row["sex"],
-        age=keys.ALL,
-        grade=row["grade"],
-        answer="answered",
-    )
+    return _pupil_count_cell(row, row["at_least"], row["at_least_item"], "answered")
 
 
 def survey(prevalence: pd.DataFrame, page: report.Page):
