@@ -172,6 +172,10 @@ def test_tick_decimals_follow_the_tick_step():
     assert [formatter(v) for v in (0, 0.5, 1.0, 1.5)] == ["0,0", "0,5", "1,0", "1,5"]
     formatter.set_locs([0, 1000, 2000])
     assert formatter(2000) == "2\u00a0000"
+    formatter.set_locs([0, 0.25, 0.5])  # the decimals are those of the latest ticks
+    assert formatter(0.5) == "0,50"
+    formatter.set_locs([0, 1])
+    assert formatter(1) == "1"
 
 
 def test_small_panel_ticks_keep_their_decimals_and_titles_are_wrapped_not_cut():

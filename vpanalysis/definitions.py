@@ -47,7 +47,7 @@ import yaml
 from vpanalysis.config import get_paths
 from vpanalysis.errors import DataError
 from vpanalysis.io import local_tables as lt
-from vpanalysis.io.conventions import decode, display_path, normalise_label
+from vpanalysis.io.conventions import YAML_LOADER, decode, display_path, normalise_label
 
 DEFINITION_FILE = "violence_definition.yaml"
 MAPPING_FILE = "category_mapping.csv"
@@ -140,7 +140,7 @@ def _yaml_lines(text: str) -> dict[tuple[str, ...], int]:
                 walk(value, sub)
 
     with contextlib.suppress(yaml.YAMLError):
-        walk(yaml.compose(text), ())
+        walk(yaml.compose(text, Loader=YAML_LOADER), ())
     return lines
 
 
@@ -155,7 +155,7 @@ def load_definition(
     except OSError:
         raise DataError("the violence definition file is missing", file=shown) from None
     try:
-        body = yaml.safe_load(text)
+        body = yaml.load(text, Loader=YAML_LOADER)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise DataError(

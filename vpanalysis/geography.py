@@ -148,15 +148,25 @@ def municipality_code(value: str | int) -> str:
 
 @cache
 def _known_codes() -> frozenset[str]:
-    return frozenset(municipalities()["municipality_code"]) | frozenset(counties()["county_code"])
+    return _municipality_codes() | _county_codes()
+
+
+@cache
+def _municipality_codes() -> frozenset[str]:
+    return frozenset(municipalities()["municipality_code"])
+
+
+@cache
+def _county_codes() -> frozenset[str]:
+    return frozenset(counties()["county_code"])
 
 
 def is_municipality(code: str) -> bool:
-    return code in set(municipalities()["municipality_code"])
+    return code in _municipality_codes()
 
 
 def is_county(code: str) -> bool:
-    return code in set(counties()["county_code"])
+    return code in _county_codes()
 
 
 @cache

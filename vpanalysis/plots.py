@@ -48,14 +48,18 @@ class SwedishFormatter(mticker.Formatter):
     def __init__(self, decimals: int | None = None):
         self.decimals = decimals
         self._ticks: list[float] = []
+        self._tick_decimals: int | None = None  # of _ticks, worked out once per set_locs
 
     def set_locs(self, locs) -> None:
         self._ticks = [float(v) for v in locs]
+        self._tick_decimals = tick_decimals(self._ticks) if len(self._ticks) > 1 else None
 
     def __call__(self, value, pos=None) -> str:
         decimals = self.decimals
         if decimals is None:
-            decimals = tick_decimals(self._ticks if len(self._ticks) > 1 else [value])
+            decimals = self._tick_decimals
+            if decimals is None:
+                decimals = tick_decimals([value])
         text = f"{value:,.{decimals}f}".replace(",", "\u00a0").replace(".", ",")
         return text.lstrip("-") if text.strip("0,\u00a0-") == "" else text  # no "-0"
 

@@ -31,7 +31,7 @@ import yaml
 
 from vpanalysis import geography
 from vpanalysis.errors import DataError
-from vpanalysis.io.conventions import display_path, normalise_label
+from vpanalysis.io.conventions import YAML_LOADER, display_path, normalise_label
 from vpanalysis.io.survey import CODEBOOK_COLUMNS
 
 LAYOUT_DIR = Path(__file__).resolve().parents[1] / "survey_layouts"
@@ -75,7 +75,7 @@ def layouts() -> tuple[Layout, ...]:
     """Every layout the package ships."""
     out = []
     for path in sorted(LAYOUT_DIR.glob("*.yaml")):
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        spec = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)  # noqa: S506
         out.append(
             Layout(
                 key=path.stem,

@@ -9,6 +9,7 @@ import pandas as pd
 import yaml
 
 from vpanalysis.errors import DataError
+from vpanalysis.io.conventions import YAML_LOADER
 from vpanalysis.registers.errors import _CellError
 from vpanalysis.registers.parsers import parse_indicator
 from vpanalysis.registers.reading import _path, _raise
@@ -20,7 +21,7 @@ from vpanalysis.registers.vocabularies import (
 )
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(YAML_LOADER):
     """Safe loader that records the line of each mapping (``__line__``) and of its values."""
 
 
