@@ -59,6 +59,9 @@ class Context:
     #: Pupils enrolled per municipality, year and grade (:mod:`vpanalysis.enrolment`),
     #: ``None`` when the workspace does not state it.
     enrolment: pd.DataFrame | None = None
+    #: The processed tables with every year, as loaded (the publication is made from
+    #: them); ``None`` when the context was put together otherwise.
+    all_tables: data.Tables | None = field(default=None, repr=False, compare=False)
 
     @property
     def data_dir(self) -> str:
@@ -104,7 +107,8 @@ def load(
     comparison = geography.resolve_many(list(comparison_codes))
     first, last = int(years[0]), int(years[-1])
     paths = get_paths(data_dir)
-    tables = data.Tables.load(paths.data).within([first, last])
+    every_year = data.Tables.load(paths.data)
+    tables = every_year.within([first, last])
     frozen = data.load_baseline(code, paths.data)
     definition = definitions.load_definition(paths.data)
     regs = registers.load_registers(paths.raw / "registers").for_municipality(code)
@@ -123,4 +127,5 @@ def load(
         baseline=data.protect_baseline(frozen, int(disclosure_threshold)),
         baseline_raw=frozen,
         enrolment=None if enrolled is None else enrolment.read_enrolment(enrolled),
+        all_tables=every_year,
     )

@@ -265,6 +265,11 @@ def add_population(
     ``<NA>`` where no population is known (e.g. a region the population file lacks).
     """
     pop = load_population_single_year(data_dir) if population is None else population
+    # only the regions and years asked for (the national table is 290 times larger)
+    pop = pop[
+        pop["region_code"].isin(observations["region_code"].unique())
+        & pop["year"].isin(observations["year"].unique())
+    ]
     keys = observations[["sex", "age_group"]].drop_duplicates()
     parts = [
         population_totals(pop, age_group=row.age_group, sex=row.sex)

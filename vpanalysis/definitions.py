@@ -529,14 +529,9 @@ def coverage_matrix(
         return out.sort_values(
             ["form", "relation", "source"], key=lambda s: s.map(order) if s.name == "form" else s
         ).reset_index(drop=True)
+    present = set(zip(grouped["source"], grouped["form"], grouped["relation"], strict=True))
     cells = {
-        (f, r): ", ".join(
-            s
-            for s in SOURCES
-            if (
-                (grouped["source"] == s) & (grouped["form"] == f) & (grouped["relation"] == r)
-            ).any()
-        )
+        (f, r): ", ".join(s for s in SOURCES if (s, f, r) in present)
         for f in form_keys
         for r in relation_keys
     }

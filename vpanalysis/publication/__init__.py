@@ -83,7 +83,9 @@ def ensure(
     context's comparison codes): loaded from ``data/processed`` when its threshold and
     fingerprint match, else built from all years of the data and stored."""
     threshold = int(ctx.disclosure_threshold if threshold is None else threshold)
-    return ensure_at(ctx.data_dir, threshold, municipalities, ctx.comparison_codes)
+    return ensure_at(
+        ctx.data_dir, threshold, municipalities, ctx.comparison_codes, tables=ctx.all_tables
+    )
 
 
 def ensure_for(jobs: Iterable) -> list[Publication]:
@@ -104,13 +106,16 @@ def ensure_at(
     threshold: int = DISCLOSURE_THRESHOLD,
     municipalities: Sequence[str] = COLLABORATING,
     comparison: Sequence[str] = (),
+    *,
+    tables: data.Tables | None = None,
 ) -> Publication:
     """:func:`ensure` for a data folder: the stored publication when its threshold and
-    fingerprint match, else built from every year of the data and stored atomically."""
+    fingerprint match, else built from every year of the data and stored atomically.
+    ``tables``: that folder's tables with every year, when already loaded."""
     threshold = int(threshold)
     municipalities = tuple(dict.fromkeys(map(str, municipalities)))
     comparison = tuple(dict.fromkeys([*municipalities, *map(str, comparison)]))
-    tables = load_tables(data_dir)
+    tables = load_tables(data_dir) if tables is None else tables
     wanted = store.fingerprint(tables, municipalities, comparison)
     processed = get_paths(data_dir).processed
     meta = store.read_meta(processed)
