@@ -227,3 +227,39 @@ def test_profile_chart_one_common_scale_and_legend_says_red_and_green_are_sure()
     assert "Bättre än jämförelsen (säker skillnad)" in texts
     assert legend.get_title().get_text() == "Röda och gröna punkter är säkra skillnader"
     assert "procentenheter" in ax.get_xlabel()
+
+
+@pytest.mark.parametrize("ncols", [2, 3])
+def test_small_multiples_labels_titles_and_legend_never_overlap(ncols):
+    """The grid's margins are measured, not settled by a layout engine: every panel's
+    ticks, labels and title stay clear of the other panels and of the legend, inside
+    the figure, with two-line titles and wide tick labels (12 500)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    long = "Misshandel mot kvinna 18 år eller äldre i nära relation"
+    names = [long, "Rån", "Olaga hot", "Mord, dråp och misshandel med dödlig utgång", "Ofredande"]
+    data = pd.DataFrame(
+        [
+            {"category": n, "year": y, "region": r, "value": (12_500.0 if k % 2 else 3.5) + y % 3}
+            for k, n in enumerate(names)
+            for r in (FOCUS, COUNTY, SWEDEN)
+            for y in range(2017, 2025)
+        ]
+    )
+    fig = plots.small_multiples(
+        data, panel="category", focus=FOCUS, ncols=ncols, ylabel="per 100 000"
+    )
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    boxes = [ax.get_tightbbox(renderer) for ax in shown]  # panel, ticks, labels, title
+    legend = fig.legends[0].get_window_extent(renderer)
+    whole = fig.bbox
+    for i, box in enumerate(boxes):
+        assert whole.x0 <= box.x0 and box.x1 <= whole.x1 and whole.y0 <= box.y0
+        assert box.y1 <= whole.y1
+        assert not box.overlaps(legend), f"panel {i} runs into the legend"
+        for j, other in enumerate(boxes[i + 1 :], start=i + 1):
+            assert not box.overlaps(other), f"panels {i} and {j} overlap"
+    assert whole.y0 <= legend.y0 and legend.x0 >= whole.x0 and legend.x1 <= whole.x1
