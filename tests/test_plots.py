@@ -9,6 +9,7 @@ from __future__ import annotations
 import matplotlib.colors as mcolors
 import pandas as pd
 import pytest
+from chart_support import assert_nothing_overlaps
 
 from vpanalysis import geography, plots
 from vpanalysis.presentation import style
@@ -234,8 +235,6 @@ def test_small_multiples_labels_titles_and_legend_never_overlap(ncols):
     """The grid's margins are measured, not settled by a layout engine: every panel's
     ticks, labels and title stay clear of the other panels and of the legend, inside
     the figure, with two-line titles and wide tick labels (12 500)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
     long = "Misshandel mot kvinna 18 år eller äldre i nära relation"
     names = [long, "Rån", "Olaga hot", "Mord, dråp och misshandel med dödlig utgång", "Ofredande"]
     data = pd.DataFrame(
@@ -247,19 +246,6 @@ def test_small_multiples_labels_titles_and_legend_never_overlap(ncols):
         ]
     )
     fig = plots.small_multiples(
-        data, panel="category", focus=FOCUS, ncols=ncols, ylabel="per 100 000"
+        data, panel="category", focus=FOCUS, ncols=ncols, ylabel="per 100 000", title="Rubrik"
     )
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    renderer = canvas.get_renderer()
-    shown = [ax for ax in fig.axes if ax.get_visible()]
-    boxes = [ax.get_tightbbox(renderer) for ax in shown]  # panel, ticks, labels, title
-    legend = fig.legends[0].get_window_extent(renderer)
-    whole = fig.bbox
-    for i, box in enumerate(boxes):
-        assert whole.x0 <= box.x0 and box.x1 <= whole.x1 and whole.y0 <= box.y0
-        assert box.y1 <= whole.y1
-        assert not box.overlaps(legend), f"panel {i} runs into the legend"
-        for j, other in enumerate(boxes[i + 1 :], start=i + 1):
-            assert not box.overlaps(other), f"panels {i} and {j} overlap"
-    assert whole.y0 <= legend.y0 and legend.x0 >= whole.x0 and legend.x1 <= whole.x1
+    assert_nothing_overlaps(fig)

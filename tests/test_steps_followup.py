@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from chart_support import assert_nothing_overlaps
 
 from vpanalysis import data, registers
 from vpanalysis.presentation import followup as pf
@@ -706,6 +707,7 @@ def test_goal_progress_chart_has_one_panel_per_goal():
     assert len(visible) == 3
     assert visible[0].get_title(loc="left") == "A\nPå väg mot målet"  # the goal's text, no id
     assert any(line.get_xdata()[0] == 2021 for line in visible[0].get_lines())
+    assert_nothing_overlaps(fig)  # three-line titles, a label per panel, the legend
 
 
 def test_report_summary_box():
