@@ -48,12 +48,11 @@ class SwedishFormatter(mticker.Formatter):
 
     def __init__(self, decimals: int | None = None):
         self.decimals = decimals
-        self._ticks: list[float] = []
-        self._tick_decimals: int | None = None  # of _ticks, worked out once per set_locs
+        self._tick_decimals: int | None = None  # of the latest ticks (set_locs)
 
     def set_locs(self, locs) -> None:
-        self._ticks = [float(v) for v in locs]
-        self._tick_decimals = tick_decimals(self._ticks) if len(self._ticks) > 1 else None
+        ticks = [float(v) for v in locs]
+        self._tick_decimals = tick_decimals(ticks) if len(ticks) > 1 else None
 
     def __call__(self, value, pos=None) -> str:
         decimals = self.decimals
@@ -448,13 +447,11 @@ def _lay_out_grid(fig: Figure, axes, nrows: int, ncols: int, *, legend=None) -> 
     rc = mpl.rcParams
     pad = 0.08
 
-    def inches(texts, side: str) -> float:
-        sizes = [
-            getattr(t.get_window_extent(measure), side)
-            for t in texts
-            if t.get_visible() and t.get_text()
-        ]
-        return max(sizes, default=0.0) / dpi
+    def inches(texts) -> tuple[float, float]:
+        """The widest and the tallest of the shown ``texts``, in inches."""
+        boxes = [t.get_window_extent(measure) for t in texts if t.get_visible() and t.get_text()]
+        widest = max((b.width for b in boxes), default=0.0)
+        return widest / dpi, max((b.height for b in boxes), default=0.0) / dpi
 
     def room(size: float, *points: float) -> float:
         """``size`` and the gaps (points) that come with it; nothing when size is 0."""
@@ -465,16 +462,14 @@ def _lay_out_grid(fig: Figure, axes, nrows: int, ncols: int, *, legend=None) -> 
         if not ax.get_visible():
             continue
         y_ticks = room(
-            inches(ax.get_yticklabels(), "width"), rc["ytick.major.size"], rc["ytick.major.pad"]
+            inches(ax.get_yticklabels())[0], rc["ytick.major.size"], rc["ytick.major.pad"]
         )
-        x_ticks = room(
-            inches(ax.get_xticklabels(), "height"), rc["xtick.major.size"], rc["xtick.major.pad"]
-        )
-        left[ax] = room(inches([ax.yaxis.label], "width"), rc["axes.labelpad"]) + y_ticks
-        below[ax] = room(inches([ax.xaxis.label], "height"), rc["axes.labelpad"]) + x_ticks
+        x_tick_width[ax], x_tick_height = inches(ax.get_xticklabels())
+        x_ticks = room(x_tick_height, rc["xtick.major.size"], rc["xtick.major.pad"])
+        left[ax] = room(inches([ax.yaxis.label])[0], rc["axes.labelpad"]) + y_ticks
+        below[ax] = room(inches([ax.xaxis.label])[1], rc["axes.labelpad"]) + x_ticks
         titles = [ax.title, ax._left_title, ax._right_title]
-        above[ax] = room(inches(titles, "height"), rc["axes.titlepad"])
-        x_tick_width[ax] = inches(ax.get_xticklabels(), "width")
+        above[ax] = room(inches(titles)[1], rc["axes.titlepad"])
 
     def most(values: dict, keep) -> float:
         return max((v for ax, v in values.items() if keep(ax.get_subplotspec())), default=0.0)
@@ -483,7 +478,7 @@ def _lay_out_grid(fig: Figure, axes, nrows: int, ncols: int, *, legend=None) -> 
     if legend is not None:  # with the room the legend keeps below it (borderaxespad)
         below_legend = legend.borderaxespad * legend.prop.get_size_in_points() / 72
         legend_height = legend.get_window_extent(measure).height / dpi + below_legend
-    suptitle = inches([fig._suptitle] if fig._suptitle is not None else [], "height")
+    suptitle = inches([fig._suptitle] if fig._suptitle is not None else [])[1]
 
     width, height = fig.get_size_inches()
     first_col = most(left, lambda spec: spec.colspan.start == 0)
